@@ -1,0 +1,3 @@
+from softmaxlab.cli import main
+
+main()

@@ -1,0 +1,72 @@
+"""The `softmaxlab` command: a thin edge that parses arguments and calls public functions.
+
+Each sub-command lives in its own module and is imported only when it runs, so
+`softmaxlab --help` stays fast. Usage errors print one line and exit with code 2.
+"""
+
+import importlib
+import sys
+
+import click
+
+from softmaxlab import __version__
+
+# command name -> (module, attribute, one-line help shown by `softmaxlab --help`)
+COMMANDS = {
+    "softmax": ("softmaxlab.cli.softmax_cmd", "softmax_command", "Print softmax of some logits as a table."),
+    "train": ("softmaxlab.cli.train_cmd", "train_command", "Train a tiny classifier and record every logit."),
+    "runs": ("softmaxlab.cli.runs_cmd", "runs_command", "List the runs in a folder."),
+    "export": ("softmaxlab.cli.export_cmd", "export_command", "Export a figure to HTML, PNG, SVG, GIF or MP4."),
+    "serve": ("softmaxlab.cli.serve_cmd", "serve_command", "Start the interactive softmax lab in the browser."),
+    "analyze": ("softmaxlab.cli.analyze_cmd", "analyze_command", "Read a run's dynamics: cartography, calibration..."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use, with one-line usage errors."""
+
+    def list_commands(self, ctx):
+        return [name for name, (module, _, _) in COMMANDS.items() if importlib.util.find_spec(module)]
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[name]
+        if importlib.util.find_spec(module) is None:
+            return None
+        return getattr(importlib.import_module(module), attribute)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def main(self, args=None, prog_name=None, **kwargs):
+        prog = prog_name or "softmaxlab"
+        try:
+            rv = super().main(args=args, prog_name=prog, standalone_mode=False, **kwargs)
+        except click.UsageError as e:
+            where = e.ctx.command_path if e.ctx is not None else prog
+            click.echo(f"{where}: error: {e.format_message()} (see '{where} --help')", err=True)
+            sys.exit(2)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        # standalone_mode=False returns the exit code of ctx.exit(); keep it
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="softmaxlab")
+def main():
+    """softmaxlab: see the softmax function and the paths logits take while a classifier trains.
+
+    Start with `softmaxlab serve` to open the interactive lab in your browser.
+    """
