@@ -1,0 +1,19 @@
+"""The training lab: datasets, tiny models and a compiled training loop that records every logit.
+
+- `Experiment`: one frozen config (seed included) that round-trips through JSON and a URL query;
+  ``Experiment()`` is DESIGN.md's reference experiment. `FieldSpec`: one field's name, type,
+  default, help, choices and bounds (``Experiment.field_specs()``).
+- Registries, name -> spec: `DATASETS`, `MODELS`, `INITS`, `ACTIVATIONS`, `LOSSES`, `OPTIMIZERS`.
+- `train(experiment) -> Run` and `train_many(experiments) -> list[Run]` (JAX jit + lax.scan + vmap,
+  optax optimizers).
+"""
+
+from .config import Experiment, FieldSpec
+from .datasets import DATASETS
+from .engine import train, train_many
+from .losses import LOSSES
+from .models import ACTIVATIONS, INITS, MODELS
+from .optimizers import OPTIMIZERS
+
+__all__ = ["ACTIVATIONS", "DATASETS", "INITS", "LOSSES", "MODELS", "OPTIMIZERS", "Experiment", "FieldSpec",
+           "train", "train_many"]

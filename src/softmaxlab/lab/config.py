@@ -1,0 +1,283 @@
+"""`Experiment`: one frozen, serialisable object that determines a training run, seed included.
+
+Every field has a name, a default, one line of help, its choices (read from the registries) or
+bounds; ``Experiment.field_specs()`` hands them to the CLI, the app and the URL, so a new choice
+appears everywhere at once. ``Experiment()`` is the reference experiment of DESIGN.md.
+
+>>> e = Experiment(optimizer="adam", seed=3)
+>>> e.to_query()
+'optimizer=adam&seed=3'
+>>> Experiment.from_query(e.to_query()) == e
+True
+>>> e.learning_rate  # lr=None means the optimizer's default
+0.001
+"""
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode
+
+from .datasets import DATASETS, class_counts
+from .losses import LOSSES
+from .models import ACTIVATIONS, INITS, MODELS
+from .optimizers import OPTIMIZERS
+
+# records x samples x classes above this would not fit comfortably in memory (200 MB of float32)
+MAX_LOGITS = 50_000_000
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """Everything a form, a flag or a URL needs to know about one `Experiment` field.
+
+    ``type`` is the type of one value (int, float or str); ``many`` marks a tuple of them (written
+    ``"32,32"``), ``optional`` a field that may be None (written as an empty string).
+    """
+
+    name: str
+    type: type
+    default: object
+    help: str
+    choices: tuple = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    many: bool = False
+    optional: bool = False
+
+    def parse(self, text):
+        """The value written as ``text`` (a flag or a query value); ValueError naming the field if bad.
+
+        >>> Experiment.field_spec("hidden").parse("64,16")
+        (64, 16)
+        """
+        text = str(text).strip()
+        if self.optional and text.lower() in ("", "none"):
+            return None
+        try:
+            if self.many:
+                return tuple(self.type(t) for t in text.split(",") if t.strip())
+            return self.type(text)
+        except ValueError:
+            kind = f"comma-separated {self.type.__name__}s" if self.many else f"a {self.type.__name__}"
+            raise ValueError(f"{self.name}: expected {kind}, got {text!r}") from None
+
+    def format(self, value):
+        """``value`` written as text, the inverse of :meth:`parse`."""
+        if value is None:
+            return ""
+        if self.many:
+            return ",".join(repr(v) if isinstance(v, float) else str(v) for v in value)
+        return repr(value) if isinstance(value, float) else str(value)
+
+    def check(self, value):
+        """``value`` coerced to the field's type and checked against choices and bounds, else ValueError."""
+        if value is None:
+            if self.optional:
+                return None
+            raise ValueError(f"{self.name}: a value is required")
+        if self.many:
+            if isinstance(value, str):
+                return self.check(self.parse(value))
+            if not isinstance(value, (list, tuple)):
+                raise ValueError(f"{self.name}: expected a sequence of {self.type.__name__}s, got {value!r}")
+            return tuple(self._check_one(v) for v in value)
+        return self._check_one(value)
+
+    def _check_one(self, value):
+        if self.type is str:
+            if not isinstance(value, str):
+                raise ValueError(f"{self.name}: expected a string, got {value!r}")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            self.type is int and isinstance(value, float) and not value.is_integer()
+        ):
+            raise ValueError(f"{self.name}: expected {self.type.__name__}, got {value!r}")
+        else:
+            value = self.type(value)
+            if value != value:  # NaN
+                raise ValueError(f"{self.name}: expected a number, got nan")
+        if self.choices and value not in self.choices:
+            raise ValueError(f"{self.name}: {value!r} is not one of {', '.join(self.choices)}")
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"{self.name}: {value!r} is below the minimum {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(f"{self.name}: {value!r} is above the maximum {self.maximum}")
+        return value
+
+
+def _f(default, help, *, choices=(), minimum=None, maximum=None, optional=False):
+    """A dataclass field carrying its help, choices and bounds as metadata."""
+    meta = {"help": help, "choices": tuple(choices), "minimum": minimum, "maximum": maximum, "optional": optional}
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Everything that determines a training run of the lab; the defaults are DESIGN.md's reference experiment.
+
+    Data: ``dataset`` with ``classes`` classes of ``samples_per_class`` points in ``dim`` dimensions
+    (``frequencies`` makes the class sizes K n f_k). Model: an MLP with ``hidden`` widths, or free
+    logits / free features. Training: ``steps`` updates of ``optimizer`` on ``loss(z / temperature)``,
+    recording every sample's logits before step 0 and after every ``record_every`` steps.
+    Invalid values raise ``ValueError`` naming the field.
+    """
+
+    dataset: str = _f("reference", "dataset to train on", choices=DATASETS)
+    classes: int = _f(3, "number of classes K", minimum=2, maximum=10)
+    dim: int = _f(3, "input dimensions d", minimum=1, maximum=64)
+    samples_per_class: int = _f(20, "samples per class (the mean, with frequencies)", minimum=1, maximum=5000)
+    noise: float = _f(1.0, "spread of the points (std of the Gaussians; jitter for shells and spirals)",
+                      minimum=0.0, maximum=10.0)
+    frequencies: tuple = _f((), "class frequencies, e.g. 0.7,0.2,0.1 (empty: equal; imbalanced: 1:1/2:1/4...)",
+                            minimum=0.0, maximum=1e6)
+    model: str = _f("mlp", "model", choices=MODELS)
+    hidden: tuple = _f((32, 32), "hidden layer widths of the MLP, e.g. 32,32", minimum=1, maximum=512)
+    activation: str = _f("relu", "activation of the MLP's hidden layers", choices=ACTIVATIONS)
+    feature_dim: int = _f(16, "feature width of the free-features model", minimum=1, maximum=512)
+    init: str = _f("zeros", "init of the last (classifier) layer", choices=INITS)
+    loss: str = _f("cross-entropy", "training loss", choices=LOSSES)
+    label_smoothing: float = _f(0.0, "label smoothing eps of cross-entropy", minimum=0.0, maximum=0.99)
+    focal_gamma: float = _f(2.0, "focusing exponent gamma of the focal loss", minimum=0.0, maximum=10.0)
+    temperature: float = _f(1.0, "the loss sees logits / temperature", minimum=0.01, maximum=100.0)
+    optimizer: str = _f("sgd", "optimizer", choices=OPTIMIZERS)
+    lr: float | None = _f(None, "learning rate (empty: the optimizer's default, 0.1 for sgd, 1e-3 for adam)",
+                          minimum=1e-7, maximum=10.0, optional=True)
+    momentum: float = _f(0.9, "momentum of the momentum and nesterov optimizers", minimum=0.0, maximum=0.999)
+    weight_decay: float = _f(0.0, "weight decay (L2 on the gradient; decoupled for adamw)", minimum=0.0, maximum=1.0)
+    batch_size: int | None = _f(None, "mini-batch size (empty or 0: full batch)", minimum=0, maximum=50_000,
+                                optional=True)
+    steps: int = _f(1000, "optimizer steps", minimum=0, maximum=100_000)
+    record_every: int = _f(1, "record every sample's logits after every k-th step", minimum=1, maximum=100_000)
+    seed: int = _f(0, "random seed of the data, the init and the mini-batches", minimum=0, maximum=2**31 - 1)
+
+    def __post_init__(self):
+        for spec in self.field_specs():
+            object.__setattr__(self, spec.name, spec.check(getattr(self, spec.name)))
+        if len(self.hidden) > 4:
+            raise ValueError(f"hidden: at most 4 hidden layers, got {len(self.hidden)}")
+        if self.batch_size == 0:  # 0 and None both mean full batch; keep one spelling
+            object.__setattr__(self, "batch_size", None)
+        data = DATASETS[self.dataset]
+        for name, fixed in (("classes", data.fixed_classes), ("dim", data.fixed_dim)):
+            if fixed is not None and getattr(self, name) != fixed:
+                raise ValueError(f"{name}: dataset {self.dataset!r} has {name} = {fixed}, got {getattr(self, name)}")
+        if self.dim < data.min_dim:
+            raise ValueError(f"dim: dataset {self.dataset!r} needs dim >= {data.min_dim}, got {self.dim}")
+        if self.frequencies:
+            if self.dataset == "reference":
+                raise ValueError("frequencies: the reference dataset has fixed class sizes")
+            if len(self.frequencies) != self.classes or min(self.frequencies) <= 0:
+                raise ValueError(f"frequencies: need {self.classes} positive numbers (one per class), "
+                                 f"got {self.frequencies}")
+        if self.batch_size is not None and self.batch_size > self.num_samples:
+            raise ValueError(f"batch_size: {self.batch_size} is more than the {self.num_samples} samples")
+        if self.num_records * self.num_samples * self.classes > MAX_LOGITS:
+            raise ValueError(f"steps/record_every: {self.num_records} records x {self.num_samples} samples x "
+                             f"{self.classes} classes is more than {MAX_LOGITS:,} logits; record less often")
+
+    # ---- derived values -------------------------------------------------------------------------
+    @property
+    def learning_rate(self) -> float:
+        """``lr``, or the optimizer's default when ``lr`` is None."""
+        return OPTIMIZERS[self.optimizer].default_lr if self.lr is None else self.lr
+
+    @property
+    def num_samples(self) -> int:
+        """Total number of samples of the dataset."""
+        freqs = () if self.dataset == "reference" else self.frequencies
+        if self.dataset == "imbalanced" and not freqs:
+            freqs = tuple(2.0**-k for k in range(self.classes))
+        return int(class_counts(classes=self.classes, samples_per_class=self.samples_per_class,
+                                frequencies=freqs).sum())
+
+    @property
+    def num_records(self) -> int:
+        """Records of a run: before step 0, after every k-th step, and after the last step."""
+        return 1 + -(-self.steps // self.record_every)
+
+    # ---- fields ---------------------------------------------------------------------------------
+    @classmethod
+    def field_specs(cls) -> tuple:
+        """One `FieldSpec` per field, in declaration order.
+
+        >>> [s.name for s in Experiment.field_specs()][:3]
+        ['dataset', 'classes', 'dim']
+        """
+        specs = []
+        for f in dataclasses.fields(cls):
+            meta = f.metadata
+            many = isinstance(f.default, tuple)
+            kind = type(f.default[0]) if many and f.default else (float if many else None)
+            if kind is None:
+                kind = {"lr": float, "batch_size": int}.get(f.name, type(f.default))
+            specs.append(FieldSpec(f.name, kind, f.default, meta["help"], meta["choices"], meta["minimum"],
+                                   meta["maximum"], many=many, optional=meta["optional"]))
+        return tuple(specs)
+
+    @classmethod
+    def field_spec(cls, name) -> FieldSpec:
+        """The `FieldSpec` of one field; ValueError for an unknown name."""
+        for spec in cls.field_specs():
+            if spec.name == name:
+                return spec
+        raise ValueError(f"{name}: not a field of Experiment")
+
+    def replace(self, **changes) -> "Experiment":
+        """A copy with some fields changed (validated); unknown names raise ValueError."""
+        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)}: not a field of Experiment")
+        return dataclasses.replace(self, **changes)
+
+    # ---- serialisation --------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """Every field as plain JSON-ready values (tuples become lists)."""
+        return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
+                for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Experiment":
+        """The experiment of a dict as written by :meth:`to_dict`; missing keys take defaults."""
+        if not isinstance(data, dict):
+            raise ValueError(f"experiment: expected a dict, got {type(data).__name__}")
+        unknown = sorted(set(data) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)}: not a field of Experiment")
+        return cls(**data)
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as a JSON string."""
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str) -> "Experiment":
+        """The inverse of :meth:`to_json`."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"experiment: not valid JSON ({e})") from None
+        return cls.from_dict(data)
+
+    def to_query(self) -> str:
+        """A URL query string of the fields that differ from the defaults ('' for the reference experiment)."""
+        pairs = [(s.name, s.format(getattr(self, s.name))) for s in self.field_specs()
+                 if getattr(self, s.name) != s.default]
+        return urlencode(pairs, safe=",")
+
+    @classmethod
+    def from_query(cls, query: str) -> "Experiment":
+        """The inverse of :meth:`to_query` (a leading '?' is fine); unknown keys or bad values raise ValueError."""
+        pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True, strict_parsing=False)
+        specs = {s.name: s for s in cls.field_specs()}
+        unknown = sorted({k for k, _ in pairs} - set(specs))
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)}: not a field of Experiment")
+        return cls(**{k: specs[k].parse(v) for k, v in pairs})
+
+    @classmethod
+    def from_run(cls, run) -> "Experiment":
+        """The experiment that produced a lab run (``run.config``); ValueError for a recorded run."""
+        if not isinstance(getattr(run, "config", None), dict):
+            raise ValueError(f"run{'' if run is None else ' ' + str(getattr(run, 'path', '') or '')}: "
+                             "has no experiment config (a recorded run?)")
+        return cls.from_dict(run.config)

@@ -1,0 +1,234 @@
+"""The training engine: one compiled ``lax.scan`` per shape, ``vmap``-ed across configurations.
+
+What fixes the compiled code is a :class:`Plan` (shapes and code paths: model, loss, optimizer,
+batch size, sample count...). Everything else (learning rate, seed, noise, init, loss and optimizer
+hyperparameters, the number of steps, how often to record) enters as traced arguments, so changing
+it reuses the compiled functions. The number of steps is handled by scanning over a fixed chunk of
+``CHUNK`` records, each doing a traced number of steps (0 for padding), and looping over chunks in
+Python, which also lets a progress bar move.
+"""
+
+import collections
+import functools
+import math
+import os
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jax import lax
+from tqdm.auto import tqdm
+
+from softmaxlab.store import Run
+
+from .config import Experiment
+from .datasets import DATASETS
+from .losses import LOSSES
+from .models import MODELS
+from .optimizers import OPTIMIZERS
+
+CHUNK = 100  # records per compiled call: the progress bar moves once per chunk
+
+# plan -> how many times its functions were traced (compiled); read by the tests to show
+# that changing lr, seed or steps does not recompile
+TRACE_COUNTS = collections.Counter()
+
+
+@functools.cache
+def enable_disk_cache():
+    """Turn on JAX's persistent compilation cache (``$SOFTMAXLAB_JAX_CACHE``, default ~/.cache/softmaxlab/jax).
+
+    Compiles then survive the process: a second ``softmaxlab train`` skips most of the ~1 s compile.
+    Set ``SOFTMAXLAB_JAX_CACHE=`` (empty) to leave JAX's configuration alone; a cache directory the
+    user already configured is kept. Returns the directory in use, or None.
+    """
+    path = os.environ.get("SOFTMAXLAB_JAX_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "softmaxlab", "jax"))
+    if jax.config.jax_compilation_cache_dir:
+        return jax.config.jax_compilation_cache_dir
+    if not path:
+        return None
+    try:
+        os.makedirs(path, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", path)
+        # our compiles take ~0.3-1 s, under JAX's default threshold of 1 s for caching
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    except (OSError, AttributeError):  # read-only home, or a JAX without the option: compile in memory only
+        return None
+    return path
+
+
+@functools.total_ordering
+class Plan(tuple):
+    """The static part of an experiment: ``(model, hidden, activation, feature_dim, loss, optimizer,
+    batch_size, samples, classes, dim)``. Experiments with equal plans share compiled code and can be
+    trained side by side in one ``vmap``."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, e: Experiment) -> "Plan":
+        mlp = e.model == "mlp"
+        return cls((e.model, e.hidden if mlp else (), e.activation if mlp else "",
+                    e.feature_dim if e.model == "free-features" else 0, e.loss, e.optimizer,
+                    e.batch_size or 0, e.num_samples, e.classes, e.dim))
+
+    model, hidden, activation, feature_dim, loss, optimizer, batch_size, samples, classes, dim = (
+        property(lambda self, i=i: self[i]) for i in range(10))
+
+
+def prepare(e: Experiment):
+    """The data, initial parameters and traced hyperparameters of one experiment (NumPy, seeded).
+
+    The data and the init come from independent streams of ``e.seed``, so changing the init
+    leaves the data alone. Returns ``(data, params, hp)``: ``data`` holds ``inputs`` ``(samples, dim)``
+    float32 and ``labels`` ``(samples,)`` int32.
+    """
+    data_rng, init_rng = np.random.default_rng([e.seed, 0]), np.random.default_rng([e.seed, 1])
+    inputs, labels = DATASETS[e.dataset].make(data_rng, classes=e.classes, dim=e.dim, noise=e.noise,
+                                              samples_per_class=e.samples_per_class, frequencies=e.frequencies)
+    params = MODELS[e.model].init(init_rng, inputs=inputs, labels=labels, classes=e.classes, hidden=e.hidden,
+                                  feature_dim=e.feature_dim, init=e.init)
+    f32 = np.float32
+    hp = {"lr": f32(e.learning_rate), "weight_decay": f32(e.weight_decay), "momentum": f32(e.momentum),
+          "label_smoothing": f32(e.label_smoothing), "focal_gamma": f32(e.focal_gamma),
+          "temperature": f32(e.temperature), "seed": np.int32(e.seed)}
+    return {"inputs": inputs, "labels": labels.astype(np.int32)}, params, hp
+
+
+def schedule(e: Experiment):
+    """Steps taken before each record after the first: k, k, ..., and the remainder, ``(records - 1,)``.
+
+    >>> schedule(Experiment(steps=7, record_every=3)).tolist()
+    [3, 3, 1]
+    """
+    full, rest = divmod(e.steps, e.record_every)
+    return np.array([e.record_every] * full + ([rest] if rest else []), dtype=np.int32)
+
+
+@functools.lru_cache(maxsize=32)
+def compiled(plan: Plan):
+    """``(start, advance)``: the jitted, vmapped training functions of one plan, cached across runs.
+
+    ``start(params, data, hp) -> (state, (logits, loss, accuracy))`` makes the optimizer state and the
+    step-0 record; ``advance(state, data, hp, counts) -> (state, records)`` scans over ``counts``
+    ``(CHUNK,)``, taking ``counts[r]`` steps and then recording. Every argument has a leading
+    configurations axis.
+    """
+    apply = functools.partial(MODELS[plan.model].apply, activation=plan.activation)
+    loss_fn, make_optimizer = LOSSES[plan.loss].fn, OPTIMIZERS[plan.optimizer].make
+    everyone = jnp.arange(plan.samples)
+
+    def measure(params, data, hp):
+        logits = apply(params, data["inputs"], everyone)  # (samples, classes)
+        loss = loss_fn(logits / hp["temperature"], data["labels"], hp)
+        accuracy = jnp.mean(jnp.argmax(logits, axis=-1) == data["labels"])
+        return logits, loss, accuracy
+
+    def objective(params, data, hp, index):
+        logits = apply(params, data["inputs"][index], index)  # (batch, classes)
+        return loss_fn(logits / hp["temperature"], data["labels"][index], hp)
+
+    def step(state, data, hp):
+        params, opt_state, t = state
+        if plan.batch_size:  # a fresh random batch each step, drawn without replacement
+            key = jax.random.fold_in(jax.random.PRNGKey(hp["seed"]), t)
+            index = jax.random.permutation(key, plan.samples)[: plan.batch_size]
+        else:
+            index = everyone
+        grads = jax.grad(objective)(params, data, hp, index)
+        updates, opt_state = make_optimizer(hp).update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, t + 1
+
+    def start(params, data, hp):
+        TRACE_COUNTS[plan] += 1  # runs only while tracing
+        state = (params, make_optimizer(hp).init(params), jnp.int32(0))
+        return state, measure(params, data, hp)
+
+    def advance(state, data, hp, counts):
+        TRACE_COUNTS[plan] += 1
+
+        def take_steps_then_record(state, count):
+            state = lax.fori_loop(0, count, lambda _, s: step(s, data, hp), state)
+            return state, measure(state[0], data, hp)
+
+        return lax.scan(take_steps_then_record, state, counts)
+
+    return jax.jit(jax.vmap(start)), jax.jit(jax.vmap(advance), donate_argnums=0)
+
+
+def _stack(trees):
+    """Stack a list of equal-structure pytrees along a new leading configurations axis."""
+    return jax.tree_util.tree_map(lambda *xs: np.stack(xs), *trees)
+
+
+def train_group(experiments, *, bar=None):
+    """Train experiments that share one `Plan` side by side; returns one `Run` each."""
+    began = time.perf_counter()
+    plan = Plan.of(experiments[0])
+    data, params, hp = (_stack(part) for part in zip(*(prepare(e) for e in experiments)))
+    schedules = [schedule(e) for e in experiments]
+    chunks = math.ceil(max(len(s) for s in schedules) / CHUNK)
+    counts = np.zeros((len(experiments), chunks * CHUNK), np.int32)  # (configs, padded records); 0 = no step
+    for row, s in zip(counts, schedules):
+        row[: len(s)] = s
+
+    start, advance = compiled(plan)
+    state, first = start(params, data, hp)
+    records = [jax.device_get(first)]  # each (logits (configs, samples, K), loss (configs,), accuracy (configs,))
+    for c in range(chunks):
+        block = counts[:, c * CHUNK: (c + 1) * CHUNK]
+        state, out = advance(state, data, hp, block)
+        records.append(jax.device_get(out))  # logits (configs, CHUNK, samples, K)
+        if bar is not None:
+            bar.update(int(block.sum()))
+    logits = np.concatenate([records[0][0][:, None], *(r[0] for r in records[1:])], axis=1)
+    loss = np.concatenate([records[0][1][:, None], *(r[1] for r in records[1:])], axis=1)
+    accuracy = np.concatenate([records[0][2][:, None], *(r[2] for r in records[1:])], axis=1)
+    seconds = (time.perf_counter() - began) / len(experiments)  # configurations share the time evenly
+
+    runs = []
+    for i, (e, s) in enumerate(zip(experiments, schedules)):
+        n = len(s) + 1
+        runs.append(Run(
+            logits=np.ascontiguousarray(logits[i, :n], dtype=np.float32),  # (records, samples, classes)
+            steps=np.concatenate([[0], np.cumsum(s)]).astype(np.int64),  # (records,)
+            labels=data["labels"][i].astype(np.int64), inputs=data["inputs"][i],
+            loss=loss[i, :n].astype(np.float32), accuracy=accuracy[i, :n].astype(np.float32),
+            config=e.to_dict(), wall_time=seconds, complete=True))
+    return runs
+
+
+def train_many(experiments, *, progress=False):
+    """Train several experiments, side by side in one vectorised computation wherever their plans agree.
+
+    Experiments are grouped by `Plan` (shapes and code paths); each group is one ``vmap`` over
+    configurations. Returns one `Run` per experiment, in order.
+    """
+    experiments = list(experiments)
+    for i, e in enumerate(experiments):
+        if not isinstance(e, Experiment):
+            raise ValueError(f"experiments[{i}]: expected an Experiment, got {type(e).__name__}")
+    enable_disk_cache()
+    groups = collections.defaultdict(list)  # plan -> positions in `experiments`
+    for i, e in enumerate(experiments):
+        groups[Plan.of(e)].append(i)
+    runs = [None] * len(experiments)
+    with tqdm(total=sum(e.steps for e in experiments), disable=not progress, unit="step",
+              desc="training", leave=False) as bar:
+        for members in groups.values():
+            for i, run in zip(members, train_group([experiments[i] for i in members], bar=bar)):
+                runs[i] = run
+    return runs
+
+
+def train(experiment, *, progress=False):
+    """Train one experiment and record every sample's logits before step 0 and after every k-th step.
+
+    Returns a `softmaxlab.store.Run` with ``logits`` ``(records, samples, classes)``; for the reference
+    experiment ``Experiment()`` that is ``(1001, 60, 3)``.
+    """
+    if not isinstance(experiment, Experiment):
+        raise ValueError(f"experiment: expected an Experiment, got {type(experiment).__name__}")
+    return train_many([experiment], progress=progress)[0]
