@@ -3,6 +3,7 @@
 This package imports nothing else of softmaxlab's; every other package builds on it.
 """
 
+from .alternatives import SQUASHERS, entmax15, entmax15_jacobian, sparsemax, sparsemax_jacobian
 from .geometry import (
     from_subspace,
     gaussian_posterior,
@@ -23,6 +24,7 @@ from .losses import (
     squared_error_loss,
     squared_error_loss_grad,
 )
+from .sampling import filter_logits, sample
 from .softmax import (
     effective_choices,
     entropy,
@@ -57,4 +59,11 @@ __all__ = [
     "simplex_vertices",
     "winning_class",
     "gaussian_posterior",
+    "sparsemax",
+    "sparsemax_jacobian",
+    "entmax15",
+    "entmax15_jacobian",
+    "SQUASHERS",
+    "filter_logits",
+    "sample",
 ]

@@ -197,7 +197,7 @@ def softmax_jacobian(z: ArrayLike, *, temperature: float = 1.0) -> np.ndarray:
     t = temperature_value(temperature)
     p = softmax(z, -1, temperature=t)  # (..., K)
     with np.errstate(**_QUIET):
-        jac = -p[..., :, None] * p[..., None, :]  # (..., K, K)
+        jac = 0 - p[..., :, None] * p[..., None, :]  # (..., K, K); 0 - x gives 0.0 where -x gives -0.0
         diagonal = np.einsum("...ii->...i", jac)  # a writable view of the diagonal
         diagonal += p
         jac = _divide_by_temperature(jac, t)
