@@ -1,0 +1,128 @@
+"""Validation shared by the readings: a run or a pair of arrays is checked once, where it enters.
+
+Every reading works in float64 (a run stores float32 logits; sums over many samples and
+records would otherwise lose digits) and on one shared notion of "correct".
+"""
+
+import numbers
+
+import numpy as np
+from scipy.special import log_softmax
+
+
+def labels_array(labels, samples: int, classes: int) -> np.ndarray:
+    """`labels` as an `(samples,)` int64 array of classes in `[0, classes)`, or a ValueError."""
+    arr = np.asarray(labels)
+    if arr.shape != (samples,):
+        raise ValueError(f"labels must have shape ({samples},) (one per sample), got {arr.shape}")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        if not (np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr))):
+            raise ValueError(f"labels must be integer class indices, got dtype {arr.dtype}")
+    arr = arr.astype(np.int64)
+    if arr.size and (arr.min() < 0 or arr.max() >= classes):
+        raise ValueError(f"labels must lie in [0, {classes}), got {arr.min()}..{arr.max()}")
+    return arr
+
+
+def logits_array(logits, *, name: str = "logits") -> np.ndarray:
+    """`logits` as a finite `(n, K)` float64 array with n >= 1 and K >= 2, or a ValueError."""
+    try:
+        arr = np.asarray(logits, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{name} must be an array of numbers: {e}") from None
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must have shape (samples, classes), got {arr.shape}")
+    if arr.shape[0] < 1:
+        raise ValueError(f"{name} must hold at least one sample, got shape {arr.shape}")
+    if arr.shape[1] < 2:
+        raise ValueError(f"{name} must have at least 2 classes, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (found NaN or inf)")
+    return arr
+
+
+def record_indices(records, num_records: int) -> np.ndarray:
+    """The record indices chosen by `records`: None (all), a slice, an int, or a sequence of ints.
+
+    >>> record_indices(slice(1, None), 4)       # skip the record at step 0
+    array([1, 2, 3])
+    >>> record_indices(-1, 4)
+    array([3])
+    """
+    every = np.arange(num_records)
+    if records is None:
+        chosen = every
+    elif isinstance(records, slice):
+        chosen = every[records]
+    elif isinstance(records, numbers.Integral) and not isinstance(records, bool):
+        if not -num_records <= records < num_records:
+            raise ValueError(f"record {records} is out of range for a run of {num_records} records")
+        chosen = every[[records]]
+    else:
+        arr = np.asarray(records)
+        if arr.ndim != 1 or not (np.issubdtype(arr.dtype, np.integer) or arr.size == 0):
+            raise ValueError(f"records must be None, an int, a slice or a sequence of ints, got {records!r}")
+        if arr.size and (arr.min() < -num_records or arr.max() >= num_records):
+            raise ValueError(f"records {arr.tolist()} are out of range for a run of {num_records} records")
+        chosen = every[arr]
+    if chosen.size == 0:
+        raise ValueError(f"records={records!r} selects no record of a run with {num_records} records")
+    return chosen
+
+
+def run_arrays(run, *, records=None):
+    """The parts of `run` a reading needs, checked: `(logits, labels, steps, indices)`.
+
+    Returns:
+        logits `(R', S, K)` float64 of the chosen records, labels `(S,)` int64, steps `(R',)`
+        int64 and the chosen record indices `(R',)`.
+
+    Raises:
+        ValueError: the run has no records, the selection is empty, or the chosen logits
+            are not finite (a diverged run: the message names the first bad record).
+    """
+    logits = getattr(run, "logits", None)
+    if logits is None:
+        raise ValueError(f"expected a softmaxlab Run, got {type(run).__name__}")
+    logits = np.asarray(logits)
+    if logits.ndim != 3:
+        raise ValueError(f"run.logits must have shape (records, samples, classes), got {logits.shape}")
+    if logits.shape[0] == 0:
+        raise ValueError("the run is empty: it has no records yet")
+    if logits.shape[1] == 0:
+        raise ValueError("the run has no samples")
+    if logits.shape[2] < 2:
+        raise ValueError(f"the run must have at least 2 classes, got {logits.shape[2]}")
+    chosen = record_indices(records, logits.shape[0])
+    picked = logits[chosen].astype(np.float64)  # (R', S, K)
+    finite = np.isfinite(picked).all(axis=(1, 2))  # (R',)
+    if not finite.all():
+        bad = int(chosen[np.argmin(finite)])
+        raise ValueError(f"run.logits are not finite at record {bad} (step {int(run.steps[bad])}): "
+                         f"the training diverged; choose records before it (records=slice(0, {bad}))")
+    labels = labels_array(run.labels, logits.shape[1], logits.shape[2])
+    steps = np.asarray(run.steps, dtype=np.int64)[chosen]  # (R',)
+    return picked, labels, steps, chosen
+
+
+def true_class_probability(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """p_y = softmax(z)_y for logits `(..., S, K)` and labels `(S,)`; returns `(..., S)`."""
+    logp = log_softmax(logits, axis=-1)  # (..., S, K)
+    index = np.broadcast_to(labels[:, None], logp.shape[:-1] + (1,))
+    return np.exp(np.take_along_axis(logp, index, axis=-1)[..., 0])
+
+
+def correct_predictions(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Whether the true class strictly wins: z_y > max_{j != y} z_j, for logits `(..., S, K)`.
+
+    A tie counts as wrong: at a zero-initialised start every logit is equal, and calling
+    that "correct" for class 0 would invent a forgetting event at the first step.
+
+    >>> correct_predictions(np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([0, 0]))
+    array([ True, False])
+    """
+    index = np.broadcast_to(labels[:, None], logits.shape[:-1] + (1,))
+    true = np.take_along_axis(logits, index, axis=-1)[..., 0]  # (..., S)
+    others = logits.copy()
+    np.put_along_axis(others, index, -np.inf, axis=-1)
+    return true > others.max(axis=-1)

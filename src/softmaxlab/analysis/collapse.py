@@ -1,0 +1,214 @@
+"""Neural collapse (Papyan, Han & Donoho 2020): the geometry of features and classifier late in training.
+
+Papyan, Han and Donoho, "Prevalence of neural collapse during the terminal phase of deep
+learning training", PNAS 117 (40), 2020. NC2's single-number Frobenius form follows Zhu et al.,
+"A Geometric Analysis of Neural Collapse with Unconstrained Features", NeurIPS 2021.
+
+Notation for one record: features h_s `(d,)` with labels y_s, the K classes present among the
+labels, class means mu_c, their centre mu_G = mean_c mu_c, and the centred means
+M_c = mu_c - mu_G stacked as rows of M `(K, d)`. (Papyan et al. centre on the mean of all
+samples; for balanced classes, as in their experiments, the two agree. The mean of class
+means makes the columns of M sum to zero, so a perfect simplex ETF scores exactly 0 whatever
+the class frequencies.)
+"""
+
+import dataclasses
+
+import numpy as np
+
+from ._inputs import labels_array, run_arrays
+
+__all__ = ["NeuralCollapse", "neural_collapse", "collapse_metrics", "READINGS"]
+
+# the per-record readings, in table order
+READINGS = ("nc1", "nc2", "nc2_equinorm", "nc2_equiangular", "nc3", "nc4")
+
+
+def collapse_metrics(features, labels, *, weights=None, predictions=None) -> dict:
+    r"""NC1-NC4 of one record of features.
+
+    - **NC1**, within-class variability relative to between-class (0 at collapse):
+      :math:`\mathrm{tr}(\Sigma_W \Sigma_B^{+}) / K` with
+      :math:`\Sigma_W = \frac1S \sum_s (h_s - \mu_{y_s})(h_s - \mu_{y_s})^T`,
+      :math:`\Sigma_B = \frac1K \sum_c M_c M_c^T` and :math:`^{+}` the pseudo-inverse
+      (singular values below `max(K, d) * eps * s_max` count as zero).
+    - **NC2**, distance of the centred means from a simplex equiangular tight frame (0 at
+      collapse): `nc2` = :math:`\| G / \|G\|_F - (I - \frac1K 11^T)/\sqrt{K-1} \|_F` with
+      :math:`G = M M^T`; also Papyan's two parts: `nc2_equinorm` = std / mean of the norms
+      :math:`\|M_c\|`, and `nc2_equiangular` = mean over c != c' of
+      :math:`|\cos(M_c, M_{c'}) + 1/(K-1)|`.
+    - **NC3**, self-duality of classifier and means (0 at collapse):
+      :math:`\| W / \|W\|_F - M / \|M\|_F \|_F^2`, W `(K, d)` the classifier's rows for the
+      present classes, centred over classes first (softmax ignores a shift shared by every
+      class's logit, so only the centred W acts; for rows summing to zero this is Papyan's NC3).
+    - **NC4**, disagreement with the nearest-class-centre rule (0 at collapse): the fraction of
+      samples where `predictions` differs from :math:`\arg\min_c \|h_s - \mu_c\|`.
+
+    A reading that cannot be formed is NaN: NC1 when every class mean coincides, NC2 when a
+    centred mean is zero, NC3 without `weights` (or with W or M zero), NC4 without `predictions`
+    or when every class mean coincides (every sample then ties for the nearest centre).
+
+    Args:
+        features: `(S, d)` one record's features.
+        labels: `(S,)` int classes; at least two distinct classes must occur.
+        weights: `(C, d)` the last layer's weight matrix (C >= every label), or None.
+        predictions: `(S,)` int, the network's predicted classes (argmax of its logits), or None.
+
+    Returns:
+        dict with the keys of `READINGS`, each a float.
+
+    >>> etf = np.array([[1.0, 0.0], [-0.5, np.sqrt(3) / 2], [-0.5, -np.sqrt(3) / 2]])  # (K=3, d=2)
+    >>> labels = np.array([0, 0, 1, 1, 2, 2])
+    >>> m = collapse_metrics(etf[labels], labels, weights=etf, predictions=labels)
+    >>> {name: round(value, 12) for name, value in m.items()}
+    {'nc1': 0.0, 'nc2': 0.0, 'nc2_equinorm': 0.0, 'nc2_equiangular': 0.0, 'nc3': 0.0, 'nc4': 0.0}
+    """
+    h = np.asarray(features, dtype=np.float64)
+    if h.ndim != 2 or h.shape[0] < 1 or h.shape[1] < 1:
+        raise ValueError(f"features must have shape (samples, d) with both >= 1, got {h.shape}")
+    if not np.all(np.isfinite(h)):
+        raise ValueError("features must be finite (found NaN or inf)")
+    samples, d = h.shape
+    y = labels_array(labels, samples, np.iinfo(np.int64).max)
+    present, index = np.unique(y, return_inverse=True)  # index: (S,) position of each label in present
+    k = present.size
+    if k < 2:
+        raise ValueError(f"neural collapse needs samples of at least 2 classes, got only {present.tolist()}")
+
+    counts = np.bincount(index, minlength=k).astype(np.float64)  # (K,)
+    means = np.zeros((k, d))
+    np.add.at(means, index, h)
+    means /= counts[:, None]  # (K, d) class means mu_c
+    m = means - means.mean(axis=0)  # (K, d) centred means M
+    within = h - means[index]  # (S, d) h_s - mu_{y_s}
+
+    out = dict.fromkeys(READINGS, np.nan)
+    # NC1 without forming d x d matrices: with M = U diag(s) V^T, Sigma_B^+ = sum_j (K / s_j^2) v_j v_j^T,
+    # so tr(Sigma_W Sigma_B^+) / K = sum_j mean_s((within_s . v_j)^2) / s_j^2
+    _, s, vt = np.linalg.svd(m, full_matrices=False)  # s: (min(K, d),), vt: (min(K, d), d)
+    if s[0] > 0:
+        keep = s > s[0] * max(k, d) * np.finfo(np.float64).eps
+        spread = np.mean((within @ vt[keep].T) ** 2, axis=0)  # (rank,)
+        out["nc1"] = float(np.sum(spread / s[keep] ** 2))
+
+    norms = np.linalg.norm(m, axis=1)  # (K,)
+    if norms.min() > 0:
+        gram = m @ m.T  # (K, K)
+        etf = (np.eye(k) - 1.0 / k) / np.sqrt(k - 1)  # the simplex ETF Gram, unit Frobenius norm
+        out["nc2"] = float(np.linalg.norm(gram / np.linalg.norm(gram) - etf))
+        out["nc2_equinorm"] = float(norms.std() / norms.mean())
+        cosines = gram / np.outer(norms, norms)  # (K, K)
+        off = ~np.eye(k, dtype=bool)
+        out["nc2_equiangular"] = float(np.mean(np.abs(cosines[off] + 1.0 / (k - 1))))
+
+    if weights is not None:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.ndim != 2 or w.shape[1] != d or w.shape[0] <= present[-1]:
+            raise ValueError(f"weights must have shape (classes, {d}) with a row for every label "
+                             f"(largest label {present[-1]}), got {w.shape}")
+        if not np.all(np.isfinite(w)):
+            raise ValueError("weights must be finite (found NaN or inf)")
+        w = w[present]
+        w = w - w.mean(axis=0)  # (K, d) centred over classes: the part of W that softmax sees
+        w_norm, m_norm = np.linalg.norm(w), np.linalg.norm(m)
+        if w_norm > 0 and m_norm > 0:
+            out["nc3"] = float(np.sum((w / w_norm - m / m_norm) ** 2))
+
+    # with every class mean at one point each sample ties for nearest centre: no rule to agree with
+    if predictions is not None and s[0] > 0:
+        pred = np.asarray(predictions)
+        if pred.shape != (samples,):
+            raise ValueError(f"predictions must have shape ({samples},), got {pred.shape}")
+        # argmin_c |h - mu_c|^2 = argmin_c (|mu_c|^2 - 2 h . mu_c); |h|^2 is the same for every c
+        nearest = present[np.argmin((means**2).sum(axis=1)[None, :] - 2.0 * h @ means.T, axis=1)]  # (S,)
+        out["nc4"] = float(np.mean(nearest != pred))
+    return out
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class NeuralCollapse:
+    """NC1-NC4 over the chosen records of a run (see `collapse_metrics` for the definitions).
+
+    Attributes:
+        steps: `(R',)` training steps of the records.
+        nc1, nc2, nc2_equinorm, nc2_equiangular, nc3, nc4: `(R',)` float, NaN where undefined.
+        source: "features" (recorded features and weights), "features without weights"
+            (NC3 is NaN) or "logits" (the logits stand in for the features).
+    """
+
+    steps: np.ndarray
+    nc1: np.ndarray
+    nc2: np.ndarray
+    nc2_equinorm: np.ndarray
+    nc2_equiangular: np.ndarray
+    nc3: np.ndarray
+    nc4: np.ndarray
+    source: str
+
+
+def neural_collapse(run, *, records=None, source="auto") -> NeuralCollapse:
+    """NC1-NC4 at every chosen record of `run`.
+
+    With `source="features"` (the default when the run carries an extra `features`
+    `(records, samples, d)`), the readings use those features, and the classifier's weights
+    from the extra `weights` `(records, classes, d)` when present (NC3 is NaN without them).
+    NC4 compares the nearest-class-centre rule with the argmax of the run's logits (ties to
+    the lowest class).
+
+    With `source="logits"` (the default otherwise) the logits stand in for the features: each
+    is first projected onto the sum-zero subspace, z - mean(z) (softmax ignores the rest), and
+    the classifier is the identity, whose centred rows I - 11^T/K are themselves a simplex ETF.
+    All four readings are then defined: NC1 and NC2 ask whether the logits of each class
+    gather at one point and whether those points form a regular simplex; NC3 whether they
+    point at their own one-hot vertex; NC4 whether the nearest class-mean logit agrees with
+    the argmax.
+
+    Args:
+        run: a `softmaxlab.store.Run`.
+        records: None (all), a slice, an int or a sequence of ints, as in `cartography`.
+        source: "auto", "features" or "logits".
+
+    >>> from softmaxlab.store import Run
+    >>> logits = np.array([[[0.0, 0.0], [0.0, 0.0]],        # step 0: all equal, NC1 undefined
+    ...                    [[2.0, -2.0], [-2.0, 2.0]]])      # step 9: two collapsed points
+    >>> nc = neural_collapse(Run(logits=logits, steps=[0, 9], labels=[0, 1]))
+    >>> nc.source, nc.nc1, nc.nc2, nc.nc4
+    ('logits', array([nan,  0.]), array([nan,  0.]), array([nan,  0.]))
+    """
+    if source not in ("auto", "features", "logits"):
+        raise ValueError(f"source must be 'auto', 'features' or 'logits', got {source!r}")
+    logits, labels, steps, chosen = run_arrays(run, records=records)  # (R', S, K)
+    extras = getattr(run, "extras", None) or {}
+    if source == "auto":
+        source = "features" if "features" in extras else "logits"
+    if source == "features":
+        if "features" not in extras:
+            raise ValueError("source='features' needs the run's extra 'features' (records, samples, d)")
+        total = np.shape(run.logits)[0]  # every record, before the selection
+        features = np.asarray(extras["features"])
+        if features.ndim != 3 or features.shape[:2] != (total, logits.shape[1]):
+            raise ValueError(f"run.extras['features'] must have shape (records, samples, d) = "
+                             f"({total}, {logits.shape[1]}, d), got {features.shape}")
+        features = features[chosen]  # (R', S, d)
+        weights = extras.get("weights")
+        if weights is not None:
+            weights = np.asarray(weights)
+            if weights.ndim != 3 or weights.shape[:2] != (total, logits.shape[2]):
+                raise ValueError(f"run.extras['weights'] must have shape (records, classes, d) = "
+                                 f"({total}, {logits.shape[2]}, {features.shape[2]}), got {weights.shape}")
+            weights = weights[chosen]  # (R', K, d)
+        label = "features" if weights is not None else "features without weights"
+    else:
+        features = logits - logits.mean(axis=-1, keepdims=True)  # (R', S, K) sum-zero projection
+        weights = np.broadcast_to(np.eye(logits.shape[2]), (len(chosen),) + (logits.shape[2],) * 2)
+        label = "logits"
+    predictions = np.argmax(logits, axis=-1)  # (R', S)
+    rows = []
+    for r in range(len(chosen)):
+        try:
+            rows.append(collapse_metrics(features[r], labels, predictions=predictions[r],
+                                         weights=None if weights is None else weights[r]))
+        except ValueError as e:  # say which record, since the run holds many
+            raise ValueError(f"record {int(chosen[r])} (step {int(steps[r])}): {e}") from None
+    columns = {name: np.array([row[name] for row in rows]) for name in READINGS}  # each (R',)
+    return NeuralCollapse(steps=steps, source=label, **columns)
