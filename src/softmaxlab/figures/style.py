@@ -1,0 +1,164 @@
+"""Shared look of every softmaxlab figure: class colours, layout defaults, titles and notes.
+
+One palette, indexed by class, so class 2 is the same colour in the 2D dots, the 3D surfaces,
+the winning regions, the sampling bars and the logit paths. Builders take what they need from
+here and never hard-code colours of their own.
+
+Example:
+    >>> class_color(0), class_color(10) == class_color(0)
+    ('#1f77b4', True)
+    >>> sub(12)
+    '₁₂'
+"""
+
+import numpy as np
+
+__all__ = [
+    "CLASS_COLORS",
+    "NEUTRAL",
+    "MUTED",
+    "FONT",
+    "class_color",
+    "class_colors",
+    "rgba",
+    "flat_colorscale",
+    "sub",
+    "title",
+    "note",
+    "base_layout",
+    "scene",
+    "panel_domains",
+]
+
+# A qualitative palette (Tableau/D3 category10): 10 colours distinct in hue and lightness;
+# class i gets CLASS_COLORS[i % 10], everywhere.
+CLASS_COLORS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+NEUTRAL = "#444444"  # reference curves, guides, the current point's drop lines
+MUTED = "#c7c7c7"  # what a filter removed, what is not the focus
+FONT = dict(family="Inter, Helvetica, Arial, sans-serif", size=13, color="#222222")
+
+_SUBSCRIPTS = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
+
+
+def class_color(i: int) -> str:
+    """The colour of class `i` (0-based), a hex string."""
+    return CLASS_COLORS[int(i) % len(CLASS_COLORS)]
+
+
+def class_colors(k: int) -> list[str]:
+    """The colours of classes 0..k-1."""
+    return [class_color(i) for i in range(k)]
+
+
+def rgba(color: str, alpha: float) -> str:
+    """`#rrggbb` with an opacity, as a CSS `rgba(...)` string.
+
+    Example:
+        >>> rgba("#ff0000", 0.5)
+        'rgba(255,0,0,0.5)'
+    """
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha:g})"
+
+
+def flat_colorscale(color: str) -> list[list]:
+    """A one-colour colorscale: a surface painted in its class colour, shaded only by lighting."""
+    return [[0.0, color], [1.0, color]]
+
+
+def sub(i) -> str:
+    """`i` as Unicode subscript digits (they render in 2D and 3D axis titles alike, unlike <sub>)."""
+    return str(i).translate(_SUBSCRIPTS)
+
+
+def title(main: str, hint: str | None = None) -> dict:
+    """A layout title: what the figure is, and below it in small type what to look at."""
+    text = main if hint is None else f"{main}<br><span style='font-size:12px;color:#555'>{hint}</span>"
+    return dict(text=text, x=0.01, xanchor="left", y=0.98, yanchor="top", font=dict(size=16))
+
+
+def note(text: str, *, x: float = 0.99, y: float = 0.99, xanchor: str = "right", yanchor: str = "top") -> dict:
+    """A boxed annotation placed in paper coordinates (e.g. entropy, a caveat about the view)."""
+    return dict(
+        text=text,
+        x=x,
+        y=y,
+        xref="paper",
+        yref="paper",
+        xanchor=xanchor,
+        yanchor=yanchor,
+        showarrow=False,
+        align="left",
+        bgcolor="rgba(255,255,255,0.85)",
+        bordercolor="#bbbbbb",
+        borderwidth=1,
+        font=dict(size=12),
+    )
+
+
+def base_layout(*, figure: str, main: str, hint: str | None = None, height: int = 560, **extra) -> dict:
+    """Layout defaults shared by every figure.
+
+    `figure` names the figure and becomes `uirevision`: while it stays the same, the app can
+    replace the data and the user's camera, zoom and legend choices survive the redraw.
+    """
+    layout = dict(
+        title=title(main, hint),
+        template="plotly_white",
+        font=FONT,
+        height=height,
+        margin=dict(l=60, r=30, t=90, b=55),
+        legend=dict(itemsizing="constant", bgcolor="rgba(255,255,255,0.7)"),
+        hoverlabel=dict(namelength=-1),
+        uirevision=figure,
+    )
+    layout.update(extra)
+    return layout
+
+
+def scene(*, x: str, y: str, z: str, figure: str, domain: dict | None = None, **extra) -> dict:
+    """A 3D scene with labelled axes and a fixed `uirevision` (the camera stays when data changes)."""
+    axis = dict(backgroundcolor="rgba(240,240,245,0.6)", gridcolor="#dddddd", zerolinecolor="#999999")
+    out = dict(
+        xaxis=dict(title=dict(text=x), **axis),
+        yaxis=dict(title=dict(text=y), **axis),
+        zaxis=dict(title=dict(text=z), **axis),
+        aspectmode="cube",
+        camera=dict(eye=dict(x=1.6, y=-1.6, z=1.0)),
+        uirevision=figure,
+    )
+    if domain is not None:
+        out["domain"] = domain
+    out.update(extra)
+    return out
+
+
+def panel_domains(sizes, *, gap: float = 0.08) -> list[tuple[float, float]]:
+    """`(start, end)` paper-coordinate domains for panels of relative `sizes`, side by side with a gap.
+
+    For rows, remember that paper y grows upward: the first domain is the bottom panel.
+    Laying out panels by hand like this costs microseconds, where `plotly.subplots.make_subplots`
+    costs ~20 ms per figure, a large share of a redraw's budget.
+
+    Example:
+        >>> panel_domains([1, 1])
+        [(0.0, 0.46), (0.54, 1.0)]
+    """
+    widths = np.asarray(sizes, dtype=float)
+    usable = 1.0 - gap * (len(widths) - 1)
+    edges, start = [], 0.0
+    for w in widths / widths.sum() * usable:
+        edges.append((round(start, 6), round(start + w, 6)))
+        start += w + gap
+    return edges
