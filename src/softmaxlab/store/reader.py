@@ -122,7 +122,7 @@ def open_run(path) -> OpenRun:
         per_record = name not in ("labels", "inputs")
         shape = tuple(array.shape[1:]) if per_record else tuple(array.shape)
         if shape != tail or str(array.dtype) != dtype:
-            whole = f"(records, {', '.join(map(str, tail))})" if per_record else str(tail)
+            whole = str(("records", *tail) if per_record else tail).replace("'", "")
             raise RunStoreError(path, f"array '{name}' has shape {array.shape} dtype {array.dtype}; "
                                       f"expected {whole} {dtype}")
         if per_record and array.shape[0] < records:
