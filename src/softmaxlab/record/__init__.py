@@ -1,0 +1,19 @@
+"""Record a user's own PyTorch training: the logits of a fixed probe set, every few steps, into a run.
+
+- `LogitRecorder(model, probe_inputs, probe_labels, *, every=10, out=..., features=None)`: call
+  `step()` after each optimizer step; the run is readable while training goes on.
+- Adapters, importable when their package is installed:
+  `softmaxlab.record.lightning.SoftmaxlabCallback` (PyTorch Lightning) and
+  `softmaxlab.record.huggingface.SoftmaxlabTrainerCallback` (transformers.Trainer).
+
+PyTorch is an optional dependency: `pip install "softmaxlab[torch]"`.
+"""
+
+try:
+    import torch  # noqa: F401  (fail here, with the fix, rather than deep inside)
+except ImportError as e:  # pragma: no cover - torch is installed wherever the tests run
+    raise ImportError('softmaxlab.record needs PyTorch: pip install "softmaxlab[torch]"') from e
+
+from softmaxlab.record.recorder import LogitRecorder
+
+__all__ = ["LogitRecorder"]

@@ -1,0 +1,294 @@
+"""`LogitRecorder`: record a user's own PyTorch model's logits on a fixed probe set while it trains.
+
+Every `every` optimizer steps the recorder runs the model on the probe set (eval mode,
+no gradients), keeps the logits `z` `(samples, classes)` on the model's device, and
+appends them to a run on disk (`softmaxlab.store.RunWriter`) in blocks: one host copy
+and one store append per block, at least every `flush_seconds` of wall time. A run
+being written is readable at any moment (`softmaxlab serve --logdir runs` shows it),
+and a killed training loses at most the records of the last `flush_seconds`.
+"""
+
+import math
+import numbers
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from softmaxlab.record.probe import ProbeSet
+from softmaxlab.store import RunWriter
+
+# flush before `flush_seconds` when the buffered records take this much (device) memory
+MAX_BUFFER_BYTES = 64 << 20
+
+
+def logits_of(output):
+    """The logits tensor of a model's output: a tensor, `output.logits`, `output["logits"]` or `output[0]`."""
+    if isinstance(output, torch.Tensor):
+        return output
+    if isinstance(output, Mapping) and isinstance(output.get("logits"), torch.Tensor):
+        return output["logits"]
+    if isinstance(getattr(output, "logits", None), torch.Tensor):
+        return output.logits
+    if isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
+        return output[0]
+    raise ValueError(f"the model returned {type(output).__name__}; expected a logits tensor (N, K), "
+                     "or an output with .logits / ['logits']")
+
+
+def find_module(model, name, *, option):
+    """The submodule called `name`, or a ValueError listing the closest module names."""
+    import difflib
+
+    modules = dict(model.named_modules())
+    if name in modules:
+        return modules[name]
+    names = [n for n in modules if n]
+    close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else f"its modules are {', '.join(names[:20]) or 'none'}"
+    raise ValueError(f"{option}={name!r} is not a module of the model; {hint}")
+
+
+def _default_out(model):
+    return Path("runs") / f"{type(model).__name__.lower()}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+class LogitRecorder:
+    """Record the logits `z = model(x)` of a fixed probe set every `every` optimizer steps.
+
+    Which steps are recorded: making the recorder records step 0 (the model before
+    training). Call `step()` once after each optimizer step; after the n-th call the
+    model has taken n steps, and it is recorded as step n when n is a multiple of
+    `every`. `close()` (or leaving the `with` block) also records the last step if it
+    was not a multiple of `every`. So with `every=10` and 25 calls: steps 0, 10, 20, 25.
+
+    Each record runs the model on the probe set under `torch.no_grad()` in eval mode
+    (dropout off, batch norm on running statistics), then gives every module back its
+    own train/eval flag. The run is marked complete on `close()`; if the `with` block
+    raises, what was recorded is flushed and kept, and the run stays `complete=False`.
+
+    Args:
+        model: a `torch.nn.Module` whose output is `(N, K)` logits (or has `.logits`).
+            Its device (of its first parameter, looked up at every record) runs the probe.
+        probe_inputs: tensor or NumPy array `(N, ...)`, a mapping of them (keyword
+            inputs), or a DataLoader/list of batches in a fixed order (see `probe`).
+        probe_labels: `(N,)` integer classes, or None to read them from the batches.
+        every: record every `every`-th step (>= 1).
+        out: the run's folder; default `runs/<model class>-<date-time>`.
+        features: name of a module (as in `model.named_modules()`, e.g. "net.3") whose
+            output, flattened to `(N, d)`, is recorded as the extra "features"
+            `(records, N, d)`: the penultimate features h for neural-collapse readings.
+        classifier: name of the final linear layer, whose weight W `(K, d)` is recorded as
+            the extra "weights" `(records, K, d)`. Default: with `features`, the last
+            `nn.Linear` if its weight is `(K, d)`; False records no weights.
+        batch_size: probe samples per forward pass (tensors, arrays, mappings); None = all.
+        flush_seconds: append buffered records to disk when this much wall time has
+            passed since the last append (checked at each `step()`), and on close.
+        description: text kept with the run; default says what was recorded.
+        overwrite: replace an existing run at `out`.
+
+    Raises:
+        ValueError: bad options, labels that do not match the inputs or are not integers,
+            model output that is not `(N, K)`, an unknown module name, `out` exists.
+
+    >>> import tempfile, torch
+    >>> from softmaxlab.store import load_run
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+    >>> x, y = torch.randn(30, 2), torch.arange(30) % 3
+    >>> opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    >>> out = f"{tempfile.mkdtemp()}/run"
+    >>> with LogitRecorder(model, x, y, every=10, out=out, features="1") as recorder:
+    ...     for _ in range(25):
+    ...         opt.zero_grad(); torch.nn.functional.cross_entropy(model(x), y).backward(); opt.step()
+    ...         recorder.step()
+    >>> run = load_run(out)
+    >>> run.steps, run.logits.shape, run.extras["features"].shape, run.extras["weights"].shape
+    (array([ 0, 10, 20, 25]), (4, 30, 3), (4, 30, 8), (4, 3, 8))
+    """
+
+    def __init__(self, model, probe_inputs, probe_labels, *, every=10, out=None, features=None, classifier=None,
+                 batch_size=None, flush_seconds=2.0, description=None, overwrite=False):
+        if not isinstance(model, torch.nn.Module):
+            raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
+            raise ValueError(f"every must be an integer >= 1, got {every!r}")
+        if (isinstance(flush_seconds, bool) or not isinstance(flush_seconds, numbers.Real)
+                or not math.isfinite(flush_seconds) or flush_seconds < 0):
+            raise ValueError(f"flush_seconds must be a finite number >= 0, got {flush_seconds!r}")
+        self.path = Path(out) if out is not None else _default_out(model)
+        if self.path.exists() and not overwrite and (not self.path.is_dir() or any(self.path.iterdir())):
+            raise ValueError(f"{self.path} already exists; pass overwrite=True to replace it, or choose another out")
+        self.model = model
+        self.every = int(every)
+        self.flush_seconds = float(flush_seconds)
+        self.probe = ProbeSet(probe_inputs, probe_labels, batch_size=batch_size)
+        self._feature_module = find_module(model, features, option="features") if features is not None else None
+        self._classifier = None
+        if classifier not in (None, False):
+            self._classifier = find_module(model, classifier, option="classifier")
+            if not isinstance(getattr(self._classifier, "weight", None), torch.Tensor) \
+                    or self._classifier.weight.ndim != 2:
+                raise ValueError(f"classifier={classifier!r} has no 2-D weight (K, d) to record")
+        self.step_count = 0  # optimizer steps so far (calls of step())
+        self.flushed_records = 0  # records appended to the store
+        self._buffer = {"steps": [], "logits": [], "features": [], "weights": []}
+        self._buffered_bytes = 0
+        self._last_recorded = None
+        self._closed = False
+
+        logits, feats = self._forward()  # step 0, before the store exists: a bad model leaves no folder
+        self.num_classes = int(logits.shape[1])
+        if self.probe.labels.max() >= self.num_classes:
+            raise ValueError(f"probe_labels go up to {self.probe.labels.max()} but the model gives "
+                             f"{self.num_classes} logits per sample")
+        self._choose_classifier(classifier, feats)
+        extras = {}
+        if feats is not None:
+            extras["features"] = ((self.probe.num_samples, feats.shape[1]), "float32")
+        if self._classifier is not None:
+            extras["weights"] = (tuple(self._classifier.weight.shape), "float32")
+        if description is None:
+            description = (f"LogitRecorder: {type(model).__name__}, {self.probe.num_samples} probe samples, "
+                           f"every {self.every} steps" + (f", features of {features!r}" if features else ""))
+        self._writer = RunWriter(self.path, labels=self.probe.labels, num_classes=self.num_classes,
+                                 inputs=self.probe.store_inputs(), description=description,
+                                 extras=extras or None, overwrite=overwrite)
+        self._keep(0, logits, feats)
+        self.flush()  # step 0 on disk at once: the run shows up while the first steps train
+
+    def _choose_classifier(self, classifier, feats):
+        """Settle which module's weight is recorded (see the `classifier` argument)."""
+        expected = (self.num_classes, None if feats is None else feats.shape[1])
+        if self._classifier is not None:
+            shape = tuple(self._classifier.weight.shape)
+            if shape[0] != expected[0] or (expected[1] is not None and shape[1] != expected[1]):
+                raise ValueError(f"classifier={classifier!r} has weight shape {shape}, expected "
+                                 f"({expected[0]}, {expected[1] if expected[1] is not None else 'd'}): "
+                                 "K classes by the features' dimension")
+        elif classifier is None and feats is not None:
+            linears = [m for m in self.model.modules() if isinstance(m, torch.nn.Linear)]
+            if linears and tuple(linears[-1].weight.shape) == expected:
+                self._classifier = linears[-1]
+
+    def _forward(self):
+        """Run the probe set: logits `(N, K)` and features `(N, d)` or None, float32 on the model's device."""
+        model = self.model
+        param = next(model.parameters(), None)
+        device = param.device if param is not None else torch.device("cpu")
+        float_dtype = param.dtype if param is not None and param.is_floating_point() else None
+        outputs, features = [], []
+        handle = None
+        if self._feature_module is not None:
+            def hook(module, args, output):
+                if isinstance(output, (tuple, list)):
+                    output = output[0]
+                # copy: a later in-place op (ReLU(inplace=True)) would change the hooked tensor
+                features.append(output.detach().flatten(1).to(torch.float32, copy=True))  # (batch, d)
+            handle = self._feature_module.register_forward_hook(hook)
+        modes = [(module, module.training) for module in model.modules()]
+        try:
+            model.eval()
+            with torch.no_grad():
+                for args, kwargs in self.probe.batches(device, float_dtype):
+                    before = len(features)
+                    logits = logits_of(model(*args, **kwargs))
+                    if logits.ndim != 2 or logits.shape[1] < 2:
+                        raise ValueError(f"the model's output must be 2-D logits (samples, classes >= 2), "
+                                         f"got shape {tuple(logits.shape)}")
+                    if handle is not None and len(features) != before + 1:
+                        raise ValueError(f"the features module ran {len(features) - before} times in one forward "
+                                         "pass; choose a module that runs exactly once")
+                    outputs.append(logits.detach().to(torch.float32))
+        finally:
+            for module, training in modes:  # each module's own flag: a frozen part may be in eval on purpose
+                module.training = training
+            if handle is not None:
+                handle.remove()
+        logits = outputs[0] if len(outputs) == 1 else torch.cat(outputs)  # (N, K)
+        if logits.shape[0] != self.probe.num_samples:
+            raise ValueError(f"the model gave logits for {logits.shape[0]} samples; the probe set has "
+                             f"{self.probe.num_samples} labels")
+        if len({o.shape[1] for o in outputs}) != 1:
+            raise ValueError("the model gave a different number of classes for different probe batches")
+        feats = None
+        if handle is not None:
+            feats = features[0] if len(features) == 1 else torch.cat(features)  # (N, d)
+            if feats.shape[0] != self.probe.num_samples:
+                raise ValueError(f"the features module gave {feats.shape[0]} rows for "
+                                 f"{self.probe.num_samples} probe samples")
+        return logits, feats
+
+    def _keep(self, step, logits, feats):
+        """Buffer one record on the device; host copies happen per block, in `flush()`."""
+        buffer = self._buffer
+        buffer["steps"].append(step)
+        buffer["logits"].append(logits)
+        self._buffered_bytes += logits.numel() * 4
+        if feats is not None:
+            buffer["features"].append(feats)
+            self._buffered_bytes += feats.numel() * 4
+        if self._classifier is not None:
+            weight = self._classifier.weight.detach().to(torch.float32, copy=True)  # (K, d)
+            buffer["weights"].append(weight)
+            self._buffered_bytes += weight.numel() * 4
+        self._last_recorded = step
+
+    def record(self):
+        """Record the model now, as step `step_count` (at most once per step)."""
+        if self._last_recorded != self.step_count:
+            self._keep(self.step_count, *self._forward())
+
+    def step(self):
+        """Count one optimizer step; record the model if the count is a multiple of `every`."""
+        if self._closed:
+            raise RuntimeError(f"LogitRecorder for {self.path} is closed; make a new one to record more")
+        self.step_count += 1
+        if self.step_count % self.every == 0:
+            self.record()
+        if self._buffer["steps"] and (time.monotonic() - self._last_flush >= self.flush_seconds
+                                      or self._buffered_bytes >= MAX_BUFFER_BYTES):
+            self.flush()
+
+    def flush(self):
+        """Copy the buffered records to the host as one block and append them to the run."""
+        buffer = self._buffer
+        if buffer["steps"]:
+            steps = np.asarray(buffer["steps"], dtype=np.int64)  # (block,)
+            logits = torch.stack(buffer["logits"]).cpu().numpy()  # (block, N, K)
+            extras = {name: torch.stack(buffer[name]).cpu().numpy()  # (block, N, d) and (block, K, d)
+                      for name in ("features", "weights") if buffer[name]}
+            self.flushed_records = self._writer.append(steps, logits, extras=extras or None)
+            for values in buffer.values():
+                values.clear()
+            self._buffered_bytes = 0
+        self._last_flush = time.monotonic()
+
+    def close(self, *, complete=True):
+        """Record the last step (if not yet recorded), flush, and mark the run complete."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if complete:
+                self.record()
+            self.flush()
+        except BaseException:
+            self._writer.close(complete=False)
+            raise
+        self._writer.close(complete=complete)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        # training raised: keep what was recorded, but do not pretend the run finished
+        self.close(complete=exc_type is None)
+        return False
+
+    def __repr__(self):
+        state = "closed" if self._closed else "open"
+        return (f"LogitRecorder('{self.path}', every={self.every}, steps={self.step_count}, "
+                f"records={self.flushed_records + len(self._buffer['steps'])}, {state})")
