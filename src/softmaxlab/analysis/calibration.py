@@ -142,7 +142,9 @@ def fit_temperature(logits, labels, *, bounds=TEMPERATURE_BOUNDS) -> float:
     Fit it on held-out logits (not the ones the model trained on) and apply it to new ones: T > 1
     softens an overconfident model, T < 1 sharpens an underconfident one. Predictions (the
     argmax) do not change. If every sample is classified with room to spare, the NLL keeps
-    falling as T -> 0 and the lower bound is returned.
+    falling as T -> 0 and the lower bound is returned, or a T where the NLL already rounds to 0
+    (likewise the upper bound for a model
+    no better than chance, whose best temperature is infinite).
 
     Args:
         logits: `(n, K)` held-out logits.
@@ -171,7 +173,9 @@ def fit_temperature(logits, labels, *, bounds=TEMPERATURE_BOUNDS) -> float:
 
     result = minimize_scalar(nll, bounds=(math.log(low), math.log(high)), method="bounded",
                              options={"xatol": 1e-9})
-    return float(math.exp(result.x))
+    # bounded Brent never evaluates the ends; when the minimum is at one (or beyond), say so exactly
+    best = min((result.x, math.log(low), math.log(high)), key=nll)
+    return float(math.exp(best))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
