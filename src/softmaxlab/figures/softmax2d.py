@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from ..core import effective_choices, entropy, softmax
 from . import _options
-from .style import NEUTRAL, base_layout, class_color, note, panel_domains, sub
+from .style import NEUTRAL, base_layout, class_color, make_figure, note, panel_domains, sub
 
 __all__ = ["softmax_2d"]
 
@@ -146,4 +146,4 @@ def softmax_2d(
         margin=dict(l=60, r=30, t=100, b=100),
         legend=dict(orientation="h", x=0.0, y=-0.13, yanchor="top"),
     )
-    return go.Figure(data=traces, layout=layout)
+    return make_figure(traces, layout)

@@ -1,0 +1,361 @@
+"""Figures 2 and 3: softmax as surfaces over the logit plane, for 2 and for 3 classes.
+
+Two classes: p_0 and p_1 over the (z_0, z_1) plane, their derivatives, the Gaussians whose
+posterior they are, and the line (1, 1) along which nothing changes (shift invariance); the
+cross-section p_0 against z_0 - z_1 is the logistic sigmoid. Three classes: the same over the
+2D plane of sum-zero logits, in the coordinates of :func:`softmaxlab.core.geometry.sum_zero_basis`.
+"""
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..core import gaussian_posterior, sigmoid, softmax, softmax_jacobian
+from ..core.geometry import from_subspace, simplex_vertices, sum_zero_basis, to_subspace
+from . import _options
+from .style import (
+    NEUTRAL,
+    base_layout,
+    class_color,
+    flat_colorscale,
+    make_figure,
+    note,
+    panel_domains,
+    scene,
+    sub,
+    subspace_axis_label,
+)
+
+__all__ = ["surfaces_2", "sigmoid_section", "surfaces_3"]
+
+_ISO = dict(show=True, usecolormap=False, color="white", width=1, start=0.1, end=0.9, size=0.1)
+
+
+def _grid(extent, resolution):
+    extent = _options.positive(extent, name="extent")
+    n = _options.integer(resolution, name="resolution", low=3, high=401)
+    return np.linspace(-extent, extent, n)  # (n,)
+
+
+def _entries(entries, k):
+    """Validated Jacobian entries: a non-empty sequence of distinct (i, j) pairs of classes."""
+    try:
+        pairs = [tuple(int(v) for v in e) for e in entries]
+        ok = all(len(e) == 2 for e in entries) and len(pairs) > 0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok or any(not (0 <= i < k and 0 <= j < k) for i, j in pairs) or len(set(pairs)) != len(pairs):
+        raise ValueError(f"entries must be distinct (i, j) pairs with 0 <= i, j < {k}, got {entries!r}")
+    return pairs
+
+
+def _surface(uid, name, x, y, z, color, *, hover, scene_id="scene", opacity=0.9, iso=False):
+    """One surface trace in a single class colour; `z[r, c]` is the height at `(x[c], y[r])`."""
+    trace = dict(
+        type="surface", uid=uid, name=name, x=x, y=y, z=z, scene=scene_id, opacity=opacity,
+        colorscale=flat_colorscale(color), showscale=False, showlegend=True, legendgroup=uid,
+        hovertemplate=hover + f"<extra>{name}</extra>",
+    )
+    if iso:  # white iso-probability lines every 0.1
+        trace["contours"] = dict(z=_ISO)
+    return trace
+
+
+def _marker(uid, name, x, y, z, colors, *, scene_id, hover):
+    return dict(
+        type="scatter3d", uid=uid, name=name, x=x, y=y, z=z, mode="markers", scene=scene_id, showlegend=False,
+        marker=dict(size=6, color=colors, line=dict(color="black", width=1)),
+        hovertemplate=hover + f"<extra>{name}</extra>",
+    )
+
+
+def _jacobian_surfaces(jac, x, y, pairs, *, coords, scene_id):
+    """Derivative surfaces dp_i/dz_j from the core's Jacobian `(n, n, K, K)`, coloured by the logit z_j."""
+    out = []
+    for i, j in pairs:
+        label = f"∂p{sub(i)}/∂z{sub(j)}"
+        hover = f"{coords}<br>{label} = %{{z:.4f}}"
+        out.append(_surface(f"dp{i}-dz{j}", label, x, y, jac[..., i, j], class_color(j), hover=hover, scene_id=scene_id, opacity=0.85))
+    return out
+
+
+def surfaces_2(
+    *,
+    temperature: float = 1.0,
+    derivatives: bool = False,
+    entries=((0, 0), (0, 1)),
+    gaussians: bool = False,
+    shift_line: bool = False,
+    marker=None,
+    extent: float = 6.0,
+    resolution: int = 61,
+) -> go.Figure:
+    r"""Two classes in 3D: p_0 and p_1 as surfaces over the (z_0, z_1) plane.
+
+    .. math:: p_i(z_0, z_1) = \frac{e^{z_i / T}}{e^{z_0 / T} + e^{z_1 / T}}, \qquad
+              \frac{\partial p_i}{\partial z_j} = \frac{p_i (\delta_{ij} - p_j)}{T}
+
+    Every contour of p runs along (1, 1): adding the same constant to both logits changes
+    nothing, so the surfaces are ridges, and 2 logits really carry 1 number, z_0 - z_1.
+
+    Args:
+        temperature: T > 0.
+        derivatives: add a second scene with the surfaces dp_i/dz_j of :func:`softmax_jacobian`.
+        entries: which (i, j) of the Jacobian to draw (0-based). For 2 classes
+            dp_1/dz_1 = dp_0/dz_0 and dp_1/dz_0 = dp_0/dz_1, so the default shows both shapes.
+        gaussians: add the densities of two isotropic Gaussians, centred at T e_i with standard
+            deviation T (unit Gaussians at the one-hot points when T = 1), and, as a wire grid,
+            their posterior p(i | z) from :func:`gaussian_posterior`: it lies exactly on p_i.
+        shift_line: add the line through the marker (or through 0) along (1, 1) on both surfaces.
+        marker: a point `(z_0, z_1)` to mark on every surface.
+        extent: the plane spans [-extent, extent] in both logits.
+        resolution: grid points per axis.
+
+    Returns:
+        A Figure; trace uids: ``p0``, ``p1``, ``dp{i}-dz{j}`` (scene2), ``gauss0``, ``gauss1``,
+        ``posterior0``, ``posterior1``, ``shift-line``, ``marker``, ``marker-jacobian``.
+
+    Example:
+        >>> fig = surfaces_2(marker=(1.0, -1.0))
+        >>> p0 = next(t for t in fig.data if t.uid == "p0")
+        >>> float(p0.z[30, 30])  # at z = (0, 0) both classes are equally likely
+        0.5
+    """
+    t = _options.positive(temperature, name="temperature")
+    derivatives = _options.flag(derivatives, name="derivatives")
+    gaussians = _options.flag(gaussians, name="gaussians")
+    shift_line = _options.flag(shift_line, name="shift_line")
+    axis = _grid(extent, resolution)  # (n,)
+    pairs = _entries(entries, 2) if derivatives else []
+    mark = None if marker is None else _options.pair(marker, name="marker")
+    z = np.stack(np.broadcast_arrays(axis[None, :], axis[:, None]), axis=-1)  # (n, n, 2): [r, c] = (axis[c], axis[r])
+    p = softmax(z, temperature=t)  # (n, n, 2)
+    coords = "z₀ = %{x:.2f}<br>z₁ = %{y:.2f}"
+
+    traces = [
+        _surface(f"p{i}", f"p{sub(i)}", axis, axis, p[..., i], class_color(i), hover=f"{coords}<br>p{sub(i)} = %{{z:.4f}}", iso=True)
+        for i in range(2)
+    ]
+    if gaussians:
+        # N(T e_i, T^2 I): its posterior is the unit-Gaussian posterior of z / T, i.e. softmax(z / T)
+        post = gaussian_posterior(z / t)  # (n, n, 2)
+        for i in range(2):
+            dens = np.exp(-(((z / t - np.eye(2)[i]) ** 2).sum(axis=-1)) / 2) / (2 * np.pi * t**2)  # (n, n)
+            name = f"Gaussian {i}: N({t:g}·e{sub(i)}, {t:g}²I)"
+            traces.append(_surface(f"gauss{i}", name, axis, axis, dens, class_color(i), hover=f"{coords}<br>density = %{{z:.4f}}", opacity=0.45))
+        for i in range(2):
+            traces.append(_wire(f"posterior{i}", f"posterior p(class {i} | z)", axis, post[..., i], class_color(i), coords))
+    if shift_line:
+        a, b = mark if mark is not None else (0.0, 0.0)
+        # the part of {(a, b) + s (1, 1)} inside the square
+        s = np.linspace(max(-axis[-1] - a, -axis[-1] - b), min(axis[-1] - a, axis[-1] - b), 50)  # (50,)
+        line = np.stack([a + s, b + s], axis=-1)  # (50, 2)
+        pl = softmax(line, temperature=t)  # (50, 2): constant along the line
+        gap = [None]
+        traces.append(
+            dict(
+                type="scatter3d", uid="shift-line", name="shift (1, 1): p constant", mode="lines", scene="scene",
+                x=[*line[:, 0], *gap, *line[:, 0]], y=[*line[:, 1], *gap, *line[:, 1]], z=[*pl[:, 0], *gap, *pl[:, 1]],
+                line=dict(color="black", width=6, dash="dash"),
+                hovertemplate=f"{coords}<br>p = %{{z:.4f}} all along the line<extra>z + c(1, 1)</extra>",
+            )
+        )
+    if mark is not None:
+        pm = softmax(np.array(mark), temperature=t)  # (2,)
+        traces.append(
+            _marker("marker", "marker", [mark[0]] * 2, [mark[1]] * 2, pm, [class_color(0), class_color(1)], scene_id="scene",
+                    hover=f"{coords}<br>p = %{{z:.4f}}")
+        )
+
+    layout = base_layout(
+        figure="surfaces-2",
+        main=f"Softmax of 2 logits as surfaces (T = {t:g})",
+        hint="p₀ and p₁ are ridges along (1, 1): only z₀ − z₁ matters. They add up to 1 everywhere.",
+        height=620,
+    )
+    left = [0.0, 1.0]
+    if derivatives:
+        left, right = panel_domains([1, 1], gap=0.02)
+        jac = softmax_jacobian(z, temperature=t)  # (n, n, 2, 2)
+        traces += _jacobian_surfaces(jac, axis, axis, pairs, coords=coords, scene_id="scene2")
+        if mark is not None:
+            jm = softmax_jacobian(np.array(mark), temperature=t)  # (2, 2)
+            traces.append(
+                _marker("marker-jacobian", "marker", [mark[0]] * len(pairs), [mark[1]] * len(pairs), [jm[i, j] for i, j in pairs],
+                        [class_color(j) for _, j in pairs], scene_id="scene2", hover=f"{coords}<br>∂p/∂z = %{{z:.4f}}")
+            )
+        layout["scene2"] = scene(x="z₀", y="z₁", z="∂pᵢ/∂zⱼ", figure="surfaces-2", domain=dict(x=right, y=[0, 1]),
+                                 camera=dict(eye=dict(x=1.9, y=-0.8, z=0.9)))
+    # looking obliquely, not along (1, 1) or across it, so the ridge shape reads in 3D
+    view = dict(camera=dict(eye=dict(x=1.9, y=-0.8, z=0.9)))
+    layout["scene"] = scene(x="z₀", y="z₁", z="p", figure="surfaces-2", domain=dict(x=left, y=[0, 1]), **view)
+    return make_figure(traces, layout)
+
+
+def _wire(uid, name, axis, height, color, coords):
+    """A surface drawn only as grid lines (hidden skin), so it shows where it lies on another surface."""
+    lines = dict(show=True, color=color, width=2, highlight=False)
+    return dict(
+        type="surface", uid=uid, name=name, x=axis, y=axis, z=height, scene="scene", hidesurface=True, showscale=False,
+        showlegend=True, legendgroup=uid, colorscale=flat_colorscale(color),
+        contours=dict(x=dict(lines, start=axis[0], end=axis[-1], size=(axis[-1] - axis[0]) / 12),
+                      y=dict(lines, start=axis[0], end=axis[-1], size=(axis[-1] - axis[0]) / 12)),
+        hovertemplate=f"{coords}<br>posterior = %{{z:.4f}}<extra>{name}</extra>",
+    )
+
+
+def sigmoid_section(*, temperature: float = 1.0, extent: float = 8.0, resolution: int = 241, marker=None) -> go.Figure:
+    r"""The cross-section of the 2-class surfaces: p_0 against the difference d = z_0 - z_1.
+
+    .. math:: \operatorname{softmax}(z_0, z_1)_0 = \frac{1}{1 + e^{-(z_0 - z_1)/T}} = \sigma\!\left(\frac{z_0 - z_1}{T}\right)
+
+    The softmax curve (computed from logits (d/2, -d/2)) and the logistic sigmoid of d/T are
+    drawn on top of each other: they coincide.
+
+    Args:
+        temperature: T > 0.
+        extent: d spans [-extent, extent].
+        resolution: points along d.
+        marker: a pair of logits `(z_0, z_1)`, marked at d = z_0 - z_1.
+
+    Returns:
+        A Figure; trace uids ``p0``, ``p1`` (softmax), ``sigmoid`` (:func:`softmaxlab.core.sigmoid`), ``marker``.
+
+    Example:
+        >>> fig = sigmoid_section()
+        >>> sig = next(t for t in fig.data if t.uid == "sigmoid")
+        >>> float(sig.y[120])  # d = 0
+        0.5
+    """
+    t = _options.positive(temperature, name="temperature")
+    d = np.linspace(-_options.positive(extent, name="extent"), extent, _options.integer(resolution, name="resolution", low=3, high=100_001))
+    mark = None if marker is None else _options.pair(marker, name="marker")
+    p = softmax(np.stack([d / 2, -d / 2], axis=-1), temperature=t)  # (n, 2)
+    hover = "z₀ − z₁ = %{x:.3f}<br>%{y:.4f}"
+    traces = [
+        dict(type="scatter", uid=f"p{i}", name=f"p{sub(i)} = softmax(z/T){sub(i)}", x=d, y=p[:, i], mode="lines",
+             line=dict(color=class_color(i), width=5), hovertemplate=hover + f"<extra>p{sub(i)}</extra>")
+        for i in range(2)
+    ]
+    traces.append(
+        dict(type="scatter", uid="sigmoid", name="σ((z₀ − z₁)/T)", x=d, y=sigmoid(d / t), mode="lines",
+             line=dict(color="black", width=2, dash="dash"), hovertemplate=hover + "<extra>logistic sigmoid</extra>")
+    )
+    if mark is not None:
+        pm = softmax(np.array(mark), temperature=t)  # (2,)
+        dm = mark[0] - mark[1]
+        traces.append(
+            dict(type="scatter", uid="marker", name="marker", x=[dm, dm], y=pm, mode="markers", showlegend=False,
+                 marker=dict(size=11, color=[class_color(0), class_color(1)], line=dict(color="black", width=1)),
+                 hovertemplate=f"z = ({mark[0]:g}, {mark[1]:g})<br>{hover}<extra>marker</extra>")
+        )
+    layout = base_layout(
+        figure="sigmoid-section",
+        main=f"Two classes: softmax is the logistic sigmoid (T = {t:g})",
+        hint="p₀ depends only on z₀ − z₁, and equals σ((z₀ − z₁)/T): the dashed curve lies on the blue one.",
+        height=460,
+        xaxis=dict(title=dict(text="z₀ − z₁"), zeroline=True),
+        yaxis=dict(title=dict(text="probability"), range=[-0.02, 1.02]),
+    )
+    return make_figure(traces, layout)
+
+
+def surfaces_3(
+    *,
+    temperature: float = 1.0,
+    derivatives: bool = False,
+    entries=((0, 0), (0, 1), (0, 2)),
+    gaussians: bool = False,
+    marker=None,
+    extent: float = 4.0,
+    resolution: int = 61,
+) -> go.Figure:
+    r"""Three classes in 3D: p_0, p_1, p_2 over the plane of sum-zero logits.
+
+    Shift invariance leaves 2 of the 3 logits' numbers: a point (u_1, u_2) of the plane is the
+    logits z = B u with B = :func:`sum_zero_basis` (3, 2); the axis titles say what u_1, u_2 are.
+    The simplex vertices (one-hot points projected) are marked on the floor in class colours.
+
+    .. math:: p_i(u) = \operatorname{softmax}(B u / T)_i, \qquad
+              \frac{\partial p_i}{\partial z_j} = \frac{p_i (\delta_{ij} - p_j)}{T}
+
+    Args:
+        temperature: T > 0.
+        derivatives: add a second scene with the Jacobian surfaces listed in `entries`.
+        entries: (i, j) pairs, 0-based; default row 0, how p_0 responds to each logit.
+        gaussians: add, for each class, the isotropic Gaussian in the plane centred at T v_i
+            (v_i its simplex vertex) with standard deviation T, and their posterior as wire grids:
+            since z_i = u · v_i it equals softmax(z / T), computed by :func:`gaussian_posterior`.
+        marker: logits `(z_0, z_1, z_2)`, projected to the plane (any shift gives the same point).
+        extent: u_1 and u_2 span [-extent, extent].
+        resolution: grid points per axis.
+
+    Returns:
+        A Figure; trace uids ``p0``..``p2``, ``vertices``, ``dp{i}-dz{j}`` (scene2), ``gauss0``..,
+        ``posterior0``.., ``marker``, ``marker-jacobian``.
+
+    Example:
+        >>> fig = surfaces_3()
+        >>> p = [next(t for t in fig.data if t.uid == f"p{i}") for i in range(3)]
+        >>> round(float(sum(s.z[7, 50] for s in p)), 12)
+        1.0
+    """
+    t = _options.positive(temperature, name="temperature")
+    derivatives = _options.flag(derivatives, name="derivatives")
+    gaussians = _options.flag(gaussians, name="gaussians")
+    axis = _grid(extent, resolution)  # (n,)
+    pairs = _entries(entries, 3) if derivatives else []
+    mark = None if marker is None else to_subspace(_options.vector(marker, name="marker", low=3, high=3))  # (2,)
+    u = np.stack(np.broadcast_arrays(axis[None, :], axis[:, None]), axis=-1)  # (n, n, 2): [r, c] = (axis[c], axis[r])
+    z = from_subspace(u)  # (n, n, 3) sum-zero logits
+    p = softmax(z, temperature=t)  # (n, n, 3)
+    basis = sum_zero_basis(3)  # (3, 2)
+    labels = [subspace_axis_label(basis[:, j], j + 1) for j in range(2)]
+    coords = "u₁ = %{x:.2f}<br>u₂ = %{y:.2f}"
+
+    traces = [
+        _surface(f"p{i}", f"p{sub(i)}", axis, axis, p[..., i], class_color(i), hover=f"{coords}<br>p{sub(i)} = %{{z:.4f}}",
+                 opacity=0.8, iso=True)
+        for i in range(3)
+    ]
+    verts = simplex_vertices(3)  # (3, 2)
+    traces.append(
+        dict(type="scatter3d", uid="vertices", name="one-hot points", x=verts[:, 0], y=verts[:, 1], z=np.zeros(3),
+             mode="markers+text", text=[f"e{sub(i)}" for i in range(3)], textposition="top center", scene="scene",
+             marker=dict(size=5, color=[class_color(i) for i in range(3)], symbol="diamond"),
+             hovertemplate=coords + "<extra>one-hot point, projected</extra>")
+    )
+    if gaussians:
+        post = gaussian_posterior(z / t)  # (n, n, 3): unit Gaussians at e_i evaluated at z / T
+        for i in range(3):
+            dens = np.exp(-(((u / t - verts[i]) ** 2).sum(axis=-1)) / 2) / (2 * np.pi * t**2)  # (n, n)
+            traces.append(_surface(f"gauss{i}", f"Gaussian {i} at {t:g}·v{sub(i)}", axis, axis, dens, class_color(i),
+                                   hover=f"{coords}<br>density = %{{z:.4f}}", opacity=0.45))
+        for i in range(3):
+            traces.append(_wire(f"posterior{i}", f"posterior p(class {i} | z)", axis, post[..., i], class_color(i), coords))
+    if mark is not None:
+        pm = softmax(from_subspace(mark), temperature=t)  # (3,)
+        traces.append(_marker("marker", "marker", [mark[0]] * 3, [mark[1]] * 3, pm, [class_color(i) for i in range(3)],
+                              scene_id="scene", hover=f"{coords}<br>p = %{{z:.4f}}"))
+
+    layout = base_layout(
+        figure="surfaces-3",
+        main=f"Softmax of 3 logits over the sum-zero plane (T = {t:g})",
+        hint="Each pᵢ is a ramp rising toward its vertex; where two ramps cross at equal height, those two classes tie.",
+        height=640,
+        annotations=[note(f"{labels[0]}<br>{labels[1]}<br>(z = B u: the plane of logits that sum to 0)", x=1.0, y=0.0,
+                          xanchor="right", yanchor="bottom")],
+    )
+    left = [0.0, 1.0]
+    if derivatives:
+        left, right = panel_domains([1, 1], gap=0.02)
+        jac = softmax_jacobian(z, temperature=t)  # (n, n, 3, 3)
+        traces += _jacobian_surfaces(jac, axis, axis, pairs, coords=coords, scene_id="scene2")
+        if mark is not None:
+            jm = softmax_jacobian(from_subspace(mark), temperature=t)  # (3, 3)
+            traces.append(
+                _marker("marker-jacobian", "marker", [mark[0]] * len(pairs), [mark[1]] * len(pairs), [jm[i, j] for i, j in pairs],
+                        [class_color(j) for _, j in pairs], scene_id="scene2", hover=f"{coords}<br>∂p/∂z = %{{z:.4f}}")
+            )
+        layout["scene2"] = scene(x=labels[0], y=labels[1], z="∂pᵢ/∂zⱼ", figure="surfaces-3", domain=dict(x=right, y=[0, 1]))
+    layout["scene"] = scene(x=labels[0], y=labels[1], z="p", figure="surfaces-3", domain=dict(x=left, y=[0, 1]))
+    return make_figure(traces, layout)
