@@ -75,6 +75,11 @@ def collapse_metrics(features, labels, *, weights=None, predictions=None) -> dic
     if k < 2:
         raise ValueError(f"neural collapse needs samples of at least 2 classes, got only {present.tolist()}")
 
+    if predictions is not None:
+        pred = np.asarray(predictions)
+        if pred.shape != (samples,):
+            raise ValueError(f"predictions must have shape ({samples},), got {pred.shape}")
+
     counts = np.bincount(index, minlength=k).astype(np.float64)  # (K,)
     means = np.zeros((k, d))
     np.add.at(means, index, h)
@@ -116,9 +121,6 @@ def collapse_metrics(features, labels, *, weights=None, predictions=None) -> dic
 
     # with every class mean at one point each sample ties for nearest centre: no rule to agree with
     if predictions is not None and s[0] > 0:
-        pred = np.asarray(predictions)
-        if pred.shape != (samples,):
-            raise ValueError(f"predictions must have shape ({samples},), got {pred.shape}")
         # argmin_c |h - mu_c|^2 = argmin_c (|mu_c|^2 - 2 h . mu_c); |h|^2 is the same for every c
         nearest = present[np.argmin((means**2).sum(axis=1)[None, :] - 2.0 * h @ means.T, axis=1)]  # (S,)
         out["nc4"] = float(np.mean(nearest != pred))
