@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 __all__ = [
     "CLASS_COLORS",
+    "SERIES_COLORS",
     "NEUTRAL",
     "MUTED",
     "FONT",
@@ -47,6 +48,9 @@ CLASS_COLORS = (
     "#bcbd22",
     "#17becf",
 )
+# A second qualitative palette (ColorBrewer Dark2) for series that are not classes (losses,
+# squashing functions), so they never look like a class.
+SERIES_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
 NEUTRAL = "#444444"  # reference curves, guides, the current point's drop lines
 MUTED = "#c7c7c7"  # what a filter removed, what is not the focus
 FONT = dict(family="Inter, Helvetica, Arial, sans-serif", size=13, color="#222222")

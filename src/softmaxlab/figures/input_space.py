@@ -1,0 +1,179 @@
+"""Figure 4: the shape of the input space of softmax for 4 and 5 classes.
+
+Softmax ignores a common shift, so K logits live in the (K-1)-dimensional sum-zero subspace. There
+the K one-hot points are the vertices of a regular simplex, and class i wins on the cone of points
+nearest to vertex i. For K = 4 the subspace is 3D: the tetrahedron and its four winning cones. For
+K = 5 it is 4D: this figure shows the 3D slice at a chosen fourth coordinate.
+"""
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..core.geometry import simplex_vertices, sum_zero_basis, winning_class
+from . import _options
+from .style import base_layout, class_color, make_figure, note, scene, sub, subspace_axis_label
+
+__all__ = ["input_space"]
+
+
+def _clip(polygon: list, a: np.ndarray, b: float) -> list:
+    """Sutherland-Hodgman: the part of a convex polygon (list of 3D points) where a . x + b >= 0."""
+    out = []
+    n = len(polygon)
+    for k in range(n):
+        cur, nxt = polygon[k], polygon[(k + 1) % n]
+        fc, fn = a @ cur + b, a @ nxt + b
+        if fc >= 0:
+            out.append(cur)
+        if (fc >= 0) != (fn >= 0):  # the edge crosses the plane: keep the crossing point
+            out.append(cur + (nxt - cur) * (fc / (fc - fn)))
+    return out
+
+
+def _tie_polygon(rows: np.ndarray, offset: np.ndarray, i: int, j: int, extent: float) -> np.ndarray:
+    """The face where classes i and j tie and beat every other class, inside the box |x_d| <= extent.
+
+    Logits in the slice are affine, z(x) = rows @ x + offset with rows `(K, 3)`, offset `(K,)`.
+    The face lies in the plane z_i = z_j, cut by the half-spaces z_i >= z_k (k != i, j) and the box.
+    Returns `(m, 3)` vertices of a convex polygon (m may be 0).
+    """
+    normal = rows[i] - rows[j]  # (3,)
+    norm_sq = float(normal @ normal)
+    if norm_sq < 1e-24:
+        return np.zeros((0, 3))
+    origin = -(offset[i] - offset[j]) * normal / norm_sq  # (3,) a point of the plane
+    # two unit vectors spanning the plane
+    helper = np.eye(3)[int(np.argmin(np.abs(normal)))]
+    e1 = np.cross(normal, helper)
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(normal, e1) / np.sqrt(norm_sq)
+    half = extent * np.sqrt(3) + np.linalg.norm(origin) + 1.0  # a square that covers the box's section
+    polygon = [origin + half * (s * e1 + t * e2) for s, t in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+    for k in range(rows.shape[0]):
+        if k not in (i, j):
+            polygon = _clip(polygon, rows[i] - rows[k], offset[i] - offset[k])
+    for d in range(3):
+        for sign in (1.0, -1.0):  # extent - sign * x_d >= 0
+            polygon = _clip(polygon, -sign * np.eye(3)[d], extent)
+    return np.array(polygon).reshape(-1, 3)
+
+
+def _blend(c1: str, c2: str) -> str:
+    """The colour halfway between two hex colours: a tie face between classes i and j."""
+    a = [int(c1[k : k + 2], 16) for k in (1, 3, 5)]
+    b = [int(c2[k : k + 2], 16) for k in (1, 3, 5)]
+    return "#" + "".join(f"{(x + y) // 2:02x}" for x, y in zip(a, b))
+
+
+def input_space(
+    classes: int = 4,
+    *,
+    fourth: float = 0.0,
+    extent: float = 1.2,
+    points: bool = True,
+    resolution: int = 9,
+) -> go.Figure:
+    r"""The sum-zero space of K = 4 or 5 logits, its simplex, and the region where each class wins.
+
+    Coordinates are u = B^T z with B = :func:`sum_zero_basis` (K, K-1) (axis titles spell them out).
+    The one-hot points e_i map to the simplex vertices v_i = B^T e_i, all sqrt(2) apart; since
+    z_i = u . v_i and every |v_i| is equal, class i wins (largest logit) exactly where u is nearest
+    to v_i. The faces drawn are where two classes tie for the lead:
+
+    .. math:: F_{ij} = \{u : z_i = z_j \ge z_k \ \forall k\}, \qquad z = B u
+
+    For K = 4 they are six flat wedges meeting at 0 (the cones' walls), clipped to the box
+    |u_d| <= extent. For K = 5 the figure is the 3D slice u_4 = `fourth` of the 4D space: there the
+    walls are no longer cones through the origin, and which classes appear depends on `fourth`.
+
+    Args:
+        classes: K, 4 or 5.
+        fourth: the slice's fourth coordinate u_4 (K = 5 only; ignored for K = 4).
+        extent: half-width of the box drawn.
+        points: add a grid of points coloured by the class that wins there.
+        resolution: grid points per axis for `points` (resolution^3 points).
+
+    Returns:
+        A Figure; trace uids ``tie-{i}-{j}`` (Mesh3d faces), ``region-{i}`` (points where class i
+        wins; `customdata` holds each point's full logits z (K,)), ``edges``, ``vertices``.
+
+    Example:
+        >>> fig = input_space(4)
+        >>> sorted(t.uid for t in fig.data if t.uid.startswith("tie"))[:3]
+        ['tie-0-1', 'tie-0-2', 'tie-0-3']
+    """
+    k = _options.integer(classes, name="classes", low=4, high=5)
+    f = _options.number(fourth, name="fourth") if k == 5 else 0.0
+    e = _options.positive(extent, name="extent")
+    points = _options.flag(points, name="points")
+    n = _options.integer(resolution, name="resolution", low=2, high=41)
+    basis = sum_zero_basis(k)  # (K, K-1)
+    rows = basis[:, :3]  # (K, 3): z = rows @ x + offset in the slice
+    offset = basis[:, 3] * f if k == 5 else np.zeros(k)  # (K,)
+    labels = [subspace_axis_label(basis[:, d], d + 1) for d in range(k - 1)]
+    hover_u = "u₁ = %{x:.3f}<br>u₂ = %{y:.3f}<br>u₃ = %{z:.3f}"
+
+    traces = []
+    for i in range(k):
+        for j in range(i + 1, k):
+            poly = _tie_polygon(rows, offset, i, j, e)  # (m, 3)
+            if len(poly) < 3:
+                continue
+            fan = np.arange(1, len(poly) - 1)  # triangles (0, t, t+1)
+            traces.append(
+                dict(type="mesh3d", uid=f"tie-{i}-{j}", name=f"tie: z{sub(i)} = z{sub(j)}", x=poly[:, 0], y=poly[:, 1], z=poly[:, 2],
+                     i=np.zeros_like(fan), j=fan, k=fan + 1, color=_blend(class_color(i), class_color(j)), opacity=0.35,
+                     flatshading=True, showlegend=True, legendgroup="ties", legendgrouptitle=dict(text="where two classes tie"),
+                     hovertemplate=f"{hover_u}<extra>classes {i} and {j} tie: z{sub(i)} = z{sub(j)} ≥ the rest</extra>")
+            )
+    if points:
+        axis = np.linspace(-e, e, n)  # (n,)
+        grid = np.stack(np.meshgrid(axis, axis, axis, indexing="ij"), axis=-1).reshape(-1, 3)  # (n^3, 3)
+        z = grid @ rows.T + offset  # (n^3, K) logits of each point
+        win = winning_class(z)  # (n^3,)
+        for c in range(k):
+            pts = grid[win == c]
+            traces.append(
+                dict(type="scatter3d", uid=f"region-{c}", name=f"class {c} wins", x=pts[:, 0], y=pts[:, 1], z=pts[:, 2],
+                     customdata=z[win == c], mode="markers", legendgroup=f"class-{c}", opacity=0.55,
+                     marker=dict(size=2.5, color=class_color(c)),
+                     hovertemplate=f"{hover_u}<extra>class {c} wins</extra>")
+            )
+    verts = simplex_vertices(k)  # (K, K-1)
+    pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
+    gap = np.full(3, np.nan)
+    edge_xyz = np.concatenate([np.stack([verts[a, :3], verts[b, :3], gap]) for a, b in pairs])  # (3 * pairs, 3)
+    edge_xyz = np.where(np.isnan(edge_xyz), None, edge_xyz)
+    traces.append(
+        dict(type="scatter3d", uid="edges", name="simplex edges" if k == 4 else "simplex edges (projected)",
+             x=edge_xyz[:, 0], y=edge_xyz[:, 1], z=edge_xyz[:, 2], mode="lines", hoverinfo="skip",
+             line=dict(color="#333333", width=3, dash="solid" if k == 4 else "dot"))
+    )
+    text = [f"e{sub(c)}" if k == 4 else f"e{sub(c)} (u₄ = {verts[c, 3]:.2f})" for c in range(k)]
+    traces.append(
+        dict(type="scatter3d", uid="vertices", name="one-hot points (vertices)", x=verts[:, 0], y=verts[:, 1], z=verts[:, 2],
+             mode="markers+text", text=text, textposition="top center", customdata=np.arange(k),
+             marker=dict(size=7, color=[class_color(c) for c in range(k)], symbol="diamond" if k == 4 else "diamond-open",
+                         line=dict(color="black", width=1)),
+             hovertemplate=f"{hover_u}<extra>one-hot point of class %{{customdata}}</extra>")
+    )
+    if k == 4:
+        main = "The input space of 4 classes: the 3D space of logits that sum to 0"
+        hint = "A tetrahedron of one-hot points; class i wins in the cone nearest vertex eᵢ. Walls: two classes tie."
+        what = "<br>".join(labels)
+    else:
+        main = f"The input space of 5 classes: the 3D slice u₄ = {f:g} of the 4D sum-zero space"
+        hint = "Move u₄ to sweep the slice through 4D; vertices are projected (their u₄ is in the label)."
+        what = "<br>".join(labels[:3]) + f"<br>slice: {labels[3]} = {f:g}"
+    box = scene(x="u₁", y="u₂", z="u₃", figure=f"input-space-{k}")
+    for name in ("xaxis", "yaxis", "zaxis"):
+        box[name]["range"] = [-e, e]  # fixed, so the view does not jump as the slice moves
+    layout = base_layout(
+        figure="input-space",
+        main=main,
+        hint=hint,
+        height=680,
+        scene=box,
+        annotations=[note(what, x=0.0, y=0.0, xanchor="left", yanchor="bottom")],
+    )
+    return make_figure(traces, layout)
