@@ -258,9 +258,11 @@ def entropy(p: ArrayLike, *, base: float = np.e, axis: int = -1) -> np.ndarray:
     if not np.isfinite(base) or base <= 0 or base == 1:
         raise ValueError(f"base must be finite, > 0 and not 1, got {base!r}")
     check_distribution(p, axis=axis, name="p")
-    plogp = p * np.log(np.where(p > 0, p, 1))  # 0 log 0 = 0, the limit
-    # 0 - sum rather than -sum: a one-hot p gives 0.0, not -0.0
-    return (0 - plogp.sum(axis=axis)) / p.dtype.type(np.log(base))
+    # terms of subnormal p underflow to 0: their true values, rounded, not an error
+    with np.errstate(under="ignore"):
+        plogp = p * np.log(np.where(p > 0, p, 1))  # 0 log 0 = 0, the limit
+        # 0 - sum rather than -sum: a one-hot p gives 0.0, not -0.0
+        return (0 - plogp.sum(axis=axis)) / p.dtype.type(np.log(base))
 
 
 def effective_choices(p: ArrayLike, *, axis: int = -1) -> np.ndarray:
