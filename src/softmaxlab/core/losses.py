@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._checks import as_float_array, check_distribution, class_axis, reduction_name
-from .softmax import _QUIET, log_softmax
+from .softmax import _QUIET, log_softmax, softmax
 
 __all__ = [
     "cross_entropy",
@@ -132,7 +132,7 @@ def cross_entropy_grad(logits: ArrayLike, labels: ArrayLike, *, label_smoothing:
     """
     reduction = reduction_name(reduction)
     z, y = _targets(logits, labels, label_smoothing=label_smoothing)
-    p = np.exp(log_softmax(z))
+    p = softmax(z)
     return (p - y) * _grad_scale(z, reduction)
 
 
@@ -201,7 +201,7 @@ def squared_error_loss(logits: ArrayLike, labels: ArrayLike, *, reduction: str =
     """
     reduction = reduction_name(reduction)
     z, y = _targets(logits, labels)
-    p = np.exp(log_softmax(z))
+    p = softmax(z)
     return _reduce(((p - y) ** 2).sum(axis=-1), reduction)
 
 
@@ -209,7 +209,7 @@ def squared_error_loss_grad(logits: ArrayLike, labels: ArrayLike, *, reduction: 
     r"""Gradient of :func:`squared_error_loss`: `a = 2 (p - y) p`, `dL/dz = a - p sum(a)`."""
     reduction = reduction_name(reduction)
     z, y = _targets(logits, labels)
-    p = np.exp(log_softmax(z))
+    p = softmax(z)
     return _through_softmax(2 * (p - y) * p, p) * _grad_scale(z, reduction)
 
 
