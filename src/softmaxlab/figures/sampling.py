@@ -1,0 +1,142 @@
+"""Figure 6: temperature and sampling filters, as in text generation.
+
+A distribution over tokens under a temperature, what top-k, top-p and min-p each keep, the
+renormalised distribution that is really sampled, its entropy and effective number of choices,
+and a histogram of draws next to the exact probabilities.
+"""
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..core import effective_choices, entropy, filter_logits, sample, softmax
+from . import _options
+from .style import MUTED, base_layout, class_color, make_figure, panel_domains
+
+__all__ = ["sampling"]
+
+_BAR = "#1f77b4"  # one colour for all tokens when there are more than the palette's 10
+
+
+def _keeps(z, t, **one_filter) -> np.ndarray:
+    """Which tokens survive temperature and one filter (bool (K,)), from the core's filter_logits."""
+    return np.isfinite(filter_logits(z, temperature=t, **one_filter))
+
+
+def sampling(
+    logits=(3.0, 2.4, 2.0, 1.2, 0.5, 0.0, -0.6, -1.5),
+    *,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    min_p: float | None = None,
+    samples: int = 0,
+    seed: int = 0,
+    labels=None,
+) -> go.Figure:
+    r"""A token distribution under temperature and sampling filters, and what sampling draws from it.
+
+    .. math:: p = \operatorname{softmax}(z / T), \qquad
+              q = \operatorname{softmax}(\text{filter}(z / T)) \quad (\text{removed tokens: } q_i = 0)
+
+    The filters apply in the order of :func:`softmaxlab.core.filter_logits` (top-k, then top-p
+    on what is left, then min-p). Entropy H (nats, bits) and the effective number of choices
+    e^H are given for p and for q: "more similar probabilities" means higher entropy.
+
+    Args:
+        logits: `(K,)`, 2 <= K <= 1000.
+        temperature: T > 0.
+        top_k: keep the k most probable (int >= 1), or None.
+        top_p: keep the smallest set with probability >= top_p, in (0, 1], or None.
+        min_p: keep p_i >= min_p * max p, in [0, 1], or None.
+        samples: n draws from :func:`softmaxlab.core.sample` to histogram (0: none).
+        seed: seed of the `numpy.random.Generator` for the draws (same seed, same histogram).
+        labels: `(K,)` names of the tokens (e.g. words), or None for their indices.
+
+    Returns:
+        A Figure with three panels. Trace uids: ``tempered`` (bars of p; `customdata[:, 0]` is 1
+        where the token survives all filters), ``keeps-{filter}`` (one row of markers per filter
+        given, and ``keeps-all``; `customdata` 1 = kept), ``final`` (bars of q), ``samples`` (bars
+        of the observed frequencies; `customdata` the counts).
+
+    Example:
+        >>> fig = sampling([2.0, 1.0, 0.1, -1.0], top_k=2, samples=100)
+        >>> final = next(t for t in fig.data if t.uid == "final")
+        >>> [round(float(q), 3) for q in final.y]
+        [0.731, 0.269, 0.0, 0.0]
+        >>> int(sum(next(t for t in fig.data if t.uid == "samples").customdata))
+        100
+    """
+    z = _options.vector(logits, name="logits", low=2, high=1000)  # (K,)
+    k = z.size
+    t = _options.positive(temperature, name="temperature")
+    n = _options.integer(samples, name="samples", low=0, high=10_000_000)
+    seed = _options.integer(seed, name="seed", low=0)
+    if labels is None:
+        names = [str(i) for i in range(k)]
+    else:
+        names = [str(v) for v in labels]
+        if len(names) != k:
+            raise ValueError(f"labels must name every token: got {len(names)} labels for {k} logits")
+    filters = {"top_k": top_k, "top_p": top_p, "min_p": min_p}
+    final_logits = filter_logits(z, temperature=t, **filters)  # checks top_k, top_p, min_p: ValueError naming them
+    kept = np.isfinite(final_logits)  # (K,)
+    p = softmax(z, temperature=t)  # (K,)
+    q = softmax(final_logits)  # (K,) renormalised over the kept tokens
+    colors = [class_color(i) for i in range(k)] if k <= 10 else [_BAR] * k
+    x = np.arange(k)
+    ticks = dict(tickmode="array", tickvals=x, ticktext=names)
+
+    rows = [(name, value) for name, value in filters.items() if value is not None]
+    bottom, middle, top = panel_domains([1.0, 0.2 + 0.12 * (len(rows) + 1), 1.0], gap=0.1)
+    traces = [
+        dict(type="bar", uid="tempered", name=f"p = softmax(z/T), T = {t:g}", x=x, y=p, width=0.6, offset=-0.3, customdata=np.stack([kept, z], axis=1),
+             marker=dict(color=[c if keep else MUTED for c, keep in zip(colors, kept)],
+                         pattern=dict(shape=["" if keep else "/" for keep in kept], fgcolor="#888888")),
+             xaxis="x", yaxis="y",
+             hovertemplate="token %{x}<br>logit %{customdata[1]:.3f}<br>p = %{y:.4f}<br>kept by all filters: %{customdata[0]}"
+                           "<extra></extra>")
+    ]
+    for r, (name, value) in enumerate([*rows, ("all", None)]):
+        keep = kept if name == "all" else _keeps(z, t, **{name: value})
+        row_label = "all together" if name == "all" else f"{name.replace('_', '-')} = {value:g}"
+        traces.append(
+            dict(type="scatter", uid=f"keeps-{name.replace('_', '-')}", name=row_label, showlegend=False, x=x, y=[row_label] * k,
+                 customdata=keep.astype(int), mode="markers", xaxis="x2", yaxis="y2",
+                 marker=dict(symbol=["square" if v else "x-thin-open" for v in keep], size=13,
+                             color=[c if v else "#999999" for c, v in zip(colors, keep)], line=dict(width=2, color="#999999")),
+                 hovertemplate=f"token %{{x}}<br>{row_label}: %{{customdata}} (1 = kept)<extra></extra>")
+        )
+    traces.append(
+        dict(type="bar", uid="final", name="q: filtered and renormalised", x=x, y=q, offsetgroup="exact",
+             marker=dict(color=colors), xaxis="x3", yaxis="y3",
+             hovertemplate="token %{x}<br>q = %{y:.4f}<extra>sampled from</extra>")
+    )
+    if n:
+        draws = sample(z, n, rng=np.random.default_rng(seed), temperature=t, **filters)  # (n,)
+        counts = np.bincount(draws, minlength=k)  # (K,)
+        traces.append(
+            dict(type="bar", uid="samples", name=f"{n} draws (seed {seed})", x=x, y=counts / n, customdata=counts,
+                 offsetgroup="drawn", marker=dict(color="rgba(0,0,0,0)", line=dict(color="#222222", width=1.5)),
+                 xaxis="x3", yaxis="y3", hovertemplate="token %{x}<br>%{customdata} draws = %{y:.4f}<extra>histogram</extra>")
+        )
+
+    h_p, h_q = float(entropy(p)), float(entropy(q))
+    main = (f"Sampling at T = {t:g}: entropy {h_p:.3f} nats ({h_p / np.log(2):.3f} bits), {float(effective_choices(p)):.2f} "
+            f"effective choices → after filters {h_q:.3f} nats, {float(effective_choices(q)):.2f} of {int(kept.sum())} kept")
+    layout = base_layout(
+        figure="sampling",
+        main=main,
+        hint="Top: the tempered distribution (hatched grey = removed). Middle: what each filter keeps. "
+             "Bottom: what is really sampled" + (", next to the draws." if n else "."),
+        height=720,
+        barmode="group",
+        xaxis=dict(anchor="y", matches="x3", showticklabels=False, **ticks),
+        yaxis=dict(domain=top, anchor="x", title=dict(text="p"), rangemode="tozero"),
+        xaxis2=dict(anchor="y2", matches="x3", showticklabels=False, showgrid=False, **ticks),
+        yaxis2=dict(domain=middle, anchor="x2", type="category", autorange="reversed", showgrid=False),
+        xaxis3=dict(anchor="y3", title=dict(text="token"), **ticks),
+        yaxis3=dict(domain=bottom, anchor="x3", title=dict(text="q"), rangemode="tozero"),
+        legend=dict(orientation="h", x=0.0, y=-0.1, yanchor="top"),
+        margin=dict(l=110, r=30, t=100, b=80),
+    )
+    return make_figure(traces, layout)
