@@ -15,6 +15,11 @@ from .losses import loss_curves, loss_landscape, squashing_functions
 from .sampling import sampling
 from .softmax2d import softmax_2d
 from .surfaces import sigmoid_section, surfaces_2, surfaces_3
+from .paths import logit_paths
+from .readings import readings
+from .export import export
+from .animation import export_animation
+from .registry import FIGURES, FigureSpec
 
 __all__ = [
     "softmax_2d",
@@ -26,4 +31,10 @@ __all__ = [
     "loss_curves",
     "squashing_functions",
     "sampling",
+    "logit_paths",
+    "readings",
+    "export",
+    "export_animation",
+    "FIGURES",
+    "FigureSpec",
 ]
