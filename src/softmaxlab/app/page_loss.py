@@ -1,0 +1,66 @@
+"""Loss page: a loss over the logits as a surface, with its gradient field, for a chosen true class.
+
+Cross-entropy, focal, squared error on probabilities and hinge (the registry `core.LOSSES`) can be
+compared on the same logits.
+"""
+
+from __future__ import annotations
+
+import dash
+from dash import ALL, Input, Output, html
+
+from .layout import Page, controls_panel, format_errors, graph, message, read
+from .state import Control
+
+KEY = "loss"
+
+HELP = (
+    "Cross-entropy is -log p_y, and its gradient with respect to the logits is p - onehot(y). The arrows "
+    "do not point at one target point: they pull toward the true class's corner *and* push away from the "
+    "others, and they fade as p_y nears 1. Compare how the other losses flatten far from the answer."
+)
+
+
+def _losses() -> tuple[str, ...]:
+    from softmaxlab.core import LOSSES
+
+    return tuple(LOSSES)
+
+
+CONTROLS = (
+    Control("loss", "choice", "cross-entropy", label="loss", help="the loss drawn over the logits",
+            choices=_losses()),
+    Control("classes", "choice", 2, label="classes", help="2 or 3 classes", choices=(2, 3), extra={"widget": "radio"}),
+    Control("label", "choice", 0, label="true class y", help="the class the loss rewards", choices=(0, 1, 2),
+            extra={"widget": "radio"}),
+)
+
+
+def body(values, ctx):
+    return html.Div(
+        [controls_panel(PAGE, values),
+         html.Div([message(KEY), graph("loss-graph", height=640, three_d=True)], className="figures")],
+        className="columns",
+    )
+
+
+def register(app, ctx):
+    from softmaxlab import figures
+
+    @app.callback(
+        Output("loss-graph", "figure"),
+        Output(f"{KEY}-message", "children"),
+        Input({"page": KEY, "name": ALL}, "value"),
+    )
+    def draw(_values):
+        values, errors = read(PAGE, dash.ctx.inputs_list[0])
+        if not errors and values["label"] >= values["classes"]:
+            errors = [f"label: class {values['label']} does not exist with {values['classes']} classes"]
+        if errors:
+            return dash.no_update, format_errors(errors)
+        fig = figures.loss_landscape(values["loss"], classes=values["classes"], label=values["label"])
+        fig.update_layout(uirevision=f"loss-{values['classes']}")
+        return fig, []
+
+
+PAGE = Page(key=KEY, path="/loss", title="Loss", help=HELP, controls=CONTROLS, body=body, register=register)

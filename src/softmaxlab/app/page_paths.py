@@ -1,0 +1,226 @@
+"""Logit paths page: the lab. Every `Experiment` field is a control, generated from `field_specs()`.
+
+A change trains the experiment and its comparison runs (e.g. SGD against Adam) off the request path
+(`jobs.Jobs`: debounced, newest request wins), then draws every sample's logits as a 3D path, the
+runs side by side with one camera, plus the readings over steps. A step slider and play/pause move
+a marker along the paths without training again (the runs are cached).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import dash
+from dash import ALL, Input, Output, State, dcc, html
+
+from .jobs import Busy, Superseded
+from .layout import Page, cid, controls_panel, format_errors, graph, message, read
+from .state import Control
+
+KEY = "paths"
+MAX_COMPARE = 3  # comparison runs beside the main one
+# The app trains on the request of anyone who can reach it, so it allows less than the lab does;
+# `softmaxlab train` has the lab's full range.
+APP_LIMITS = {"steps": 5000, "num_samples": 2000, "hidden": 128, "feature_dim": 128, "logits": 4_000_000}
+
+HELP = (
+    "Each line is one sample's logits while the network trains, from the open dot (before training) "
+    "to the filled dot. With **init = zeros** the last layer starts at zero, so every sample starts at "
+    "the centre with equal probabilities, where gradients are healthy; only the last layer can be zeroed. "
+    "The gradient p - onehot(y) pulls toward the right class's vertex *and* away from the others, so "
+    "paths do not head for one target point."
+)
+
+
+def _experiment_controls() -> tuple[Control, ...]:
+    from softmaxlab.lab import Experiment
+
+    controls = []
+    for spec in Experiment.field_specs():
+        if spec.choices:
+            controls.append(Control(spec.name, "choice", spec.default, help=spec.help, choices=tuple(spec.choices),
+                                    extra={"field": True}))
+        else:  # numbers and lists are typed: steps and learning rates span decades, a slider would not do
+            controls.append(Control(spec.name, "str", spec.format(spec.default), help=spec.help, nullable=True,
+                                    extra={"field": True, "widget": "input"}))
+    return tuple(controls)
+
+
+def _compare_controls(fields) -> tuple[Control, ...]:
+    names = ("none", *[c.name for c in fields if c.kind == "choice"], "lr", "seed", "steps", "noise", "temperature")
+    return (
+        Control("compare", "choice", "optimizer", label="compare", help="the field that differs between the runs",
+                choices=names),
+        Control("against", "str", "adam", label="against (comma-separated)",
+                help=f"values of the compared field for up to {MAX_COMPARE} more runs", extra={"widget": "input"}),
+        Control("step", "int", -1, label="step", help="the training step marked on the paths (-1: the last)",
+                minimum=-1, maximum=100_000, extra={"hidden": True}),
+    )
+
+
+FIELDS = _experiment_controls()
+CONTROLS = (*_compare_controls(FIELDS), *FIELDS)
+
+
+def experiments(values) -> tuple[list, list[str]]:
+    """The main experiment and its comparison runs from control values, or messages and no work."""
+    from softmaxlab.lab import Experiment
+
+    kwargs, errors = {}, []
+    for spec in Experiment.field_specs():
+        value = values[spec.name]
+        try:
+            kwargs[spec.name] = value if spec.choices else spec.parse("" if value is None else value)
+        except ValueError as e:
+            errors.append(str(e))
+    if errors:
+        return [], errors
+    try:
+        base = Experiment(**kwargs)
+    except (ValueError, TypeError) as e:
+        return [], [str(e)]
+    runs = [base]
+    field, against = values["compare"], [a.strip() for a in values["against"].split(",") if a.strip()]
+    if field != "none":
+        if not against:
+            return [], [f"against: give a value of {field} for the comparison run (or compare none)"]
+        if len(against) > MAX_COMPARE:
+            return [], [f"against: at most {MAX_COMPARE} values, got {len(against)}"]
+        spec = Experiment.field_spec(field)
+        for text in against:
+            try:
+                runs.append(base.replace(**{field: spec.parse(text)}))
+            except (ValueError, TypeError) as e:
+                return [], [f"against: {e}"]
+    for e in runs:
+        errors += limit_errors(e)
+    return (runs, []) if not errors else ([], sorted(set(errors)))
+
+
+def limit_errors(e) -> list[str]:
+    """Messages for an experiment too big for the app to train on request."""
+    errors = []
+    for name, value in (("steps", e.steps), ("num_samples", e.num_samples), ("feature_dim", e.feature_dim)):
+        if value > APP_LIMITS[name]:
+            errors.append(f"{name}: {value} is above the app's limit {APP_LIMITS[name]} "
+                          "(train bigger runs with `softmaxlab train` and open them on the Runs page)")
+    if e.hidden and max(e.hidden) > APP_LIMITS["hidden"]:
+        errors.append(f"hidden: widths above {APP_LIMITS['hidden']} are beyond the app's limit")
+    size = e.num_records * e.num_samples * e.classes
+    if size > APP_LIMITS["logits"]:
+        errors.append(f"steps/record_every: {size:,} recorded logits are above the app's limit "
+                      f"{APP_LIMITS['logits']:,}; raise record_every")
+    return errors
+
+
+def title(e, field) -> str:
+    from softmaxlab.lab import Experiment
+
+    if field == "none":
+        return f"{e.optimizer}, lr {e.learning_rate:g}"
+    return f"{field} = {Experiment.field_spec(field).format(getattr(e, field)) or 'default'}"
+
+
+def body(values, ctx):
+    play = html.Div(
+        [
+            html.Button("play", id="paths-play", n_clicks=0, className="button"),
+            html.Div(dcc.Slider(id=cid(KEY, "step"), min=-1, max=1000, step=1, value=values["step"],
+                                marks=None, updatemode="drag", allow_direct_input=False,
+                                tooltip={"placement": "bottom", "always_visible": True}),
+                     className="step-slider", title="the training step marked on the paths (-1: the last)"),
+            dcc.Interval(id="paths-timer", interval=250, disabled=True),
+        ],
+        className="player",
+    )
+    return html.Div(
+        [
+            dcc.Store(id="paths-session", data=uuid.uuid4().hex),  # the key under which newer requests win
+            dcc.Store(id="paths-camera"),
+            controls_panel(PAGE, values),
+            html.Div(
+                [
+                    message(KEY),
+                    html.Div(id="paths-status", className="status"),
+                    play,
+                    dcc.Loading(graph("paths-graph", height=560, three_d=True), delay_show=400, type="dot"),
+                    graph("paths-readings", height=320),
+                ],
+                className="figures",
+            ),
+        ],
+        className="columns",
+    )
+
+
+def register(app, ctx):
+    from softmaxlab import figures
+    from softmaxlab.lab import train_many
+
+    def trained(session, runs):
+        key = tuple(e.to_json() for e in runs)
+        return ctx.jobs.run(("paths", session), key, lambda: train_many(list(runs)))
+
+    @app.callback(
+        Output("paths-graph", "figure"),
+        Output("paths-readings", "figure"),
+        Output(f"{KEY}-message", "children"),
+        Output("paths-status", "children"),
+        Output(cid(KEY, "step"), "max"),
+        Input({"page": KEY, "name": ALL}, "value"),
+        State("paths-session", "data"),
+    )
+    def draw(_values, session):
+        values, errors = read(PAGE, dash.ctx.inputs_list[0])
+        if not errors:
+            runs, errors = experiments(values)
+        if errors:
+            return dash.no_update, dash.no_update, format_errors(errors), "", dash.no_update
+        session = session if isinstance(session, str) and len(session) <= 64 else "anonymous"
+        try:
+            results = trained(session, runs)
+        except Superseded:
+            raise dash.exceptions.PreventUpdate from None  # a newer change is on its way; draw that one
+        except Busy as e:
+            return dash.no_update, dash.no_update, format_errors([str(e)]), "", dash.no_update
+        last = runs[0].steps
+        step = None if values["step"] < 0 else min(values["step"], last)
+        titles = [title(e, values["compare"]) for e in runs]
+        paths = figures.logit_paths(results, step=last if step is None else step, titles=titles)
+        # keep the camera (and the linked cameras) when only the step changes
+        paths.update_layout(uirevision=" ".join(e.to_json() for e in runs))
+        readings = figures.readings(results, titles=titles)
+        readings.update_layout(uirevision="readings")
+        status = f"{len(runs)} run(s) of {last} steps, {runs[0].num_samples} samples each"
+        return paths, readings, [], status, last
+
+    @app.callback(
+        Output("paths-timer", "disabled"),
+        Output("paths-play", "children"),
+        Input("paths-play", "n_clicks"),
+        State("paths-timer", "disabled"),
+        prevent_initial_call=True,
+    )
+    def play(_clicks, disabled):
+        playing = bool(disabled)  # a click flips the state
+        return (not playing), ("pause" if playing else "play")
+
+    # the player and the linked cameras run in the browser: no round trip per frame or per drag
+    app.clientside_callback(
+        dash.ClientsideFunction(namespace="softmaxlab", function_name="advanceStep"),
+        Output(cid(KEY, "step"), "value"),
+        Input("paths-timer", "n_intervals"),
+        State(cid(KEY, "step"), "value"),
+        State(cid(KEY, "step"), "max"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        dash.ClientsideFunction(namespace="softmaxlab", function_name="linkCameras"),
+        Output("paths-camera", "data"),
+        Input("paths-graph", "relayoutData"),
+        State("paths-graph", "id"),
+        prevent_initial_call=True,
+    )
+
+
+PAGE = Page(key=KEY, path="/paths", title="Logit paths", help=HELP, controls=CONTROLS, body=body, register=register)

@@ -1,0 +1,33 @@
+"""`softmaxlab serve`: start the interactive softmax lab in the browser (a thin edge over `app.serve`)."""
+
+from pathlib import Path
+
+import click
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The default is this machine only; 0.0.0.0 lets others reach the app.")
+@click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on; if it is taken, the next free one is used and printed.")
+@click.option("--logdir", default="runs", show_default=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder of runs shown on the Runs page (created if missing); nothing outside it is readable.")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser tab; just print the URL.")
+def serve_command(host, port, logdir, no_browser):
+    """Start the interactive softmax lab and open it in the browser.
+
+    Pages: Softmax (logit sliders, temperature, shift invariance), Surfaces (2 and 3 classes in 3D),
+    Input space (4 and 5 classes), Loss, Sampling, Logit paths (train a tiny network live) and Runs
+    (every run under --logdir, opened in the same views). Every setting lives in the URL, so a copied
+    link reproduces the view, and the training run with its seed.
+
+    Example: softmaxlab serve --logdir runs --port 8050
+    """
+    from softmaxlab.app import serve
+
+    try:
+        serve(host=host, port=port, logdir=logdir, open_browser=not no_browser, echo=click.echo)
+    except OSError as e:
+        raise click.UsageError(str(e)) from None
+    except KeyboardInterrupt:
+        click.echo("stopped.")

@@ -1,0 +1,163 @@
+"""A real `softmaxlab serve` process and a real chromium (Debian's, through Playwright) for the browser tests.
+
+Where /usr/bin/chromium is missing the tests are skipped, except when the environment variable CI is set:
+there `.ci/run` installs chromium, so a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CHROMIUM = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+# a short run for the Runs page, written by the real CLI
+TRAIN_ARGS = ["--steps", "60", "--seed", "1"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+def _need_browser():
+    if not Path(CHROMIUM).exists():
+        message = f"chromium not found at {CHROMIUM}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI must run the browser tests)")
+        pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(logdir: Path, *, port: int | None = None, timeout: float = 60.0):
+    """`softmaxlab serve --no-browser` as a subprocess; returns `(process, url)` once the app answers."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "softmaxlab", "serve", "--no-browser", "--port", str(port), "--logdir", str(logdir)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    deadline = time.monotonic() + timeout
+    url = None
+    while url is None:
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"softmaxlab serve exited with {process.wait()}")
+        if "http://" in line:
+            url = line[line.index("http://"):].split()[0]
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("softmaxlab serve printed no URL")
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return process, url.rstrip("/")
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def logdir(tmp_path_factory):
+    """A runs folder holding one run made by `softmaxlab train`."""
+    root = tmp_path_factory.mktemp("runs")
+    out = subprocess.run([sys.executable, "-m", "softmaxlab", "train", *TRAIN_ARGS, "--out", str(root / "first")],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return root
+
+
+@pytest.fixture(scope="session")
+def server(logdir):
+    _need_browser()
+    process, url = start_server(logdir)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh tab that records console errors and uncaught exceptions in `page.errors`."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.errors = []
+    tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: tab.errors.append(str(e)))
+    yield tab
+    context.close()
+
+
+def graph_data(page, graph_id: str):
+    """The traces currently drawn in a graph (`gd.data` of its plotly div)."""
+    return page.evaluate(
+        """id => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+                   return gd && gd.data ? JSON.parse(JSON.stringify(gd.data)) : null; }""",
+        graph_id,
+    )
+
+
+def wait_for_graph(page, graph_id: str, *, timeout: float = 60_000):
+    """Wait until the graph has traces, then return them."""
+    page.wait_for_function(
+        """id => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+                   return gd && gd.data && gd.data.length > 0; }""",
+        arg=graph_id, timeout=timeout,
+    )
+    return graph_data(page, graph_id)
+
+
+def canvas_spread(page, graph_id: str) -> float:
+    """Standard deviation of the pixels of the graph's WebGL canvas (0 for a blank canvas)."""
+    import imageio.v3 as iio
+
+    canvas = page.locator(f"#{graph_id} .gl-container canvas").first
+    canvas.wait_for(state="visible", timeout=30_000)
+    page.wait_for_timeout(500)  # let WebGL finish its first frames
+    pixels = iio.imread(io.BytesIO(canvas.screenshot()))  # (height, width, channels)
+    return float(np.asarray(pixels, dtype=np.float64)[..., :3].std())
+
+
+def post_callback(url: str, payload: dict) -> tuple[int, dict | str]:
+    """POST a hand-written callback request to the server, as a stranger could."""
+    request = urllib.request.Request(url + "/_dash-update-component", data=json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = response.read().decode()
+            return response.status, (json.loads(body) if body else "")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
