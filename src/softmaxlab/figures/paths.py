@@ -57,7 +57,7 @@ def sample_subset(count: int, limit: int, *, seed: int = 0) -> np.ndarray:
     Example:
         >>> sample_subset(4, 10)
         array([0, 1, 2, 3])
-        >>> len(sample_subset(10_000, 2000)), (sample_subset(50, 5) == sample_subset(50, 5)).all()
+        >>> len(sample_subset(10_000, 2000)), bool((sample_subset(50, 5) == sample_subset(50, 5)).all())
         (2000, True)
     """
     if count <= limit:
