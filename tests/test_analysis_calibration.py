@@ -165,6 +165,7 @@ def test_calibration_report_on_a_run_uses_the_chosen_record_and_split():
     assert (split.fit_samples, split.eval_samples, split.holdout) == (300, 700, 0.3)
     order = np.random.default_rng(1).permutation(1000)
     fit, held = np.sort(order[:300]), np.sort(order[300:])
+    assert split.eval_index.tolist() == held.tolist()
     assert split.temperature == pytest.approx(fit_temperature(last[fit], labels[fit]))
     assert split.after.ece == pytest.approx(_ece_mce_loop(last[held] / split.temperature, labels[held], 10)[0],
                                             abs=1e-9)

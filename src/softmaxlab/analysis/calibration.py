@@ -189,6 +189,7 @@ class TemperatureScaling:
         fit_samples, eval_samples: how many samples fitted T and how many were evaluated
             (the same samples when no holdout was asked for).
         holdout: the fraction of samples held out to fit T, or None.
+        eval_index: `(eval_samples,)` int, which samples were evaluated (sorted).
     """
 
     temperature: float
@@ -199,6 +200,7 @@ class TemperatureScaling:
     fit_samples: int
     eval_samples: int
     holdout: float | None
+    eval_index: np.ndarray
 
 
 def calibration_report(run, *, record=-1, bins=15, holdout=None, seed=0) -> TemperatureScaling:
@@ -243,5 +245,5 @@ def calibration_report(run, *, record=-1, bins=15, holdout=None, seed=0) -> Temp
         before=calibration(z[evaluate], labels[evaluate], bins=bins),
         after=calibration(z[evaluate], labels[evaluate], bins=bins, temperature=t),
         record=index, step=int(steps[0]), fit_samples=fit.size, eval_samples=evaluate.size,
-        holdout=None if holdout is None else float(holdout),
+        holdout=None if holdout is None else float(holdout), eval_index=evaluate,
     )
