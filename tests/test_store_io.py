@@ -318,6 +318,11 @@ def _damage(kind, path):
     elif kind == "corrupted chunk":
         chunk = next(c for c in sorted((path / "logits" / "c").rglob("*")) if c.is_file())
         chunk.write_bytes(b"\x00garbage" * 3)
+    elif kind == "flipped byte":
+        chunk = next(c for c in sorted((path / "loss" / "c").rglob("*")) if c.is_file())
+        data = bytearray(chunk.read_bytes())
+        data[5] ^= 0xFF  # same size, one value changed: only the checksum can tell
+        chunk.write_bytes(bytes(data))
     elif kind == "deleted array":
         shutil.rmtree(path / "steps")
     elif kind == "shrunk array":
@@ -342,6 +347,7 @@ def _damage(kind, path):
     ("deleted chunk", "missing 1 chunk"),
     ("deleted extras chunk", "extras/features"),
     ("corrupted chunk", "corrupted"),
+    ("flipped byte", "'loss' is corrupted"),
     ("deleted array", "missing the array 'steps'"),
     ("shrunk array", "'loss' is truncated"),
     ("wrong dtype", "'steps' has shape"),

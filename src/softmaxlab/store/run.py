@@ -278,23 +278,31 @@ class Run:
 def record_metrics(logits, labels):
     """Per-record mean cross-entropy and accuracy of `logits` `(R, S, K)` against `labels` `(S,)`.
 
-    loss_r = mean_s [logsumexp(z_rs) - z_rs,y_s]; accuracy_r = mean_s [argmax z_rs == y_s].
+    loss_r = mean_s [logsumexp(z_rs) - z_rs,y_s] (= -log softmax(z_rs)_y_s);
+    accuracy_r = mean_s [argmax z_rs == y_s].
 
     Returns:
         `(loss, accuracy)`, each `(R,)` float32.
+
+    >>> loss, accuracy = record_metrics(np.zeros((1, 4, 2)), np.array([0, 1, 1, 0]))
+    >>> loss, accuracy               # log 2; argmax ties go to class 0
+    (array([0.6931472], dtype=float32), array([0.5], dtype=float32))
     """
-    from softmaxlab.core import cross_entropy
+    from softmaxlab.core import logsumexp
 
     records, samples, classes = logits.shape
-    if records == 0:
-        return np.zeros(0, np.float32), np.zeros(0, np.float32)
-    flat = np.asarray(logits, dtype=np.float64).reshape(records * samples, classes)  # (R*S, K)
-    # a diverged run has inf/NaN logits: its loss is honestly NaN, not a crash
-    with np.errstate(invalid="ignore", over="ignore"):
-        per_sample = cross_entropy(flat, np.tile(labels, records), reduction="none").reshape(records, samples)
-        loss = per_sample.mean(axis=1)  # (R,)
-    accuracy = (np.argmax(logits, axis=-1) == labels[None, :]).mean(axis=1)  # (R,)
-    return loss.astype(np.float32), accuracy.astype(np.float32)
+    loss = np.empty(records, np.float32)  # (R,)
+    accuracy = np.empty(records, np.float32)  # (R,)
+    # float64 for the sums, a few records at a time so a long run never doubles its memory
+    step = max(1, (1 << 20) // max(1, samples * classes))
+    for start in range(0, records, step):
+        z = np.asarray(logits[start:start + step], dtype=np.float64)  # (r, S, K)
+        true = np.take_along_axis(z, labels[None, :, None], axis=-1)[..., 0]  # (r, S)
+        # a diverged run has inf/NaN logits: its loss is honestly NaN, not a crash
+        with np.errstate(invalid="ignore", over="ignore"):
+            loss[start:start + step] = (logsumexp(z, axis=-1) - true).mean(axis=1)
+        accuracy[start:start + step] = (np.argmax(z, axis=-1) == labels[None, :]).mean(axis=1)
+    return loss, accuracy
 
 
 def check_extra_name(name):

@@ -6,6 +6,7 @@ attribute `records`. Zarr's local store replaces each file atomically, so a read
 that reads `records` first and never looks past it sees only completed blocks.
 """
 
+import asyncio
 import dataclasses
 import json
 import shutil
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import zarr
+from zarr.codecs import Crc32cCodec
+from zarr.core.sync import sync as zarr_sync
 
 from softmaxlab.store.run import Run, check_extra_name, record_metrics
 from softmaxlab.store.schema import FORMAT, SCHEMA_VERSION, RunStoreError, records_per_chunk
@@ -109,9 +112,12 @@ def _create_layout(root: Path, *, labels, num_classes, inputs, config, descripti
     # every chunk is written even when it equals the fill value, so a missing chunk file means damage
     config_write_all = {"write_empty_chunks": True}
 
+    # No compression: logits of a training run are noisy floats that zstd shrinks by under 10%,
+    # while decoding costs much of a load (benchmarks/bench_store.py). A CRC32C checksum per
+    # chunk instead, so a damaged chunk is an error rather than silently wrong logits.
     def array(name, shape, dtype, chunks):
         return group.create_array(name, shape=shape, dtype=dtype, chunks=chunks, fill_value=0,
-                                  config=config_write_all)
+                                  compressors=[Crc32cCodec()], config=config_write_all)
 
     fixed = array("labels", (samples,), "int64", (max(1, samples),))
     fixed[:] = labels
@@ -137,15 +143,24 @@ def _create_layout(root: Path, *, labels, num_classes, inputs, config, descripti
     return group, per_record
 
 
-def _write_block(arrays, start, block):
-    """Grow `arrays` to hold `block` (name -> array with `n` rows) at `start`, write it, then commit."""
-    n = len(block["steps"])
-    stop = start + n
-    for name in block:
-        target = arrays[name]
-        target.resize((stop, *target.shape[1:]))
-    for name, values in block.items():
-        arrays[name][start:stop] = values
+def _write_block(arrays, start, block, *, capacity=None):
+    """Write `block` (name -> `n` rows) into rows [start, start + n) of `arrays`; returns start + n.
+
+    Arrays shorter than start + n first grow to `capacity` rows (default: exactly enough).
+    Growing ahead of need keeps an append to one metadata write per array every so
+    often instead of every time; readers never look past the committed count anyway.
+    All the writes go to Zarr's event loop together: one round trip instead of one per array.
+    """
+    stop = start + len(block["steps"])
+    capacity = max(stop, capacity or 0)
+    targets = {name: arrays[name].async_array for name in block}
+
+    async def write():
+        growing = [a.resize((capacity, *a.shape[1:])) for a in targets.values() if a.shape[0] < stop]
+        await asyncio.gather(*growing)
+        await asyncio.gather(*(targets[name].setitem(slice(start, stop), values) for name, values in block.items()))
+
+    zarr_sync(write())
     return stop
 
 
@@ -278,7 +293,8 @@ class RunWriter:
         if block is None:
             return self.records
         try:
-            committed = _write_block(self._arrays, self.records, block)
+            # grow by doubling: a long run resizes its arrays O(log records) times
+            committed = _write_block(self._arrays, self.records, block, capacity=2 * self.records)
             # the commit: only now may readers see the block
             self._group.update_attributes({"records": committed, "wall_time": self.wall_time})
         except Exception as e:  # anything from the store: name the run, not zarr's internals
@@ -347,6 +363,10 @@ class RunWriter:
             return
         self._closed = True
         try:
+            # trim the room grown ahead of need, then mark the run finished
+            for array in self._arrays.values():
+                if array.shape[0] > self.records:
+                    array.resize((self.records, *array.shape[1:]))
             self._group.update_attributes({"complete": bool(complete), "wall_time": self.wall_time})
         except Exception as e:
             raise RunStoreError(self.path, f"could not close the run ({type(e).__name__}: {e})") from None
