@@ -81,10 +81,15 @@ def sparsemax(z: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.n
     """
     z, axis, x, xs = _sorted_problem(z, axis, temperature, -1.0)
     k = np.arange(1, xs.shape[-1] + 1, dtype=xs.dtype)  # (K,)
-    cumulative = np.cumsum(xs, axis=-1)  # (..., K)
-    support = np.count_nonzero(1 + k * xs > cumulative, axis=-1)[..., None]  # (..., 1), >= 1
-    tau = (np.take_along_axis(cumulative, support - 1, axis=-1) - 1) / support.astype(xs.dtype)
-    return _finish(z, axis, np.maximum(x - tau, 0))
+    # rows with a +inf or NaN go through as garbage and are replaced by _finish; subnormal
+    # values underflow harmlessly
+    with np.errstate(**_QUIET):
+        cumulative = np.cumsum(xs, axis=-1)  # (..., K)
+        support = np.count_nonzero(1 + k * xs > cumulative, axis=-1)[..., None]  # (..., 1), >= 1 if finite
+        tau = (np.take_along_axis(cumulative, np.maximum(support - 1, 0), axis=-1) - 1) / support.astype(xs.dtype)
+        p = np.maximum(x - tau, 0)
+        p /= p.sum(axis=-1, keepdims=True)  # sums to 1 up to rounding already; make it exact-er
+    return _finish(z, axis, p)
 
 
 def sparsemax_jacobian(z: ArrayLike, *, temperature: float = 1.0) -> np.ndarray:
@@ -105,9 +110,10 @@ def sparsemax_jacobian(z: ArrayLike, *, temperature: float = 1.0) -> np.ndarray:
     t = temperature_value(temperature)
     p = sparsemax(z, -1, temperature=t)  # (..., K)
     s = (p > 0).astype(p.dtype)
-    jac = 0 - s[..., :, None] * s[..., None, :] / s.sum(axis=-1)[..., None, None]  # (..., K, K); 0 - : no -0.0
-    np.einsum("...ii->...i", jac)[...] += s
-    return _divide_by_temperature(jac, t)
+    with np.errstate(**_QUIET):  # NaN rows stay NaN
+        jac = 0 - s[..., :, None] * s[..., None, :] / s.sum(axis=-1)[..., None, None]  # (..., K, K); 0 - : no -0.0
+        np.einsum("...ii->...i", jac)[...] += s
+        return _divide_by_temperature(jac, t)
 
 
 def entmax15(z: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.ndarray:
@@ -134,13 +140,16 @@ def entmax15(z: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nd
     z, axis, x, xs = _sorted_problem(z, axis, temperature, -2.0)
     x, xs = x / 2, xs / 2  # the (alpha - 1) z scaling of alpha-entmax, alpha = 1.5
     k = np.arange(1, xs.shape[-1] + 1, dtype=xs.dtype)  # (K,)
-    mean = np.cumsum(xs, axis=-1) / k  # (..., K)
-    mean_sq = np.cumsum(xs**2, axis=-1) / k
-    ss = k * (mean_sq - mean**2)  # values lie in [-1, 0], so no cancellation to fear
-    tau = mean - np.sqrt(np.maximum((1 - ss) / k, 0))
-    support = np.count_nonzero(tau <= xs, axis=-1)[..., None]  # (..., 1), >= 1
-    tau_star = np.take_along_axis(tau, support - 1, axis=-1)
-    return _finish(z, axis, np.maximum(x - tau_star, 0) ** 2)
+    with np.errstate(**_QUIET):  # as in sparsemax: non-finite rows are replaced by _finish
+        mean = np.cumsum(xs, axis=-1) / k  # (..., K)
+        mean_sq = np.cumsum(xs**2, axis=-1) / k
+        ss = k * (mean_sq - mean**2)  # values lie in [-1, 0], so no cancellation to fear
+        tau = mean - np.sqrt(np.maximum((1 - ss) / k, 0))
+        support = np.count_nonzero(tau <= xs, axis=-1)[..., None]  # (..., 1), >= 1 if finite
+        tau_star = np.take_along_axis(tau, np.maximum(support - 1, 0), axis=-1)
+        p = np.maximum(x - tau_star, 0) ** 2
+        p /= p.sum(axis=-1, keepdims=True)  # sums to 1 up to rounding already; make it exact-er
+    return _finish(z, axis, p)
 
 
 def entmax15_jacobian(z: ArrayLike, *, temperature: float = 1.0) -> np.ndarray:
@@ -160,9 +169,10 @@ def entmax15_jacobian(z: ArrayLike, *, temperature: float = 1.0) -> np.ndarray:
     t = temperature_value(temperature)
     p = entmax15(z, -1, temperature=t)  # (..., K)
     s = np.sqrt(p)
-    jac = 0 - s[..., :, None] * s[..., None, :] / s.sum(axis=-1)[..., None, None]  # (..., K, K); 0 - : no -0.0
-    np.einsum("...ii->...i", jac)[...] += s
-    return _divide_by_temperature(jac, t)
+    with np.errstate(**_QUIET):  # NaN rows stay NaN; subnormal products round to 0
+        jac = 0 - s[..., :, None] * s[..., None, :] / s.sum(axis=-1)[..., None, None]  # (..., K, K); 0 - : no -0.0
+        np.einsum("...ii->...i", jac)[...] += s
+        return _divide_by_temperature(jac, t)
 
 
 # ---- squashing functions for 2 classes: x is the logit difference z_1 - z_2 ----------------
