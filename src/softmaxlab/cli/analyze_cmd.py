@@ -1,0 +1,218 @@
+"""`softmaxlab analyze RUN`: print a run's training-dynamics readings as tables and write their figures.
+
+A thin edge: it loads the run, calls `softmaxlab.analysis` and `softmaxlab.figures.dynamics`,
+and formats what they return. The definitions live in the analysis docstrings.
+"""
+
+from pathlib import Path
+
+import click
+import numpy as np
+
+FIGURE_FILES = ("data-map.html", "reliability.html", "neural-collapse.html", "forgetting.html")
+
+
+def format_table(header, rows) -> str:
+    """Text columns two spaces apart: numbers right-aligned, words left-aligned.
+
+    >>> print(format_table(["name", "n"], [["a", "1"], ["bb", "22"]]))
+    name   n
+    a      1
+    bb    22
+    """
+    rows = [[str(cell) for cell in row] for row in rows]
+    table = [list(header), *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    numeric = [all(_is_number(row[i]) for row in rows) and rows for i in range(len(header))]
+    lines = []
+    for row in table:
+        cells = [cell.rjust(w) if num else cell.ljust(w) for cell, w, num in zip(row, widths, numeric)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return text in ("-", "inf")
+    return True
+
+
+def _g(value, digits=4) -> str:
+    return "-" if value is None or not np.isfinite(value) else f"{value:.{digits}g}"
+
+
+def _spread(n: int, count: int) -> list[int]:
+    """Up to `count` record positions spread evenly over 0..n-1, first and last included."""
+    return sorted(set(np.linspace(0, n - 1, min(n, count)).round().astype(int).tolist()))
+
+
+def cartography_section(carto, labels, *, top: int) -> str:
+    rows = []
+    for name, count in carto.counts().items():
+        inside = carto.regions == name
+        means = [_g(v[inside].mean(), 3) if count else "-" for v in (carto.confidence, carto.variability,
+                                                                     carto.correctness)]
+        rows.append([name, count, *means])
+    lines = [
+        f"Dataset cartography (Swayamdipta et al. 2020) over {carto.steps.size} records "
+        f"(steps {carto.steps[0]}..{carto.steps[-1]}); ambiguous: variability >= {carto.variability_threshold:g}, "
+        f"else easy: confidence >= {carto.confidence_threshold:g}",
+        format_table(["region", "samples", "confidence", "variability", "correctness"], rows),
+    ]
+    if top:
+        hardest = np.argsort(carto.confidence, kind="stable")[:top]
+        lines += ["", "Lowest confidence (possibly mislabelled):",
+                  format_table(["sample", "class", "confidence", "variability", "correctness", "region"],
+                               [[int(s), int(labels[s]), _g(carto.confidence[s], 3), _g(carto.variability[s], 3),
+                                 _g(carto.correctness[s], 3), carto.regions[s]] for s in hardest])]
+    return "\n".join(lines)
+
+
+def forgetting_section(events, labels, *, top: int) -> str:
+    table = events.histogram()
+    lines = [
+        f"Forgetting events (Toneva et al. 2019): correct -> wrong transitions over {events.steps.size} records; "
+        f"{int(events.unforgettable.sum())} unforgettable, {table['never learned']} never learned",
+        format_table(["events", "samples"], [[k, n] for k, n in table.items()]),
+    ]
+    order = np.argsort(-events.ranking(), kind="stable")
+    worst = [s for s in order[:top] if events.counts[s] > 0 or events.never_learned[s]]
+    if worst:
+        lines += ["", "Most forgotten (never learned first):",
+                  format_table(["sample", "class", "events", "first correct at step"],
+                               [[int(s), int(labels[s]), "inf" if events.never_learned[s] else int(events.counts[s]),
+                                 "-" if events.never_learned[s] else int(events.steps[events.first_learned[s]])]
+                                for s in worst])]
+    return "\n".join(lines)
+
+
+def collapse_section(nc, *, rows: int) -> str:
+    picks = _spread(nc.steps.size, rows)
+    return "\n".join([
+        f"Neural collapse (Papyan, Han & Donoho 2020) from {nc.source}; each reading is 0 at full collapse",
+        format_table(["step", "NC1", "NC2", "equinorm", "equiangular", "NC3", "NC4"],
+                     [[int(nc.steps[r]), _g(nc.nc1[r]), _g(nc.nc2[r]), _g(nc.nc2_equinorm[r]),
+                       _g(nc.nc2_equiangular[r]), _g(nc.nc3[r]), _g(nc.nc4[r])] for r in picks]),
+    ])
+
+
+def calibration_section(report) -> str:
+    if report.holdout is None:
+        how = f"T fitted and evaluated on the same {report.eval_samples} samples"
+    else:
+        how = f"T fitted on {report.fit_samples} samples (holdout {report.holdout:g}), evaluated on the other " \
+              f"{report.eval_samples}"
+    return "\n".join([
+        f"Calibration at record {report.record} (step {report.step}), {report.before.bin_counts.size} bins; {how}",
+        format_table(["", "T", "ECE", "MCE", "NLL", "accuracy", "confidence"],
+                     [[name, _g(cal.temperature), f"{cal.ece:.4f}", f"{cal.mce:.4f}", f"{cal.nll:.4f}",
+                       f"{cal.accuracy:.3f}", f"{cal.confidence:.3f}"]
+                      for name, cal in (("before", report.before), ("after", report.after))]),
+    ])
+
+
+def _write(fig, path: Path) -> None:
+    try:
+        from softmaxlab.figures.export import export
+    except ImportError:  # the export module is optional for this command: plotly alone writes the page
+        fig.write_html(path, include_plotlyjs=True)
+    else:
+        export(fig, path)
+
+
+@click.command("analyze")
+@click.argument("run_path", metavar="RUN", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Folder for the figures (self-contained HTML). Default: RUN/analysis.")
+@click.option("--bins", type=click.IntRange(min=1), default=15, show_default=True,
+              help="Equal-width confidence bins for ECE, MCE and the reliability diagram.")
+@click.option("--holdout", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="Fit the temperature on this fraction of the samples (drawn with --seed) and report "
+                   "calibration on the rest. Default: fit and report on every sample (in-sample).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the --holdout split.")
+@click.option("--record", type=int, default=-1, show_default=True,
+              help="Record (index) whose logits the calibration reads; -1 is the last.")
+@click.option("--from-step", type=int, default=None,
+              help="Read cartography, forgetting and neural collapse only from records at this step on "
+                   "(e.g. 1 skips the record before training). Default: every record.")
+@click.option("--source", type=click.Choice(["auto", "features", "logits"]), default="auto", show_default=True,
+              help="Neural collapse from recorded features (and weights) or from the logits alone.")
+@click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
+              help="How many hardest and most-forgotten samples to list.")
+@click.option("--figures/--no-figures", default=True, show_default=True, help="Write the HTML figures.")
+def analyze_command(run_path, out, bins, holdout, seed, record, from_step, source, top, figures):
+    """Read the training dynamics of the run at RUN and print them as tables.
+
+    Dataset cartography (which samples are easy, ambiguous or hard to learn), forgetting
+    events, neural collapse NC1-NC4 over steps, and calibration (ECE, MCE, NLL) before and
+    after temperature scaling. Unless --no-figures, the data map, reliability diagram,
+    neural-collapse and forgetting figures are written as self-contained HTML files to --out.
+
+    Example: softmaxlab analyze runs/digits --holdout 0.5 --from-step 1
+    """
+    from tqdm import tqdm
+
+    from softmaxlab.analysis import calibration_report, cartography, forgetting_events, neural_collapse
+    from softmaxlab.store import load_run
+
+    try:
+        run = load_run(run_path)
+    except ValueError as e:  # RunStoreError names the path and the problem
+        raise click.UsageError(f"cannot read run: {e}") from None
+    if run.num_records == 0:
+        raise click.UsageError(f"{run_path}: the run is empty: it has no records yet")
+    records = None
+    if from_step is not None:
+        records = np.flatnonzero(run.steps >= from_step)
+        if records.size == 0:
+            raise click.UsageError(f"--from-step {from_step}: the run's last step is {run.steps[-1]}")
+    out = run_path / "analysis" if out is None else out
+    if figures and out.exists() and not out.is_dir():
+        raise click.UsageError(f"--out {out}: exists and is not a folder")
+
+    steps = tqdm(total=8 if figures else 4, desc="analyze", unit="step", disable=None, leave=False)
+    try:
+        carto = cartography(run, records=records)
+        steps.update()
+        events = forgetting_events(run, records=records)
+        steps.update()
+        nc = neural_collapse(run, records=records, source=source)
+        steps.update()
+        report = calibration_report(run, record=record, bins=bins, holdout=holdout, seed=seed)
+        steps.update()
+        made = []
+        if figures:
+            from softmaxlab.figures.dynamics import (data_map, forgetting_figure, neural_collapse_figure,
+                                                     reliability_diagram)
+
+            out.mkdir(parents=True, exist_ok=True)
+            z = run.logits[report.record][report.eval_index]  # (eval samples, K)
+            builders = [
+                lambda: data_map(run, records=records),
+                lambda: reliability_diagram(z, run.labels[report.eval_index], bins=bins,
+                                            temperature=report.temperature),
+                lambda: neural_collapse_figure(run, records=records, source=source),
+                lambda: forgetting_figure(run, records=records),
+            ]
+            for name, build in zip(FIGURE_FILES, builders):
+                _write(build(), out / name)
+                made.append(out / name)
+                steps.update()
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    finally:
+        steps.close()
+
+    state = "complete" if run.complete else "in progress"
+    click.echo(f"Run {run_path}: {run.num_records} records (steps {run.steps[0]}..{run.steps[-1]}), "
+               f"{run.num_samples} samples, {run.num_classes} classes, {state}")
+    for section in (cartography_section(carto, run.labels, top=top),
+                    forgetting_section(events, run.labels, top=top),
+                    collapse_section(nc, rows=6), calibration_section(report)):
+        click.echo("")
+        click.echo(section)
+    if made:
+        click.echo("")
+        click.echo(f"Figures written to {out}: {', '.join(p.name for p in made)}")
