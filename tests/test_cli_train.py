@@ -1,0 +1,57 @@
+"""`softmaxlab train` in-process: flags from the Experiment fields, one-line usage errors, a run that loads back."""
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from softmaxlab.cli import main
+from softmaxlab.lab import Experiment
+from softmaxlab.store import load_run
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, ["train", *args])
+
+
+def test_train_saves_a_run_that_load_run_reads_back(tmp_path):
+    out = tmp_path / "adam"
+    result = invoke("--optimizer", "adam", "--steps", "30", "--seed", "2", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "final loss" in result.output and "accuracy" in result.output and str(out) in result.output
+    run = load_run(out)
+    assert run.logits.shape == (31, 60, 3) and run.complete
+    assert Experiment.from_run(run) == Experiment(optimizer="adam", steps=30, seed=2)
+    assert np.all(run.logits[0] == 0.0)
+
+
+def test_refuses_to_overwrite_unless_asked(tmp_path):
+    out = tmp_path / "run"
+    assert invoke("--steps", "3", "--out", str(out)).exit_code == 0
+    again = invoke("--steps", "5", "--out", str(out))
+    assert again.exit_code == 2 and "already exists" in again.output
+    assert load_run(out).logits.shape == (4, 60, 3)  # untouched
+    assert invoke("--steps", "5", "--out", str(out), "--overwrite").exit_code == 0
+    assert load_run(out).logits.shape == (6, 60, 3)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--classes", "12"], "--classes"),
+    (["--steps", "-3"], "--steps"),
+    (["--hidden", "a,b"], "--hidden"),
+    (["--optimizer", "lbfgs"], "--optimizer"),
+    (["--lr", "0"], "--lr"),
+    (["--dataset", "blobs", "--frequencies", "1,2"], "--frequencies"),
+])
+def test_bad_flags_exit_2_with_one_line_naming_the_flag(tmp_path, args, message):
+    result = invoke(*args, "--out", str(tmp_path / "x"))
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
+    assert not (tmp_path / "x").exists()
+
+
+def test_every_experiment_field_has_a_flag_with_help():
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for spec in Experiment.field_specs():
+        assert "--" + spec.name.replace("_", "-") in result.output
