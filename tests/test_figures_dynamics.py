@@ -5,7 +5,13 @@ import plotly.graph_objects as go
 import pytest
 
 from softmaxlab.analysis import calibration, cartography, fit_temperature, forgetting_events, neural_collapse
-from softmaxlab.figures.dynamics import data_map, forgetting_figure, neural_collapse_figure, reliability_diagram
+from softmaxlab.figures.dynamics import (
+    data_map,
+    forgetting_figure,
+    neural_collapse_figure,
+    reliability_diagram,
+    reliability_figure,
+)
 from softmaxlab.store import Run
 
 
@@ -66,6 +72,19 @@ def test_reliability_diagram_draws_the_calibration_before_and_after(temperature)
         assert list(bars.customdata) == cal.bin_counts[filled].tolist()
         assert f"{cal.ece:.3f}" in fig.layout.title.text
     assert f"T = {t:.3g}" in fig.layout.title.text
+
+
+def test_reliability_figure_of_a_run_draws_the_held_out_samples_at_the_held_out_temperature():
+    run = _training_like_run()
+    fig = _valid(reliability_figure(run, record=-2, bins=8, holdout=0.5, seed=2))
+    order = np.random.default_rng(2).permutation(run.num_samples)
+    fit, held = np.sort(order[:30]), np.sort(order[30:])
+    z = run.logits[-2].astype(np.float64)
+    t = fit_temperature(z[fit], run.labels[fit])
+    after = calibration(z[held], run.labels[held], bins=8, temperature=t)
+    np.testing.assert_allclose(_trace(fig, "accuracy-after").y, after.bin_accuracy[after.bin_counts > 0])
+    assert f", {after.ece:.3f} at T = {t:.3g}" in fig.layout.title.text
+    assert "step 50: 30 samples" in fig.layout.title.text and "30 other, held-out" in fig.layout.title.text
 
 
 def test_neural_collapse_figure_draws_the_readings():

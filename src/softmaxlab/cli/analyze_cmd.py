@@ -185,14 +185,12 @@ def analyze_command(run_path, out, bins, holdout, seed, record, from_step, sourc
         made = []
         if figures:
             from softmaxlab.figures.dynamics import (data_map, forgetting_figure, neural_collapse_figure,
-                                                     reliability_diagram)
+                                                     reliability_figure)
 
             out.mkdir(parents=True, exist_ok=True)
-            z = run.logits[report.record][report.eval_index]  # (eval samples, K)
             builders = [
                 lambda: data_map(run, records=records),
-                lambda: reliability_diagram(z, run.labels[report.eval_index], bins=bins,
-                                            temperature=report.temperature),
+                lambda: reliability_figure(run, record=record, bins=bins, holdout=holdout, seed=seed),
                 lambda: neural_collapse_figure(run, records=records, source=source),
                 lambda: forgetting_figure(run, records=records),
             ]

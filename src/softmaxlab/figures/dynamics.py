@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from softmaxlab.analysis import (
     REGIONS,
     calibration,
+    calibration_report,
     cartography,
     fit_temperature,
     forgetting_events,
@@ -19,7 +20,7 @@ from softmaxlab.analysis import (
 
 from .style import MUTED, NEUTRAL, SERIES_COLORS, base_layout, note, panel_domains
 
-__all__ = ["data_map", "reliability_diagram", "neural_collapse_figure", "forgetting_figure"]
+__all__ = ["data_map", "reliability_diagram", "reliability_figure", "neural_collapse_figure", "forgetting_figure"]
 
 # correctness from never (red) to always (blue): a diverging scale reads "wrong ... right" at a glance
 _CORRECTNESS_SCALE = "RdYlBu"
@@ -36,7 +37,9 @@ def data_map(run, *, records=None, confidence_threshold=0.5, variability_thresho
 
     Args:
         run: a `softmaxlab.store.Run`.
-        records, confidence_threshold, variability_threshold: as in `cartography`.
+        records: which records to read: None (all), a slice, an int or a sequence of ints.
+        confidence_threshold: the easy/hard boundary on confidence, in [0, 1].
+        variability_threshold: variability at or above which a sample is ambiguous, in [0, 0.5].
 
     Returns:
         A Figure whose trace ``samples`` has x = variability, y = confidence and
@@ -134,6 +137,13 @@ def reliability_diagram(logits, labels, *, bins=15, temperature=None) -> go.Figu
     'Reliability diagram: ECE 0.214 at T = 1, 0.064 at T = 2'
     """
     t = fit_temperature(logits, labels) if temperature is None else temperature
+    return _reliability(logits, labels, bins=bins, temperature=t,
+                        how="T fitted on these samples" if temperature is None else "T given")
+
+
+def _reliability(logits, labels, *, bins, temperature, how: str, where: str = "") -> go.Figure:
+    """The reliability figure at T = 1 and T = `temperature`; `how` and `where` go into the hint."""
+    t = temperature
     before = calibration(logits, labels, bins=bins)
     after = calibration(logits, labels, bins=bins, temperature=t)
     left, right = panel_domains([1, 1], gap=0.1)
@@ -147,23 +157,50 @@ def reliability_diagram(logits, labels, *, bins=15, temperature=None) -> go.Figu
             f"yaxis{suffix}": dict(anchor=f"x{suffix}", range=[0, 1.02], title=dict(text="accuracy")),
         }
 
-    fitted = "fitted" if temperature is None else "given"
     annotations = [
         note(f"T = 1<br>ECE {before.ece:.3f}, MCE {before.mce:.3f}<br>NLL {before.nll:.3f}",
              x=left[0] + 0.01, y=0.97, xanchor="left"),
-        note(f"T = {after.temperature:.3g} ({fitted})<br>ECE {after.ece:.3f}, MCE {after.mce:.3f}"
+        note(f"T = {after.temperature:.3g}<br>ECE {after.ece:.3f}, MCE {after.mce:.3f}"
              f"<br>NLL {after.nll:.3f}", x=right[0] + 0.01, y=0.97, xanchor="left"),
     ]
     layout = base_layout(
         figure="reliability",
         main=f"Reliability diagram: ECE {before.ece:.3f} at T = 1, {after.ece:.3f} at T = {after.temperature:.3g}",
-        hint=f"{before.samples} samples in {before.bin_counts.size} equal-width confidence bins; "
-             "left as trained, right after temperature scaling",
+        hint=f"{where}{before.samples} samples in {before.bin_counts.size} equal-width confidence bins "
+             f"({how}); left as trained, right after temperature scaling",
         height=520, barmode="overlay", annotations=annotations,
         legend=dict(orientation="h", x=0.0, y=-0.15, yanchor="top"),
         **axes("", left, "as trained"), **axes("2", right, "scaled"),
     )
     return go.Figure(data=traces, layout=layout)
+
+
+def reliability_figure(run, *, record=-1, bins=15, holdout=None, seed=0) -> go.Figure:
+    """The reliability diagram of one record of a run, before and after temperature scaling.
+
+    `softmaxlab.analysis.calibration_report` fits the temperature (on a held-out share of the
+    samples when `holdout` is given) and the evaluated samples are drawn with `reliability_diagram`.
+
+    Args:
+        run: a `softmaxlab.store.Run`.
+        record: which record's logits to read (an index; -1 is the last, the trained model).
+        bins: number of equal-width confidence bins.
+        holdout: fraction of the samples that fits the temperature, the rest are drawn; None: every
+            sample both fits it and is drawn.
+        seed: seed of the holdout split.
+
+    >>> from softmaxlab.store import Run
+    >>> run = Run(logits=[[[3.0, 0.0], [3.0, 0.0], [0.0, 3.0], [3.0, 0.0]]], steps=[7], labels=[0, 0, 1, 1])
+    >>> fig = reliability_figure(run, bins=5)
+    >>> len(fig.data), "step 7: 4 samples" in fig.layout.title.text
+    (6, True)
+    """
+    report = calibration_report(run, record=record, bins=bins, holdout=holdout, seed=seed)
+    z = np.asarray(run.logits[report.record])[report.eval_index]  # (eval samples, K)
+    how = ("T fitted on these samples" if holdout is None else
+           f"T fitted on {report.fit_samples} other, held-out samples")
+    return _reliability(z, np.asarray(run.labels)[report.eval_index], bins=bins, temperature=report.temperature,
+                        how=how, where=f"step {report.step}: ")
 
 
 def neural_collapse_figure(run, *, records=None, source="auto") -> go.Figure:
@@ -173,6 +210,11 @@ def neural_collapse_figure(run, *, records=None, source="auto") -> go.Figure:
     positive), NC2 (distance of the centred class means from a simplex ETF, with its equinorm
     and equiangularity parts dashed), NC3 (classifier against means), NC4 (disagreement with
     the nearest class centre). The numbers are `softmaxlab.analysis.neural_collapse(run)`.
+
+    Args:
+        run: a `softmaxlab.store.Run`.
+        records: which records to read: None (all), a slice, an int or a sequence of ints.
+        source: "auto" (recorded features when the run has them, else the logits), "features" or "logits".
 
     Returns:
         A Figure with traces ``nc1``, ``nc2``, ``nc2-equinorm``, ``nc2-equiangular``, ``nc3``,
@@ -232,6 +274,10 @@ def forgetting_figure(run, *, records=None) -> go.Figure:
     A forgetting event is a change from correct to wrong between consecutive records
     (`softmaxlab.analysis.forgetting_events`). Samples never classified correctly have no
     event to count (the paper counts them as infinitely forgettable): they get their own bar.
+
+    Args:
+        run: a `softmaxlab.store.Run`.
+        records: which records to read: None (all), a slice, an int or a sequence of ints.
 
     Returns:
         A Figure with one bar trace ``forgetting`` whose x are the counts as text ("0", "1", ...,
