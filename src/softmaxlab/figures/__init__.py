@@ -17,6 +17,7 @@ from .softmax2d import softmax_2d
 from .surfaces import sigmoid_section, surfaces_2, surfaces_3
 from .paths import logit_paths
 from .readings import readings
+from .dynamics import data_map, forgetting_figure, neural_collapse_figure, reliability_diagram, reliability_figure
 from .export import export
 from .animation import export_animation
 from .registry import FIGURES, FigureSpec
@@ -33,6 +34,11 @@ __all__ = [
     "sampling",
     "logit_paths",
     "readings",
+    "data_map",
+    "reliability_diagram",
+    "reliability_figure",
+    "neural_collapse_figure",
+    "forgetting_figure",
     "export",
     "export_animation",
     "FIGURES",

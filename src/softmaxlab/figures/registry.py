@@ -224,10 +224,17 @@ _SPECS = (
           flags={"classes": "projection-classes", "seed": "subset-seed"}),
     _spec("readings", "Loss, accuracy, logit norm, margin and angle to the vertex over steps.",
           "softmaxlab.figures.readings:readings", data="runs", kinds={"titles": "strs"}),
-    # research readings (softmaxlab.figures.dynamics): data-map, reliability, neural-collapse and
-    # forgetting go here, each with data="run" (one Run as first argument), e.g.
-    # _spec("data-map", "Dataset cartography: confidence against variability.",
-    #       "softmaxlab.figures.dynamics:data_map", data="run"),
+    # research readings (softmaxlab.figures.dynamics): one run each; `records` (a slice) stays a keyword
+    _spec("data-map", "Dataset cartography: each sample's variability against confidence, by correctness.",
+          "softmaxlab.figures.dynamics:data_map", data="run", skip=("records",)),
+    _spec("reliability", "Reliability diagram with ECE, before and after temperature scaling.",
+          "softmaxlab.figures.dynamics:reliability_figure", data="run", kinds={"holdout": "float"},
+          flags={"seed": "holdout-seed"}),
+    _spec("neural-collapse", "Neural collapse NC1-NC4 over steps, from features or the logits.",
+          "softmaxlab.figures.dynamics:neural_collapse_figure", data="run", skip=("records",),
+          choices={"source": ("auto", "features", "logits")}),
+    _spec("forgetting", "How many samples were forgotten 0, 1, 2, ... times; never learned apart.",
+          "softmaxlab.figures.dynamics:forgetting_figure", data="run", skip=("records",)),
 )
 
 FIGURES = MappingProxyType({spec.name: spec for spec in _SPECS})
