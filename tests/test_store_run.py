@@ -165,3 +165,10 @@ def test_vertex_angles_are_0_toward_the_vertex_and_180_away(classes):
 def test_vertex_angle_of_a_zero_mean_is_nan_not_a_warning():
     run = Run(logits=np.zeros((1, 3, 3)), steps=[0], labels=[0, 1, 2])
     assert np.all(np.isnan(run.vertex_angles()))
+
+
+def test_a_diverged_run_has_nan_loss_without_warnings(recwarn):
+    logits = np.array([[[0.0, 1.0], [1.0, 0.0]], [[np.inf, 0.0], [np.nan, 1.0]]])  # record 1 diverged
+    run = Run(logits=logits, steps=[0, 1], labels=[0, 1])
+    assert np.isfinite(run.loss[0]) and np.isnan(run.loss[1])
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

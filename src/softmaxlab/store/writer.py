@@ -280,7 +280,7 @@ class RunWriter:
         Args:
             steps: `(n,)` training steps, finite whole numbers, not decreasing (also across blocks).
                 A single step (a scalar) with logits `(samples, classes)` appends one record.
-            logits: `(n, samples, classes)`.
+            logits: `(n, samples, classes)`; non-finite values (a diverged run) are kept as they are.
             loss, accuracy: `(n,)`; default: mean cross-entropy and accuracy from the logits.
             extras: name -> `(n, *shape)` for every extra declared at creation.
         """
