@@ -303,6 +303,10 @@ def _damage(kind, path):
         _edit_attributes(path, schema_version=SCHEMA_VERSION + 1)
     elif kind == "no schema":
         _edit_attributes(path, schema_version=None)
+    elif kind == "malformed extras":
+        _edit_attributes(path, extras={"features": "float32"})
+    elif kind == "one class":
+        _edit_attributes(path, num_classes=1)
     elif kind == "missing attribute":
         meta = json.loads((path / "zarr.json").read_text())
         del meta["attributes"]["records"]
@@ -343,6 +347,8 @@ def _damage(kind, path):
     ("newer schema", f"schema version {SCHEMA_VERSION + 1}, newer"),
     ("no schema", "schema_version"),
     ("missing attribute", "missing the attribute 'records'"),
+    ("malformed extras", "malformed extras entry 'features'"),
+    ("one class", "malformed attribute 'num_classes'"),
     ("count beyond the arrays", "truncated"),
     ("deleted chunk", "missing 1 chunk"),
     ("deleted extras chunk", "extras/features"),

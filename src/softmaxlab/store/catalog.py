@@ -47,8 +47,9 @@ def summarize_run(path) -> RunSummary:
     try:
         opened = open_run(path)
         records = opened.records
-        final = (float(opened.read("loss")[records - 1]), float(opened.read("accuracy")[records - 1])) \
-            if records else (None, None)
+        # the last record only: listing a folder must not read whole runs
+        last = max(records - 1, 0)
+        final = tuple(float(opened.read(name, start=last)[0]) if records else None for name in ("loss", "accuracy"))
     except RunStoreError as e:
         if read_group_attributes_safely(path) is None:
             raise

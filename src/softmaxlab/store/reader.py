@@ -25,11 +25,11 @@ class OpenRun:
     records: int
     arrays: dict  # name -> zarr.Array (logits, steps, loss, accuracy, labels, [inputs], extras/NAME)
 
-    def read(self, name, stop=None):
-        """Read array `name` (records arrays up to the committed count), as a RunStoreError on failure."""
+    def read(self, name, start=0):
+        """Read array `name` (a records array from `start` up to the committed count), or a RunStoreError."""
         array = self.arrays[name]
         try:
-            return array[: self.records if stop is None else stop] if name in _record_names(self) else array[...]
+            return array[start: self.records] if name in _record_names(self) else array[...]
         except Exception as e:  # a corrupt chunk surfaces as a codec error from deep inside zarr
             raise RunStoreError(self.path, f"array '{name}' is corrupted ({type(e).__name__}: {e})") from None
 
@@ -54,8 +54,13 @@ def _check_attributes(path, attributes):
             raise RunStoreError(path, f"has a malformed attribute '{key}': {attributes[key]!r}")
     if attributes["records"] < 0:
         raise RunStoreError(path, f"has a negative record count {attributes['records']}")
+    if attributes["num_classes"] < 2:
+        raise RunStoreError(path, f"has a malformed attribute 'num_classes': {attributes['num_classes']}")
     if not (attributes.get("config") is None or isinstance(attributes["config"], dict)):
         raise RunStoreError(path, "has a malformed attribute 'config'")
+    for name, spec in attributes["extras"].items():
+        if not (isinstance(spec, dict) and isinstance(spec.get("shape"), list) and isinstance(spec.get("dtype"), str)):
+            raise RunStoreError(path, f"has a malformed extras entry {name!r}: {spec!r}")
 
 
 def _missing_chunks(path, name, array, stop):
@@ -116,7 +121,7 @@ def open_run(path) -> OpenRun:
     if "inputs" in arrays:
         expected["inputs"] = ((samples, arrays["inputs"].shape[-1]), "float32")
     for name, spec in attributes["extras"].items():
-        expected[f"extras/{name}"] = (tuple(spec.get("shape", ())), spec.get("dtype"))
+        expected[f"extras/{name}"] = (tuple(spec["shape"]), spec["dtype"])
     for name, (tail, dtype) in expected.items():
         array = arrays[name]
         per_record = name not in ("labels", "inputs")
