@@ -153,8 +153,8 @@ def scene(*, x: str, y: str, z: str, figure: str, domain: dict | None = None, **
     return out
 
 
-def panel_domains(sizes, *, gap: float = 0.08) -> list[tuple[float, float]]:
-    """`(start, end)` paper-coordinate domains for panels of relative `sizes`, side by side with a gap.
+def panel_domains(sizes, *, gap: float = 0.08) -> list[list[float]]:
+    """`[start, end]` paper-coordinate domains for panels of relative `sizes`, side by side with a gap.
 
     For rows, remember that paper y grows upward: the first domain is the bottom panel.
     Laying out panels by hand like this costs microseconds, where `plotly.subplots.make_subplots`
@@ -162,13 +162,13 @@ def panel_domains(sizes, *, gap: float = 0.08) -> list[tuple[float, float]]:
 
     Example:
         >>> panel_domains([1, 1])
-        [(0.0, 0.46), (0.54, 1.0)]
+        [[0.0, 0.46], [0.54, 1.0]]
     """
-    widths = np.asarray(sizes, dtype=float)
+    widths = [float(s) for s in sizes]
     usable = 1.0 - gap * (len(widths) - 1)
     edges, start = [], 0.0
-    for w in widths / widths.sum() * usable:
-        edges.append((round(start, 6), round(start + w, 6)))
+    for w in (w / sum(widths) * usable for w in widths):
+        edges.append([round(start, 6), round(start + w, 6)])  # lists: an unvalidated tuple breaks reading it back
         start += w + gap
     return edges
 
@@ -207,7 +207,8 @@ def make_figure(traces: list[dict], layout: dict) -> go.Figure:
     Validation costs about 1 ms per trace (5-6x the build itself), too much for a redraw in the
     app; the builders' output is validated instead by the tests (`go.Figure(fig.to_dict())`).
     Validation is switched back on for the figure, its layout and its traces, so later
-    `update_layout` / `update_traces` calls by a user are checked as usual.
+    `update_layout` / `update_traces` calls by a user are checked as usual. Pass lists, not
+    tuples: plotly cannot read an unvalidated tuple property back (`fig.layout.xaxis.domain`).
     """
     fig = go.Figure(data=traces, layout=layout, _validate=False)
     fig._validate = True
