@@ -156,7 +156,9 @@ def loss_curves(
 
     Args:
         label_smoothing: epsilon of the extra smoothed cross-entropy curve (0: no such curve).
-        gamma: focal exponent. margin: hinge margin. extent: m spans [-extent, extent].
+        gamma: the focal loss exponent, >= 0.
+        margin: the hinge margin, >= 0.
+        extent: the margin m spans [-extent, extent].
         resolution: points along m.
 
     Returns:
@@ -211,6 +213,10 @@ def squashing_functions(*, extent: float = 6.0, resolution: int = 241) -> go.Fig
     agree at 0 in value 1/2 and slope 1/4, so only their shapes differ). Right: the same on a log
     axis for x < 0, the tail: the logistic falls like e^x, probit like a Gaussian, arctan and
     softsign only polynomially; hard reaches exactly 0 (not drawn on a log axis).
+
+    Args:
+        extent: the logit difference x spans [-extent, extent].
+        resolution: points along x.
 
     Returns:
         A Figure; trace uids ``squash-{name}`` and ``tail-{name}``.
