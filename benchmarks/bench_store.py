@@ -1,7 +1,8 @@
 """Run store speed: appending records while training runs, and saving/loading a large run.
 
 Baselines, measured in the same process on the same data:
-- appends: raw `file.write(block.tobytes())` + flush per block (no format, no crash safety);
+- appends: raw `file.write(block.tobytes())` + flush per block (no format, no crash safety), and
+  zarr's own `Array.append` on each array followed by a counter bump (the straightforward Zarr way);
 - save/load: `np.save` / `np.load` of the logits array alone.
 
     python benchmarks/bench_store.py            # about a minute on 2 cores
@@ -49,7 +50,27 @@ def bench_append(folder, *, samples, classes, block, records, given_metrics):
                 f.write(logits.tobytes())
                 f.flush()
 
-    return timed(store, repeat=3) / records, timed(raw, repeat=3) / records
+    def naive_zarr():
+        # the straightforward way: zarr's own Array.append on each array, then bump the counter
+        import zarr
+
+        shutil.rmtree(folder / "naive", ignore_errors=True)
+        group = zarr.create_group(folder / "naive", attributes={"records": 0})
+        chunk = max(1, (1 << 20) // (samples * classes * 4))
+        arrays = {"steps": group.create_array("steps", shape=(0,), dtype="int64", chunks=(4096,)),
+                  "loss": group.create_array("loss", shape=(0,), dtype="float32", chunks=(4096,)),
+                  "accuracy": group.create_array("accuracy", shape=(0,), dtype="float32", chunks=(4096,)),
+                  "logits": group.create_array("logits", shape=(0, samples, classes), dtype="float32",
+                                               chunks=(chunk, samples, classes))}
+        for i, logits in enumerate(blocks):
+            arrays["steps"].append(np.arange(i * block, (i + 1) * block))
+            arrays["loss"].append(np.ones(block, np.float32))
+            arrays["accuracy"].append(np.ones(block, np.float32))
+            arrays["logits"].append(logits)
+            group.update_attributes({"records": (i + 1) * block})
+
+    return (timed(store, repeat=3) / records, timed(raw, repeat=3) / records,
+            timed(naive_zarr, repeat=3) / records if given_metrics else float("nan"))
 
 
 def bench_large(folder, *, records, samples, classes):
@@ -72,17 +93,18 @@ def main():
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench_store_"))
     try:
-        print("append (RunWriter vs raw bytes appended to one file)")
-        print(f"{'samples x classes':>18} {'block':>6} {'metrics':>8} {'us/record':>10} {'raw us/rec':>10} "
-              f"{'ratio':>7} {'records/s':>10}")
+        print("append: RunWriter vs raw bytes appended to one file, and vs zarr's own Array.append per array")
+        print(f"{'samples x classes':>18} {'block':>6} {'metrics':>8} {'us/record':>10} {'records/s':>10} "
+              f"{'raw us/rec':>10} {'ratio':>7} {'naive zarr':>10} {'ratio':>6}")
         cases = [(60, 3, 1), (60, 3, 10), (60, 3, 100), (10_000, 3, 10)]
         for samples, classes, block in cases:
             for given in (True, False):
                 records = (200 if block == 1 else 1000) // (10 if args.quick else 1)
-                ours, raw = bench_append(folder, samples=samples, classes=classes, block=block, records=records,
-                                         given_metrics=given)
+                ours, raw, naive = bench_append(folder, samples=samples, classes=classes, block=block,
+                                                records=records, given_metrics=given)
                 print(f"{f'{samples} x {classes}':>18} {block:>6} {'given' if given else 'default':>8} "
-                      f"{ours * 1e6:>10.0f} {raw * 1e6:>10.1f} {ours / raw:>7.0f} {1 / ours:>10.0f}")
+                      f"{ours * 1e6:>10.0f} {1 / ours:>10.0f} {raw * 1e6:>10.1f} {ours / raw:>7.0f} "
+                      f"{naive * 1e6:>10.0f} {ours / naive:>6.2f}")
         records = 100 if args.quick else 1000
         save, load, np_save, np_load, nbytes = bench_large(folder, records=records, samples=10_000, classes=3)
         size = sum(p.stat().st_size for p in (folder / "large").rglob("*") if p.is_file())
