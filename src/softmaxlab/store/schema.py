@@ -18,7 +18,10 @@ and the commit counter; its arrays hold everything with a records axis::
 
 Every file is replaced atomically by Zarr's local store, and a writer bumps
 `records` only after the arrays hold the whole block, so a reader that trusts
-`records` sees every completed block and never half of one.
+`records` sees every completed block and never half of one. While a writer is
+open (or after it crashed) the records arrays may be longer than `records`: they
+grow ahead of need, and rows past the count mean nothing. Chunks are uncompressed,
+each with a CRC32C checksum.
 """
 
 FORMAT = "softmaxlab.run"
