@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.special
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -47,6 +47,7 @@ ELEMENTS = st.floats(-1e3, 1e3).filter(lambda x: x == 0 or abs(x) > 1e-100)
 
 
 @given(st.integers(2, 8).flatmap(lambda k: hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.just(k)), elements=ELEMENTS)))
+@settings(deadline=None)  # a shared machine: timing is not what these test
 def test_round_trip_on_sum_zero_vectors(z):
     centred = z - z.mean(axis=-1, keepdims=True)
     u = to_subspace(centred)

@@ -90,6 +90,7 @@ def test_temperature_divides_the_logits(temperature):
 
 
 @given(logits_arrays())
+@settings(deadline=None)  # a shared machine: timing is not what these test
 def test_rows_sum_to_one_and_match_scipy(z):
     p = softmax(z)
     assert_close(p.sum(axis=-1), 1.0, rtol=1e-12)
@@ -99,6 +100,7 @@ def test_rows_sum_to_one_and_match_scipy(z):
 
 
 @given(logits_arrays(bound=100), st.floats(-100, 100))
+@settings(deadline=None)  # a shared machine: timing is not what these test
 def test_shift_invariance(z, c):
     assert_close(softmax(z + c), softmax(z), rtol=1e-9, atol=1e-15)
     assert_close(log_softmax(z + c), log_softmax(z), rtol=1e-9, atol=1e-9)
@@ -267,7 +269,7 @@ def test_jacobian_matches_finite_differences_and_torch(temperature):
 
 
 @given(logits_arrays(min_side=1, max_dims=2, bound=50))
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 def test_jacobian_rows_sum_to_zero_and_it_is_symmetric(z):
     jac = softmax_jacobian(z)
     assert jac.shape == z.shape + z.shape[-1:]
@@ -302,6 +304,7 @@ def test_sigmoid_is_the_two_class_softmax_and_matches_scipy():
 
 
 @given(hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 8)), elements=st.floats(0, 1)))
+@settings(deadline=None)  # a shared machine: timing is not what these test
 def test_entropy_matches_scipy(raw):
     rows = raw[raw.sum(axis=1) > 1e-3]
     with np.errstate(all="ignore"):

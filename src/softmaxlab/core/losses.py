@@ -56,7 +56,10 @@ def _targets(logits: ArrayLike, labels: ArrayLike, *, label_smoothing: float = 0
             f"labels of shape {raw.shape} do not match logits of shape {z.shape}: "
             f"expected {z.shape[:-1]} (class indices) or {z.shape} (probability targets)"
         )
-    eps = float(label_smoothing)
+    try:
+        eps = float(label_smoothing)
+    except (TypeError, ValueError):
+        raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}") from None
     if not 0.0 <= eps <= 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing!r}")
     if eps:
