@@ -29,6 +29,12 @@ _LAZY = {
     # store: runs on disk
     "Run": "softmaxlab.store",
     "load_run": "softmaxlab.store",
+    # analysis: training-dynamics readings of a run
+    "cartography": "softmaxlab.analysis",
+    "forgetting_events": "softmaxlab.analysis",
+    "neural_collapse": "softmaxlab.analysis",
+    "calibration": "softmaxlab.analysis",
+    "fit_temperature": "softmaxlab.analysis",
     # record: a user's own PyTorch training
     "LogitRecorder": "softmaxlab.record",
 }
