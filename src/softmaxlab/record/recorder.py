@@ -88,6 +88,8 @@ class LogitRecorder:
             passed since the last append (checked at each `step()`), and on close.
         description: text kept with the run; default says what was recorded.
         overwrite: replace an existing run at `out`.
+        start_step: optimizer steps the model has already taken (a resumed training): the
+            first record is this step, and `step()` counts on from it.
 
     Raises:
         ValueError: bad options, labels that do not match the inputs or are not integers,
@@ -110,11 +112,13 @@ class LogitRecorder:
     """
 
     def __init__(self, model, probe_inputs, probe_labels, *, every=10, out=None, features=None, classifier=None,
-                 batch_size=None, flush_seconds=2.0, description=None, overwrite=False):
+                 batch_size=None, flush_seconds=2.0, description=None, overwrite=False, start_step=0):
         if not isinstance(model, torch.nn.Module):
             raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
             raise ValueError(f"every must be an integer >= 1, got {every!r}")
+        if isinstance(start_step, bool) or not isinstance(start_step, numbers.Integral) or start_step < 0:
+            raise ValueError(f"start_step must be an integer >= 0, got {start_step!r}")
         if (isinstance(flush_seconds, bool) or not isinstance(flush_seconds, numbers.Real)
                 or not math.isfinite(flush_seconds) or flush_seconds < 0):
             raise ValueError(f"flush_seconds must be a finite number >= 0, got {flush_seconds!r}")
@@ -132,7 +136,7 @@ class LogitRecorder:
             if not isinstance(getattr(self._classifier, "weight", None), torch.Tensor) \
                     or self._classifier.weight.ndim != 2:
                 raise ValueError(f"classifier={classifier!r} has no 2-D weight (K, d) to record")
-        self.step_count = 0  # optimizer steps so far (calls of step())
+        self.step_count = int(start_step)  # optimizer steps so far (start_step + calls of step())
         self.flushed_records = 0  # records appended to the store
         self._buffer = {"steps": [], "logits": [], "features": [], "weights": []}
         self._buffered_bytes = 0
@@ -156,7 +160,7 @@ class LogitRecorder:
         self._writer = RunWriter(self.path, labels=self.probe.labels, num_classes=self.num_classes,
                                  inputs=self.probe.store_inputs(), description=description,
                                  extras=extras or None, overwrite=overwrite)
-        self._keep(0, logits, feats)
+        self._keep(self.step_count, logits, feats)
         self.flush()  # step 0 on disk at once: the run shows up while the first steps train
 
     def _choose_classifier(self, classifier, feats):

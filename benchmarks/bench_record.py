@@ -1,0 +1,74 @@
+"""Overhead of LogitRecorder on a real training loop: examples/digits.py with and without recording.
+
+The same training (same init, same minibatch order) is timed with and without a
+recorder (every=10, penultimate features and classifier weights included, creation
+and close counted), alternating which goes first, in this one process. The figure
+is the median of the per-pair ratios (recorded / plain); the target is <= 1.05.
+
+    python benchmarks/bench_record.py [--repeats 7] [--epochs 30] [--every 10]
+"""
+
+import argparse
+import importlib.util
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_example():
+    spec = importlib.util.spec_from_file_location("digits_example", ROOT / "examples" / "digits.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--every", type=int, default=10)
+    args = parser.parse_args()
+
+    from softmaxlab.record import LogitRecorder
+
+    digits = load_example()
+    x_train, y_train, x_test, y_test = digits.load_data()
+    folder = Path(tempfile.mkdtemp())
+
+    def plain():
+        digits.train(digits.make_model(), x_train, y_train, epochs=args.epochs)
+
+    def recorded():
+        model = digits.make_model()
+        with LogitRecorder(model, x_test, y_test, every=args.every, out=folder / "run", features="3",
+                           overwrite=True) as recorder:
+            digits.train(model, x_train, y_train, epochs=args.epochs, recorder=recorder)
+
+    def timed(fn):
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+
+    plain(), recorded()  # warm up: first calls pay for lazy imports and allocator growth
+    steps = args.epochs * -(-x_train.shape[0] // 64)
+    print(f"digits: {x_train.shape[0]} training / {x_test.shape[0]} probe samples, {steps} steps, "
+          f"every={args.every}, torch {torch.__version__}, {torch.get_num_threads()} threads")
+    ratios = []
+    for i in range(args.repeats):
+        if i % 2 == 0:  # alternate the order so drift in machine load hits both sides
+            t_plain, t_rec = timed(plain), timed(recorded)
+        else:
+            t_rec, t_plain = timed(recorded), timed(plain)
+        ratios.append(t_rec / t_plain)
+        print(f"  repeat {i}: plain {t_plain:.3f} s  recorded {t_rec:.3f} s  ratio {ratios[-1]:.3f}")
+    print(f"median ratio recorded/plain: {statistics.median(ratios):.3f} (target <= 1.05); "
+          f"min {min(ratios):.3f}, max {max(ratios):.3f}")
+
+
+if __name__ == "__main__":
+    main()
