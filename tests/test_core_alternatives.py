@@ -111,6 +111,22 @@ def test_distributions_shift_invariant_and_sparse(z, c):
     assert np.all(sparsemax(z)[z < z.max(axis=-1, keepdims=True) - 1] == 0)
 
 
+@given(
+    hnp.arrays(
+        st.sampled_from([np.float32, np.float64]),
+        st.tuples(st.integers(1, 3), st.integers(1, 6)),
+        elements={"allow_nan": False, "allow_infinity": False},  # every finite value
+    )
+)
+@settings(deadline=None)
+def test_every_finite_input_without_warnings(z):
+    for mapping, jacobian in ((sparsemax, sparsemax_jacobian), (entmax15, entmax15_jacobian)):
+        p = mapping(z)  # the fixture raises on any floating-point warning
+        assert p.dtype == z.dtype and np.all(p >= 0)
+        np.testing.assert_allclose(p.astype(np.float64).sum(axis=-1), 1, atol=8 * np.finfo(z.dtype).eps * z.shape[-1])
+        assert np.all(np.isfinite(jacobian(z)))
+
+
 def test_exact_zeros_where_softmax_has_none():
     assert sparsemax([2.0, 1.0, 0.1]).tolist() == [1.0, 0.0, 0.0]
     p = entmax15([1.0, 0.8, -3.0])

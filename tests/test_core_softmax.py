@@ -134,6 +134,25 @@ def test_every_finite_extreme_without_warnings(dtype):
     assert np.all(np.isfinite(softmax_jacobian(z)))
 
 
+@given(
+    hnp.arrays(
+        st.sampled_from([np.float16, np.float32, np.float64]),
+        hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=6),
+        elements={"allow_nan": False, "allow_infinity": False},  # every finite value, subnormals and +-max too
+    )
+)
+@settings(deadline=None)
+def test_no_warning_and_a_distribution_for_every_finite_input(z):
+    p, lp, lse = softmax(z), log_softmax(z), logsumexp(z)  # the fixture raises on any warning
+    jac = softmax_jacobian(z)
+    assert p.dtype == lp.dtype == lse.dtype == jac.dtype == z.dtype
+    assert np.all(np.isfinite(p)) and np.all(np.isfinite(lse)) and np.all(np.isfinite(jac))
+    assert not np.isnan(lp).any() and np.all(lp <= 0)
+    tolerance = 4 * z.shape[-1] * np.finfo(z.dtype).eps
+    assert np.all(lp.max(axis=-1) >= -np.log(z.shape[-1]) - tolerance)  # the top class has at least 1/K
+    assert_close(p.astype(np.float64).sum(axis=-1), 1.0, rtol=0, atol=tolerance)
+
+
 def test_minus_infinity_gets_probability_zero():
     p = softmax([-np.inf, 1.0, 2.0])
     assert p[0] == 0.0
