@@ -112,9 +112,9 @@ def _create_layout(root: Path, *, labels, num_classes, inputs, config, descripti
     # every chunk is written even when it equals the fill value, so a missing chunk file means damage
     config_write_all = {"write_empty_chunks": True}
 
-    # No compression: logits of a training run are noisy floats that zstd shrinks by under 10%,
-    # while decoding costs much of a load (benchmarks/bench_store.py). A CRC32C checksum per
-    # chunk instead, so a damaged chunk is an error rather than silently wrong logits.
+    # No compression: logits of a training run are noisy floats that zstd shrinks by under 10%
+    # (docs/benchmarks.md). A CRC32C checksum per chunk instead, for the same read cost, so a
+    # damaged chunk is an error rather than silently wrong logits.
     def array(name, shape, dtype, chunks):
         return group.create_array(name, shape=shape, dtype=dtype, chunks=chunks, fill_value=0,
                                   compressors=[Crc32cCodec()], config=config_write_all)
