@@ -21,6 +21,10 @@ _LAZY = {
     "sigmoid": "softmaxlab.core",
     "sparsemax": "softmaxlab.core",
     "sparsemax_jacobian": "softmaxlab.core",
+    "entmax15": "softmaxlab.core",
+    "entmax15_jacobian": "softmaxlab.core",
+    "effective_choices": "softmaxlab.core",
+    "filter_logits": "softmaxlab.core",
     "sample": "softmaxlab.core",
     # lab: experiments and training
     "Experiment": "softmaxlab.lab",
