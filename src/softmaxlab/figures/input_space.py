@@ -142,8 +142,8 @@ def input_space(
     verts = simplex_vertices(k)  # (K, K-1)
     pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
     gap = np.full(3, np.nan)
-    edge_xyz = np.concatenate([np.stack([verts[a, :3], verts[b, :3], gap]) for a, b in pairs])  # (3 * pairs, 3)
-    edge_xyz = np.where(np.isnan(edge_xyz), None, edge_xyz)
+    # (3 * pairs, 3): each edge's two ends, then a NaN row that breaks the line
+    edge_xyz = np.concatenate([np.stack([verts[a, :3], verts[b, :3], gap]) for a, b in pairs])
     traces.append(
         dict(type="scatter3d", uid="edges", name="simplex edges" if k == 4 else "simplex edges (projected)",
              x=edge_xyz[:, 0], y=edge_xyz[:, 1], z=edge_xyz[:, 2], mode="lines", hoverinfo="skip",

@@ -150,11 +150,11 @@ def surfaces_2(
         s = np.linspace(max(-axis[-1] - a, -axis[-1] - b), min(axis[-1] - a, axis[-1] - b), 50)  # (50,)
         line = np.stack([a + s, b + s], axis=-1)  # (50, 2)
         pl = softmax(line, temperature=t)  # (50, 2): constant along the line
-        gap = [None]
+        gap = [np.nan]  # a NaN breaks the line: one trace draws it on both surfaces
         traces.append(
             dict(
                 type="scatter3d", uid="shift-line", name="shift (1, 1): p constant", mode="lines", scene="scene",
-                x=[*line[:, 0], *gap, *line[:, 0]], y=[*line[:, 1], *gap, *line[:, 1]], z=[*pl[:, 0], *gap, *pl[:, 1]],
+                x=np.r_[line[:, 0], gap, line[:, 0]], y=np.r_[line[:, 1], gap, line[:, 1]], z=np.r_[pl[:, 0], gap, pl[:, 1]],
                 line=dict(color="black", width=6, dash="dash"),
                 hovertemplate=f"{coords}<br>p = %{{z:.4f}} all along the line<extra>z + c(1, 1)</extra>",
             )
