@@ -49,6 +49,14 @@ def test_heights_past_float_range_are_shifted_and_say_so():
     np.testing.assert_allclose(dots, scipy.special.softmax([1000.0, 999.0, 0.0]))
 
 
+def test_heights_below_float_range_are_shifted_too():
+    fig = softmax_2d([-800.0, -900.0])
+    heights = np.array([trace(fig, f"exp-{i}").y[0] for i in range(2)])
+    np.testing.assert_allclose(heights, [1.0, np.exp(-100.0)])
+    assert np.all(np.isfinite(trace(fig, "scaled-curve").y))
+    np.testing.assert_allclose([trace(fig, f"softmax-{i}").y[0] for i in range(2)], scipy.special.softmax([-800.0, -900.0]))
+
+
 @settings(max_examples=30, deadline=None)
 @given(logits=logit_lists, temperature=temperatures, data=st.data())
 def test_sweep_curves_are_softmax_and_pass_through_the_marked_point(logits, temperature, data):

@@ -43,7 +43,7 @@ def softmax_2d(
         A Figure. Traces, in order, for each class i: ``exp-i`` (the dot (z_i, e^{z_i/T}), top
         left), ``softmax-i`` (the dot (z_i, p_i), bottom left), ``sweep-i`` (p_i against z_sweep,
         right); then ``exp-curve``, ``scaled-curve``, ``current`` (the marked points at the
-        current z_sweep). Each trace's `uid` is its name. If max z/T exceeds 700 the top panel
+        current z_sweep). Each trace's `uid` is its name. If |max z|/T exceeds 700 the top panel
         shows e^{(z_i - max z)/T} instead (shift invariance: the same softmax), and says so.
 
     Example:
@@ -59,8 +59,9 @@ def softmax_2d(
     lo, hi = _options.interval(sweep_range, name="sweep_range")
 
     p = softmax(z, temperature=t)  # (K,)
-    # Heights e^{z/T} as drawn by the explainer; past float64's range, shift by max z (softmax ignores it).
-    shift = float(z.max()) if z.max() / t > _MAX_EXPONENT else 0.0
+    # Heights e^{z/T} as drawn by the explainer; where the largest would overflow or underflow float64,
+    # shift by max z (softmax ignores it), so the largest dot has height 1.
+    shift = float(z.max()) if abs(z.max() / t) > _MAX_EXPONENT else 0.0
     heights = np.exp((z - shift) / t)  # (K,)
     total = heights.sum()
 
