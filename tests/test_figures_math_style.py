@@ -127,3 +127,33 @@ def test_style_helpers():
     assert subspace_axis_label(np.array([0.3, 0.5, -0.8]), 1) == "u₁ = +0.30z₀ +0.50z₁ -0.80z₂"
     fig = make_figure([dict(type="scatter", x=[0, 1], y=[1, 0], uid="a")], dict(title=dict(text="t")))
     go.Figure(fig.to_dict())
+
+
+EXTREMES = {
+    "softmax_2d huge logits, tiny T": lambda: softmax_2d([800.0, 0.0], temperature=1e-3),
+    "softmax_2d very negative logits": lambda: softmax_2d([-800.0, -900.0]),
+    "softmax_2d huge T": lambda: softmax_2d([1.0, 2.0], temperature=1e6),
+    "surfaces_2 tiny T, everything on": lambda: surfaces_2(temperature=0.01, gaussians=True, derivatives=True, shift_line=True,
+                                                           marker=(5.0, -5.0)),
+    "surfaces_3 tiny T, far marker": lambda: surfaces_3(temperature=0.01, gaussians=True, derivatives=True, marker=(100.0, 0.0, -100.0)),
+    "loss_landscape far out": lambda: loss_landscape("focal", classes=3, extent=500.0),
+    "input_space slice past the simplex": lambda: input_space(5, fourth=5.0),
+    "sampling extreme logits": lambda: sampling([1000.0, 0.0, -1000.0], temperature=0.01, min_p=0.5, samples=10),
+    "sampling 200 tokens": lambda: sampling(np.linspace(-5, 5, 200), top_p=0.5, samples=50),
+}
+
+
+@pytest.mark.parametrize("name", EXTREMES)
+def test_extreme_inputs_give_finite_valid_figures(name):
+    """Extreme logits and temperatures: no warnings (pytest turns ours into errors), no NaN drawn except line breaks."""
+    fig = EXTREMES[name]()
+    go.Figure(fig.to_dict())
+    for t in fig.data:
+        for key in ("y", "z"):
+            values = getattr(t, key, None)
+            if values is None or t.uid in ("shift-line", "edges") or t.uid.startswith("tail-"):
+                continue
+            arr = np.asarray(values, dtype=object)
+            if arr.dtype == object and any(isinstance(v, str) for v in arr.ravel()):
+                continue  # category labels
+            assert np.all(np.isfinite(np.asarray(values, dtype=float))), f"{t.uid}.{key}"
