@@ -5,6 +5,8 @@ scikit-learn PCA for the projections, scipy's log_softmax for the loss, explicit
 and angles.
 """
 
+import json
+
 import numpy as np
 import pytest
 from scipy.special import log_softmax
@@ -190,6 +192,17 @@ def test_animation_frames_move_the_step_marks():
         for c, data in enumerate(frame.data):
             members = np.flatnonzero(run.labels == c)
             np.testing.assert_allclose(xyz(data), run.logits[record, members], rtol=1e-6)
+
+
+def test_figures_are_valid_plotly():
+    """The builder skips plotly's validation for speed; plotly must accept what it built."""
+    import plotly.graph_objects as go
+
+    for fig in (logit_paths([make_run(), make_run(classes=5, d=6)], step=20, animate=True, max_frames=4),
+                logit_paths(make_run(classes=2), projection="classes"), readings(make_run())):
+        again = go.Figure(fig.to_dict())  # raises on any invalid property
+        assert len(again.data) == len(fig.data) and len(again.frames) == len(fig.frames)
+        assert json.loads(again.to_json()) == json.loads(fig.to_json())  # nothing dropped or coerced
 
 
 def test_bad_input_is_refused_with_a_named_reason():

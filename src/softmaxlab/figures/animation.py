@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from . import paths
 from .export import render_images
 
-__all__ = ["export_animation", "add_frames", "ANIMATION_SUFFIXES"]
+__all__ = ["export_animation", "animation_parts", "ANIMATION_SUFFIXES"]
 
 ANIMATION_SUFFIXES = (".gif", ".mp4")
 _FRAME_MS = 120  # per frame of the play button in a page
@@ -27,14 +27,16 @@ def _record_for(steps: np.ndarray, value) -> int:
     return max(int(np.searchsorted(steps, value, side="right")) - 1, 0)
 
 
-def add_frames(fig: go.Figure, runs, samples, matrices, step_traces, shown_steps) -> None:
-    """Give `fig` one frame per value of `shown_steps`, a play button and a step slider.
+def animation_parts(runs, samples, matrices, step_traces, shown_steps) -> tuple[list[dict], dict]:
+    """Frames moving the diamonds of a `logit_paths` figure, and the layout of its play button and slider.
 
     Args:
-        fig: a `logit_paths` figure, changed in place.
-        runs: its runs; `samples[i]` the drawn samples of run i and `matrices[i]` its `(K, 3)` projection.
+        runs: the figure's runs; `samples[i]` the drawn samples of run i and `matrices[i]` its `(K, 3)` projection.
         step_traces: indices of the diamond traces, one per run and class in that order.
         shown_steps: the training steps of the frames; each run shows its last record at or before.
+
+    Returns:
+        `(frames, layout)`: frame dicts for `go.Figure(frames=...)` and layout entries to add.
     """
     frames = []
     for value in shown_steps:
@@ -46,13 +48,12 @@ def add_frames(fig: go.Figure, runs, samples, matrices, step_traces, shown_steps
                 at = paths.at_record(run, record, drawn[labels == c], matrix)  # (n, 3)
                 data.append(dict(type="scatter3d", x=at[:, 0], y=at[:, 1], z=at[:, 2],
                                  meta=f"step {run.steps[record]}"))
-        frames.append(go.Frame(name=str(value), data=data, traces=list(step_traces)))
-    fig.frames = frames
+        frames.append(dict(name=str(value), data=data, traces=list(step_traces)))
     # 3D scenes only redraw with redraw=True; no transition, WebGL cannot tween markers
     play = dict(frame=dict(duration=_FRAME_MS, redraw=True), fromcurrent=True, transition=dict(duration=0))
     pause = dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))
     jump = dict(frame=dict(duration=0, redraw=True), mode="immediate", transition=dict(duration=0))
-    fig.update_layout(
+    layout = dict(
         updatemenus=[dict(type="buttons", direction="left", x=0.0, y=0.0, xanchor="left", yanchor="top",
                           pad=dict(t=40, r=10), showactive=False,
                           buttons=[dict(label="▶ play", method="animate", args=[None, play]),
@@ -60,9 +61,10 @@ def add_frames(fig: go.Figure, runs, samples, matrices, step_traces, shown_steps
         sliders=[dict(x=0.14, y=0.0, len=0.84, xanchor="left", yanchor="top", pad=dict(t=30),
                       currentvalue=dict(prefix="step ", visible=True),
                       steps=[dict(label=str(v), method="animate", args=[[str(v)], jump]) for v in shown_steps])],
-        margin=dict(b=130),
+        margin=dict(l=60, r=30, t=90, b=130),
         legend=dict(x=0.0, y=1.0, yanchor="bottom", orientation="h"),
     )
+    return frames, layout
 
 
 def export_animation(

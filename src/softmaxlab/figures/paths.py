@@ -317,7 +317,7 @@ def logit_paths(
         if show_guides:
             traces.extend(_guides(k, matrix, coords, name, i))
         layout_scenes[name] = scene(x=axes[0], y=axes[1], z=axes[2], figure="logit-paths",
-                                    domain=dict(x=domains[i], y=[0, 1]))
+                                    domain=dict(x=list(domains[i]), y=[0, 1]))
         annotations.append(_panel_title(titles[i], domains[i]))
         meta_runs.append(dict(scene=name, records=records.tolist(), samples=samples.tolist(), kind=kind,
                               matrix=matrix.tolist(), step_record=step_records[i]))
@@ -334,7 +334,7 @@ def logit_paths(
                                marker=dict(color=class_color(c), size=3)))
         domain = domains[len(runs) + j]
         layout_scenes[name] = scene(x=axes[0], y=axes[1], z=axes[2], figure="logit-paths",
-                                    domain=dict(x=domain, y=[0, 1]))
+                                    domain=dict(x=list(domain), y=[0, 1]))
         which = "" if len(members) == len(runs) else " of " + ", ".join(titles[m] for m in members)
         annotations.append(_panel_title(f"inputs{which}", domain))
 
@@ -361,13 +361,20 @@ def logit_paths(
                                  linked_scenes=[m["scene"] for m in meta_runs])},
         **layout_scenes,
     )
-    fig = go.Figure(data=traces, layout=layout)
+    frames = []
     if animate:
-        from .animation import add_frames  # animation.py builds on this module, so import it only here
+        from .animation import animation_parts  # animation.py builds on this module, so import it only here
 
         shown_steps = runs[0].steps[decimate(runs[0].num_records, max_frames)]
-        add_frames(fig, runs, [samples for _, samples, _ in picks], [projections[r.num_classes][0] for r in runs],
-                   step_traces, shown_steps)
+        frames, changes = animation_parts(runs, [samples for _, samples, _ in picks],
+                                          [projections[r.num_classes][0] for r in runs], step_traces, shown_steps)
+        layout.update(changes)
+    # plotly's validation would copy every array (most of the build time); the tests validate instead
+    fig = go.Figure(data=traces, layout=layout, frames=frames, _validate=False)
+    fig._validate = True  # later update_* calls by a user are checked as usual
+    fig.layout._validate = True
+    for trace in fig.data:
+        trace._validate = True
     return fig
 
 
