@@ -5,7 +5,7 @@ recorder (every=10, penultimate features and classifier weights included, creati
 and close counted), alternating which goes first, in this one process. The figure
 is the median of the per-pair ratios (recorded / plain); the target is <= 1.05.
 
-    python benchmarks/bench_record.py [--repeats 7] [--epochs 30] [--every 10]
+    python benchmarks/bench_record.py [--repeats 7] [--epochs 30] [--every 10] [--threads 1]
 """
 
 import argparse
@@ -32,7 +32,11 @@ def main():
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--every", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (default 1: a tiny MLP gains nothing from more, and on a shared "
+                             "machine extra threads only add noise)")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
 
     from softmaxlab.record import LogitRecorder
 

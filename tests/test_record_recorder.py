@@ -5,6 +5,7 @@ state_dict taken at that step, run by hand in eval mode: no recorder code involv
 """
 
 import copy
+import time
 
 import numpy as np
 import pytest
@@ -169,12 +170,23 @@ def test_probe_in_batches_numpy_dataloader_and_mapping(setup, tmp_path):
     np.testing.assert_allclose(load_run(tmp_path / "c").logits[0], expected, rtol=1e-5, atol=1e-6)
 
 
+def wait_for_records(out, n, *, timeout=20.0):
+    """Poll the run as another reader would, until it shows `n` records (the appends run on a thread)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = load_run(out)
+        if run.num_records >= n or time.monotonic() > deadline:
+            return run
+        time.sleep(0.01)
+
+
 def test_blocks_flushed_by_time_are_visible_before_close(setup):
     model, x, y, out = setup
     recorder = LogitRecorder(model, x, y, every=2, out=out, flush_seconds=0.0)
     train(model, x, y, recorder, steps=6)
-    run = load_run(out)  # before close: every record so far is on disk, the run is not complete
+    run = wait_for_records(out, 4)  # before close: every record is on disk, the run is not complete
     assert run.steps.tolist() == [0, 2, 4, 6] and not run.complete
+    assert recorder.flushed_records == 4
     recorder.close()
     assert load_run(out).complete
 
@@ -183,9 +195,31 @@ def test_blocks_wait_for_flush_seconds(setup):
     model, x, y, out = setup
     recorder = LogitRecorder(model, x, y, every=2, out=out, flush_seconds=3600)
     train(model, x, y, recorder, steps=6)
+    wait_for_records(out, 1)
+    time.sleep(0.2)
     assert load_run(out).steps.tolist() == [0]  # only step 0, written at once; the rest buffered
+    recorder.flush()  # an explicit flush returns once the block is on disk
+    assert load_run(out).steps.tolist() == [0, 2, 4, 6] and recorder.flushed_records == 4
     recorder.close()
-    assert load_run(out).steps.tolist() == [0, 2, 4, 6]
+    assert load_run(out).complete
+
+
+def test_failed_append_surfaces_in_the_training_thread(setup):
+    model, x, y, out = setup
+    recorder = LogitRecorder(model, x, y, every=1, out=out, flush_seconds=3600)
+    recorder.flush()
+
+    def broken_append(*args, **kwargs):
+        raise OSError("disk full")
+
+    recorder._writer.append = broken_append  # the store failing under the worker thread
+    recorder.step()
+    with pytest.raises(OSError, match="disk full"):
+        recorder.flush()
+    with pytest.raises(OSError, match="disk full"):
+        recorder.close()
+    run = load_run(out)
+    assert run.steps.tolist() == [0] and not run.complete  # what was written stays, marked unfinished
 
 
 def test_exception_in_with_block_keeps_records(setup):

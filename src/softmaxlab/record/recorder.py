@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from softmaxlab.record.appender import BackgroundAppender
 from softmaxlab.record.probe import ProbeSet
 from softmaxlab.store import RunWriter
 
@@ -84,8 +85,10 @@ class LogitRecorder:
             the extra "weights" `(records, K, d)`. Default: with `features`, the last
             `nn.Linear` if its weight is `(K, d)`; False records no weights.
         batch_size: probe samples per forward pass (tensors, arrays, mappings); None = all.
-        flush_seconds: append buffered records to disk when this much wall time has
-            passed since the last append (checked at each `step()`), and on close.
+        flush_seconds: hand the buffered records to disk as one block when this much wall
+            time has passed since the last block (checked at each `step()`), and on close.
+            A worker thread does the appending, so training does not wait for the disk;
+            `flushed_records` says how many records are on disk, `flush()` waits for it.
         description: text kept with the run; default says what was recorded.
         overwrite: replace an existing run at `out`.
         start_step: optimizer steps the model has already taken (a resumed training): the
@@ -137,7 +140,6 @@ class LogitRecorder:
                     or self._classifier.weight.ndim != 2:
                 raise ValueError(f"classifier={classifier!r} has no 2-D weight (K, d) to record")
         self.step_count = int(start_step)  # optimizer steps so far (start_step + calls of step())
-        self.flushed_records = 0  # records appended to the store
         self._buffer = {"steps": [], "logits": [], "features": [], "weights": []}
         self._buffered_bytes = 0
         self._last_recorded = None
@@ -160,8 +162,9 @@ class LogitRecorder:
         self._writer = RunWriter(self.path, labels=self.probe.labels, num_classes=self.num_classes,
                                  inputs=self.probe.store_inputs(), description=description,
                                  extras=extras or None, overwrite=overwrite)
+        self._appender = BackgroundAppender(self._writer)
         self._keep(self.step_count, logits, feats)
-        self.flush()  # step 0 on disk at once: the run shows up while the first steps train
+        self._submit()  # step 0 on disk at once: the run shows up while the first steps train
 
     def _choose_classifier(self, classifier, feats):
         """Settle which module's weight is recorded (see the `classifier` argument)."""
@@ -254,21 +257,32 @@ class LogitRecorder:
             self.record()
         if self._buffer["steps"] and (time.monotonic() - self._last_flush >= self.flush_seconds
                                       or self._buffered_bytes >= MAX_BUFFER_BYTES):
-            self.flush()
+            self._submit()
 
-    def flush(self):
-        """Copy the buffered records to the host as one block and append them to the run."""
+    @property
+    def flushed_records(self) -> int:
+        """How many records are on disk, readable by `load_run` (from any process)."""
+        return self._appender.committed
+
+    def _submit(self):
+        """Copy the buffered records to the host as one block; a worker thread appends it to the run."""
         buffer = self._buffer
         if buffer["steps"]:
             steps = np.asarray(buffer["steps"], dtype=np.int64)  # (block,)
+            # one device-to-host copy per block; fresh arrays, so the worker owns them
             logits = torch.stack(buffer["logits"]).cpu().numpy()  # (block, N, K)
             extras = {name: torch.stack(buffer[name]).cpu().numpy()  # (block, N, d) and (block, K, d)
                       for name in ("features", "weights") if buffer[name]}
-            self.flushed_records = self._writer.append(steps, logits, extras=extras or None)
             for values in buffer.values():
                 values.clear()
             self._buffered_bytes = 0
+            self._appender.submit(steps, logits, extras or None)
         self._last_flush = time.monotonic()
+
+    def flush(self):
+        """Write every record buffered so far to the run, and return once it is on disk."""
+        self._submit()
+        self._appender.wait()
 
     def close(self, *, complete=True):
         """Record the last step (if not yet recorded), flush, and mark the run complete."""
@@ -278,11 +292,18 @@ class LogitRecorder:
         try:
             if complete:
                 self.record()
-            self.flush()
+            self._submit()
         except BaseException:
-            self._writer.close(complete=False)
+            complete = False
             raise
-        self._writer.close(complete=complete)
+        finally:
+            try:
+                self._appender.close()  # every queued block is on disk once this returns
+            except BaseException:
+                complete = False
+                raise
+            finally:
+                self._writer.close(complete=complete)
 
     def __enter__(self):
         return self
