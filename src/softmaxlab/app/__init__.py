@@ -100,6 +100,7 @@ def create_app(*, logdir, workers: int = 2) -> dash.Dash:
 
     for page in all_pages:
         page.register(app, ctx)
+    app.softmaxlab = ctx  # for tests and tools that need the pool or the folder
     return app
 
 

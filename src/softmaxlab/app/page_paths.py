@@ -41,7 +41,7 @@ def _experiment_controls() -> tuple[Control, ...]:
             controls.append(Control(spec.name, "choice", spec.default, help=spec.help, choices=tuple(spec.choices),
                                     extra={"field": True}))
         else:  # numbers and lists are typed: steps and learning rates span decades, a slider would not do
-            controls.append(Control(spec.name, "str", spec.format(spec.default), help=spec.help, nullable=True,
+            controls.append(Control(spec.name, "str", spec.format(spec.default) or None, help=spec.help, nullable=True,
                                     extra={"field": True, "widget": "input"}))
     return tuple(controls)
 

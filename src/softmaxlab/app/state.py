@@ -146,7 +146,10 @@ def _as_number(name: str, value: Any, *, integer: bool) -> float | int:
         except ValueError:
             raise ValueError(f"{name}: {text!r} is not a number") from None
     else:
-        number = float(value) if not isinstance(value, int) or abs(value) < 2**63 else math.inf
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float range (JSON allows any number of digits)
+            number = math.inf
     if not math.isfinite(number):
         raise ValueError(f"{name}: {str(value)[:20]!r} is not a finite number")
     if integer:
