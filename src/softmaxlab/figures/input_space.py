@@ -121,9 +121,10 @@ def input_space(
                 continue
             fan = np.arange(1, len(poly) - 1)  # triangles (0, t, t+1)
             traces.append(
-                dict(type="mesh3d", uid=f"tie-{i}-{j}", name=f"tie: z{sub(i)} = z{sub(j)}", x=poly[:, 0], y=poly[:, 1], z=poly[:, 2],
-                     i=np.zeros_like(fan), j=fan, k=fan + 1, color=_blend(class_color(i), class_color(j)), opacity=0.35,
-                     flatshading=True, showlegend=True, legendgroup="ties", legendgrouptitle=dict(text="where two classes tie"),
+                dict(type="mesh3d", uid=f"tie-{i}-{j}", name=f"tie: z{sub(i)} = z{sub(j)}",
+                     x=poly[:, 0], y=poly[:, 1], z=poly[:, 2], i=np.zeros_like(fan), j=fan, k=fan + 1,
+                     color=_blend(class_color(i), class_color(j)), opacity=0.35, flatshading=True, showlegend=True,
+                     legendgroup="ties", legendgrouptitle=dict(text="where two classes tie"),
                      hovertemplate=f"{hover_u}<extra>classes {i} and {j} tie: z{sub(i)} = z{sub(j)} ≥ the rest</extra>")
             )
     if points:

@@ -12,7 +12,18 @@ import plotly.graph_objects as go
 from ..core import LOSSES, SQUASHERS
 from ..core.geometry import from_subspace, simplex_vertices, sum_zero_basis
 from . import _options
-from .style import NEUTRAL, SERIES_COLORS, base_layout, class_color, make_figure, note, panel_domains, scene, sub, subspace_axis_label
+from .style import (
+    NEUTRAL,
+    SERIES_COLORS,
+    base_layout,
+    class_color,
+    make_figure,
+    note,
+    panel_domains,
+    scene,
+    sub,
+    subspace_axis_label,
+)
 
 __all__ = ["loss_landscape", "loss_curves", "squashing_functions"]
 
@@ -180,14 +191,16 @@ def loss_curves(
     labels = np.zeros(n, dtype=int)
     series = [(name, LOSSES[name], opts_all[name], name) for name in LOSSES]
     if eps > 0:
-        series.append(("cross-entropy-smoothed", LOSSES["cross-entropy"], dict(label_smoothing=eps), f"cross-entropy, ε = {eps:g}"))
+        smoothed = dict(label_smoothing=eps)
+        series.append(("cross-entropy-smoothed", LOSSES["cross-entropy"], smoothed, f"cross-entropy, ε = {eps:g}"))
     left, right = panel_domains([1, 1])
     traces = []
     for c, (uid, spec, opts, label) in enumerate(series):
         value = spec.value(z, labels, reduction="none", **opts)  # (n,)
         grad = spec.grad(z, labels, reduction="none", **opts)  # (n, 2)
         push = -(grad[:, 0] - grad[:, 1]) / 2  # -dL/dm, chain rule through z = (m/2, -m/2)
-        style = dict(color=SERIES_COLORS[c % len(SERIES_COLORS)], width=2.5, dash="dash" if uid.endswith("smoothed") else "solid")
+        dash = "dash" if uid.endswith("smoothed") else "solid"
+        style = dict(color=SERIES_COLORS[c % len(SERIES_COLORS)], width=2.5, dash=dash)
         traces.append(dict(type="scatter", uid=f"value-{uid}", name=label, legendgroup=uid, x=margins, y=value, mode="lines",
                            line=style, xaxis="x", yaxis="y", hovertemplate=f"m = %{{x:.2f}}<br>L = %{{y:.4f}}<extra>{label}</extra>"))
         traces.append(dict(type="scatter", uid=f"push-{uid}", name=label, legendgroup=uid, showlegend=False, x=margins, y=push,
@@ -252,6 +265,7 @@ def squashing_functions(*, extent: float = 6.0, resolution: int = 241) -> go.Fig
         yaxis=dict(anchor="x", title=dict(text="s(x) = p₀"), range=[-0.02, 1.02]),
         xaxis2=dict(domain=right, anchor="y2", title=dict(text="x (< 0: the wrong side)")),
         yaxis2=dict(anchor="x2", type="log", title=dict(text="s(x), log scale"), exponentformat="power"),
-        shapes=[dict(type="line", xref="x", yref="y", x0=-e, x1=e, y0=0.5, y1=0.5, line=dict(color=NEUTRAL, width=1, dash="dot"))],
+        shapes=[dict(type="line", xref="x", yref="y", x0=-e, x1=e, y0=0.5, y1=0.5,
+                     line=dict(color=NEUTRAL, width=1, dash="dot"))],
     )
     return make_figure(traces, layout)

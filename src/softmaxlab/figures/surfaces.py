@@ -74,7 +74,9 @@ def _jacobian_surfaces(jac, x, y, pairs, *, coords, scene_id):
     for i, j in pairs:
         label = f"∂p{sub(i)}/∂z{sub(j)}"
         hover = f"{coords}<br>{label} = %{{z:.4f}}"
-        out.append(_surface(f"dp{i}-dz{j}", label, x, y, jac[..., i, j], class_color(j), hover=hover, scene_id=scene_id, opacity=0.85))
+        out.append(
+            _surface(f"dp{i}-dz{j}", label, x, y, jac[..., i, j], class_color(j), hover=hover, scene_id=scene_id, opacity=0.85)
+        )
     return out
 
 
@@ -132,7 +134,8 @@ def surfaces_2(
     coords = "z₀ = %{x:.2f}<br>z₁ = %{y:.2f}"
 
     traces = [
-        _surface(f"p{i}", f"p{sub(i)}", axis, axis, p[..., i], class_color(i), hover=f"{coords}<br>p{sub(i)} = %{{z:.4f}}", iso=True)
+        _surface(f"p{i}", f"p{sub(i)}", axis, axis, p[..., i], class_color(i), iso=True,
+                 hover=f"{coords}<br>p{sub(i)} = %{{z:.4f}}")
         for i in range(2)
     ]
     if gaussians:
@@ -141,7 +144,8 @@ def surfaces_2(
         for i in range(2):
             dens = np.exp(-(((z / t - np.eye(2)[i]) ** 2).sum(axis=-1)) / 2) / (2 * np.pi * t**2)  # (n, n)
             name = f"Gaussian {i}: N({t:g}·e{sub(i)}, {t:g}²I)"
-            traces.append(_surface(f"gauss{i}", name, axis, axis, dens, class_color(i), hover=f"{coords}<br>density = %{{z:.4f}}", opacity=0.45))
+            traces.append(_surface(f"gauss{i}", name, axis, axis, dens, class_color(i), opacity=0.45,
+                                   hover=f"{coords}<br>density = %{{z:.4f}}"))
         for i in range(2):
             traces.append(_wire(f"posterior{i}", f"posterior p(class {i} | z)", axis, post[..., i], class_color(i), coords))
     if shift_line:
@@ -180,8 +184,9 @@ def surfaces_2(
         if mark is not None:
             jm = softmax_jacobian(np.array(mark), temperature=t)  # (2, 2)
             traces.append(
-                _marker("marker-jacobian", "marker", [mark[0]] * len(pairs), [mark[1]] * len(pairs), [jm[i, j] for i, j in pairs],
-                        [class_color(j) for _, j in pairs], scene_id="scene2", hover=f"{coords}<br>∂p/∂z = %{{z:.4f}}")
+                _marker("marker-jacobian", "marker", [mark[0]] * len(pairs), [mark[1]] * len(pairs),
+                        [jm[i, j] for i, j in pairs], [class_color(j) for _, j in pairs], scene_id="scene2",
+                        hover=f"{coords}<br>∂p/∂z = %{{z:.4f}}")
             )
         layout["scene2"] = scene(x="z₀", y="z₁", z="∂pᵢ/∂zⱼ", figure="surfaces-2", domain=dict(x=right, y=[0, 1]),
                                  camera=dict(eye=dict(x=1.9, y=-0.8, z=0.9)))
@@ -227,7 +232,8 @@ def sigmoid_section(*, temperature: float = 1.0, extent: float = 8.0, resolution
         0.5
     """
     t = _options.positive(temperature, name="temperature")
-    d = np.linspace(-_options.positive(extent, name="extent"), extent, _options.integer(resolution, name="resolution", low=3, high=100_001))
+    e = _options.positive(extent, name="extent")
+    d = np.linspace(-e, e, _options.integer(resolution, name="resolution", low=3, high=100_001))  # (n,) z0 - z1
     mark = None if marker is None else _options.pair(marker, name="marker")
     p = softmax(np.stack([d / 2, -d / 2], axis=-1), temperature=t)  # (n, 2)
     hover = "z₀ − z₁ = %{x:.3f}<br>%{y:.4f}"
@@ -353,9 +359,11 @@ def surfaces_3(
         if mark is not None:
             jm = softmax_jacobian(from_subspace(mark), temperature=t)  # (3, 3)
             traces.append(
-                _marker("marker-jacobian", "marker", [mark[0]] * len(pairs), [mark[1]] * len(pairs), [jm[i, j] for i, j in pairs],
-                        [class_color(j) for _, j in pairs], scene_id="scene2", hover=f"{coords}<br>∂p/∂z = %{{z:.4f}}")
+                _marker("marker-jacobian", "marker", [mark[0]] * len(pairs), [mark[1]] * len(pairs),
+                        [jm[i, j] for i, j in pairs], [class_color(j) for _, j in pairs], scene_id="scene2",
+                        hover=f"{coords}<br>∂p/∂z = %{{z:.4f}}")
             )
-        layout["scene2"] = scene(x=labels[0], y=labels[1], z="∂pᵢ/∂zⱼ", figure="surfaces-3", domain=dict(x=right, y=[0, 1]))
+        layout["scene2"] = scene(x=labels[0], y=labels[1], z="∂pᵢ/∂zⱼ", figure="surfaces-3",
+                                 domain=dict(x=right, y=[0, 1]))
     layout["scene"] = scene(x=labels[0], y=labels[1], z="p", figure="surfaces-3", domain=dict(x=left, y=[0, 1]))
     return make_figure(traces, layout)
