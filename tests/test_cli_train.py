@@ -55,3 +55,11 @@ def test_every_experiment_field_has_a_flag_with_help():
     assert result.exit_code == 0
     for spec in Experiment.field_specs():
         assert "--" + spec.name.replace("_", "-") in result.output
+
+
+def test_boolean_fields_are_on_off_flags(tmp_path):
+    out = tmp_path / "features"
+    assert invoke("--steps", "4", "--record-features", "--out", str(out)).exit_code == 0
+    run = load_run(out)
+    assert run.extras["features"].shape == (5, 60, 32)
+    assert Experiment.from_run(run).record_features is True

@@ -162,3 +162,17 @@ def test_train_many_matches_separate_runs_and_keeps_order():
 def test_train_rejects_anything_but_an_experiment():
     with pytest.raises(ValueError, match="experiment"):
         train({"steps": 3})
+
+
+@pytest.mark.parametrize("model", ["mlp", "free-features"])
+def test_record_features_gives_what_the_last_layer_sees(model):
+    e = Experiment(model=model, dataset="blobs", steps=20, record_every=10, record_features=True, init="default")
+    run = train(e)
+    features, weights = run.extras["features"], run.extras["weights"]
+    width = 32 if model == "mlp" else e.feature_dim
+    assert features.shape == (3, 60, width) and weights.shape == (3, 3, width)
+    # logits = features W^T + b: what is left over is the bias, the same for every sample
+    bias = run.logits - features @ weights.transpose(0, 2, 1)  # (records, samples, classes)
+    np.testing.assert_allclose(bias, np.broadcast_to(bias[:, :1], bias.shape), atol=1e-5)
+    assert np.abs(weights[-1] - weights[0]).max() > 0  # the classifier trained
+    assert train(e.replace(record_features=False)).extras == {}

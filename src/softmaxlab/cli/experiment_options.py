@@ -35,9 +35,13 @@ def _click_type(spec):
 def experiment_options(command):
     """Add one click option per `Experiment` field to ``command`` (each defaults to None = the field's default)."""
     for spec in reversed(Experiment.field_specs()):  # click shows options in decoration order, last first
-        metavar = "LIST" if spec.many else None
-        command = click.option(flag(spec.name), spec.name, type=_click_type(spec), default=None,
-                               metavar=metavar, help=_help(spec))(command)
+        if spec.type is bool:  # --record-features / --no-record-features; None when neither is given
+            name = flag(spec.name)[2:]
+            option = click.option(f"--{name}/--no-{name}", spec.name, default=None, help=_help(spec))
+        else:
+            option = click.option(flag(spec.name), spec.name, type=_click_type(spec), default=None,
+                                  metavar="LIST" if spec.many else None, help=_help(spec))
+        command = option(command)
     return command
 
 

@@ -31,7 +31,7 @@ MAX_LOGITS = 50_000_000
 class FieldSpec:
     """Everything a form, a flag or a URL needs to know about one `Experiment` field.
 
-    ``type`` is the type of one value (int, float or str); ``many`` marks a tuple of them (written
+    ``type`` is the type of one value (int, float, str or bool); ``many`` marks a tuple of them (written
     ``"32,32"``), ``optional`` a field that may be None (written as an empty string).
     """
 
@@ -54,6 +54,12 @@ class FieldSpec:
         text = str(text).strip()
         if self.optional and text.lower() in ("", "none"):
             return None
+        if self.type is bool:
+            if text.lower() in ("true", "1", "yes", "on"):
+                return True
+            if text.lower() in ("false", "0", "no", "off"):
+                return False
+            raise ValueError(f"{self.name}: expected true or false, got {text!r}")
         try:
             if self.many:
                 return tuple(self.type(t) for t in text.split(",") if t.strip())
@@ -66,6 +72,8 @@ class FieldSpec:
         """``value`` written as text, the inverse of :meth:`parse`."""
         if value is None:
             return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
         if self.many:
             return ",".join(repr(v) if isinstance(v, float) else str(v) for v in value)
         return repr(value) if isinstance(value, float) else str(value)
@@ -88,6 +96,9 @@ class FieldSpec:
         if self.type is str:
             if not isinstance(value, str):
                 raise ValueError(f"{self.name}: expected a string, got {value!r}")
+        elif self.type is bool:
+            if not isinstance(value, bool):
+                raise ValueError(f"{self.name}: expected true or false, got {value!r}")
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or (
             self.type is int and isinstance(value, float) and not value.is_integer()
         ):
@@ -149,6 +160,8 @@ class Experiment:
     steps: int = _f(1000, "optimizer steps", minimum=0, maximum=100_000)
     record_every: int = _f(1, "record every sample's logits after every k-th step", minimum=1, maximum=100_000)
     seed: int = _f(0, "random seed of the data, the init and the mini-batches", minimum=0, maximum=2**31 - 1)
+    record_features: bool = _f(False, "also record the features feeding the last layer and its weights "
+                                      "(for neural collapse)")
 
     def __post_init__(self):
         for spec in self.field_specs():
@@ -171,6 +184,12 @@ class Experiment:
                                  f"got {self.frequencies}")
         if self.batch_size is not None and self.batch_size > self.num_samples:
             raise ValueError(f"batch_size: {self.batch_size} is more than the {self.num_samples} samples")
+        if self.record_features:
+            if self.model == "free-logits":
+                raise ValueError("record_features: the free-logits model has no features")
+            if self.num_records * self.num_samples * self.feature_width > MAX_LOGITS:
+                raise ValueError(f"record_features: {self.num_records} records x {self.num_samples} samples x "
+                                 f"{self.feature_width} features is more than {MAX_LOGITS:,} numbers")
         if self.num_records * self.num_samples * self.classes > MAX_LOGITS:
             raise ValueError(f"steps/record_every: {self.num_records} records x {self.num_samples} samples x "
                              f"{self.classes} classes is more than {MAX_LOGITS:,} logits; record less often")
@@ -189,6 +208,13 @@ class Experiment:
             freqs = tuple(2.0**-k for k in range(self.classes))
         return int(class_counts(classes=self.classes, samples_per_class=self.samples_per_class,
                                 frequencies=freqs).sum())
+
+    @property
+    def feature_width(self) -> int:
+        """Width of the features that feed the last layer (0 for free logits)."""
+        if self.model == "mlp":
+            return self.hidden[-1] if self.hidden else self.dim
+        return self.feature_dim if self.model == "free-features" else 0
 
     @property
     def num_records(self) -> int:

@@ -62,7 +62,7 @@ def enable_disk_cache():
 @functools.total_ordering
 class Plan(tuple):
     """The static part of an experiment: ``(model, hidden, activation, feature_dim, loss, optimizer,
-    batch_size, samples, classes, dim)``. Experiments with equal plans share compiled code and can be
+    batch_size, samples, classes, dim, record_features)``. Experiments with equal plans share compiled code and can be
     trained side by side in one ``vmap``."""
 
     __slots__ = ()
@@ -72,10 +72,10 @@ class Plan(tuple):
         mlp = e.model == "mlp"
         return cls((e.model, e.hidden if mlp else (), e.activation if mlp else "",
                     e.feature_dim if e.model == "free-features" else 0, e.loss, e.optimizer,
-                    e.batch_size or 0, e.num_samples, e.classes, e.dim))
+                    e.batch_size or 0, e.num_samples, e.classes, e.dim, e.record_features))
 
-    model, hidden, activation, feature_dim, loss, optimizer, batch_size, samples, classes, dim = (
-        property(lambda self, i=i: self[i]) for i in range(10))
+    model, hidden, activation, feature_dim, loss, optimizer, batch_size, samples, classes, dim, record_features = (
+        property(lambda self, i=i: self[i]) for i in range(11))
 
 
 def prepare(e: Experiment):
@@ -111,12 +111,13 @@ def schedule(e: Experiment):
 def compiled(plan: Plan):
     """``(start, advance)``: the jitted, vmapped training functions of one plan, cached across runs.
 
-    ``start(params, data, hp) -> (state, (logits, loss, accuracy))`` makes the optimizer state and the
+    ``start(params, data, hp) -> (state, (logits, loss, accuracy, extras))`` makes the optimizer state and the
     step-0 record; ``advance(state, data, hp, counts) -> (state, records)`` scans over ``counts``
     ``(CHUNK,)``, taking ``counts[r]`` steps and then recording. Every argument has a leading
     configurations axis.
     """
     apply = functools.partial(MODELS[plan.model].apply, activation=plan.activation)
+    features = MODELS[plan.model].features
     loss_fn, make_optimizer = LOSSES[plan.loss].fn, OPTIMIZERS[plan.optimizer].make
     everyone = jnp.arange(plan.samples)
 
@@ -124,7 +125,11 @@ def compiled(plan: Plan):
         logits = apply(params, data["inputs"], everyone)  # (samples, classes)
         loss = loss_fn(logits / hp["temperature"], data["labels"], hp)
         accuracy = jnp.mean(jnp.argmax(logits, axis=-1) == data["labels"])
-        return logits, loss, accuracy
+        extras = {}
+        if plan.record_features:  # what neural collapse reads: features (samples, width), weights (classes, width)
+            extras = {"features": features(params, data["inputs"], everyone, activation=plan.activation),
+                      "weights": params["w_out"].T}
+        return logits, loss, accuracy, extras
 
     def objective(params, data, hp, index):
         logits = apply(params, data["inputs"][index], index)  # (batch, classes)
@@ -176,16 +181,16 @@ def train_group(experiments, *, bar=None):
 
     start, advance = compiled(plan)
     state, first = start(params, data, hp)
-    records = [jax.device_get(first)]  # each (logits (configs, samples, K), loss (configs,), accuracy (configs,))
+    blocks = []  # each (logits (configs, CHUNK, samples, K), loss (configs, CHUNK), accuracy, extras)
     for c in range(chunks):
         block = counts[:, c * CHUNK: (c + 1) * CHUNK]
         state, out = advance(state, data, hp, block)
-        records.append(jax.device_get(out))  # logits (configs, CHUNK, samples, K)
+        blocks.append(jax.device_get(out))
         if bar is not None:
             bar.update(int(block.sum()))
-    logits = np.concatenate([records[0][0][:, None], *(r[0] for r in records[1:])], axis=1)
-    loss = np.concatenate([records[0][1][:, None], *(r[1] for r in records[1:])], axis=1)
-    accuracy = np.concatenate([records[0][2][:, None], *(r[2] for r in records[1:])], axis=1)
+    # put the step-0 record in front: every leaf becomes (configs, records, ...)
+    logits, loss, accuracy, extras = jax.tree_util.tree_map(
+        lambda first, *rest: np.concatenate([first[:, None], *rest], axis=1), jax.device_get(first), *blocks)
     seconds = (time.perf_counter() - began) / len(experiments)  # configurations share the time evenly
 
     runs = []
@@ -196,6 +201,7 @@ def train_group(experiments, *, bar=None):
             steps=np.concatenate([[0], np.cumsum(s)]).astype(np.int64),  # (records,)
             labels=data["labels"][i].astype(np.int64), inputs=data["inputs"][i],
             loss=loss[i, :n].astype(np.float32), accuracy=accuracy[i, :n].astype(np.float32),
+            extras={name: np.ascontiguousarray(value[i, :n], dtype=np.float32) for name, value in extras.items()},
             config=e.to_dict(), wall_time=seconds, complete=True))
     return runs
 

@@ -36,6 +36,7 @@ class ModelSpec:
     init: Callable
     apply: Callable
     help: str
+    features: Callable | None = None  # (params, x, index, *, activation) -> (batch, width): what feeds the last layer
 
 
 def _uniform(rng, shape, fan_in):
@@ -86,13 +87,18 @@ def mlp_init(rng, *, inputs, labels, classes, hidden, feature_dim, init):
     return params
 
 
-def mlp_apply(params, x, index, *, activation):
-    """z = W_out^T h_L + b_out with h_{i+1} = act(W_i^T h_i + b_i), h_0 = x."""
+def mlp_features(params, x, index, *, activation):
+    """The penultimate features h_L, with h_{i+1} = act(W_i^T h_i + b_i) and h_0 = x: ``(batch, width)``."""
     act = ACTIVATIONS[activation].fn
     h = x  # (batch, d)
     for i in range((len(params) - 2) // 2):
         h = act(h @ params[f"w{i}"] + params[f"b{i}"])  # (batch, hidden_i)
-    return h @ params["w_out"] + params["b_out"]  # (batch, K)
+    return h
+
+
+def mlp_apply(params, x, index, *, activation):
+    """z = W_out^T h_L + b_out, h_L the penultimate features."""
+    return mlp_features(params, x, index, activation=activation) @ params["w_out"] + params["b_out"]  # (batch, K)
 
 
 def free_logits_init(rng, *, inputs, labels, classes, hidden, feature_dim, init):
@@ -119,6 +125,11 @@ def free_features_init(rng, *, inputs, labels, classes, hidden, feature_dim, ini
     return {"features": features, "w_out": w, "b_out": b}
 
 
+def free_features_features(params, x, index, *, activation):
+    """The free features of the batch's samples ``(batch, feature_dim)``."""
+    return params["features"][index]
+
+
 def free_features_apply(params, x, index, *, activation):
     """z_i = W^T h_i + b, with h_i a free parameter per sample (Mixon et al. 2020)."""
     return params["features"][index] @ params["w_out"] + params["b_out"]  # (batch, K)
@@ -127,10 +138,11 @@ def free_features_apply(params, x, index, *, activation):
 MODELS = {
     spec.name: spec
     for spec in (
-        ModelSpec("mlp", mlp_init, mlp_apply, "multi-layer perceptron with the given hidden widths"),
+        ModelSpec("mlp", mlp_init, mlp_apply, "multi-layer perceptron with the given hidden widths", mlp_features),
         ModelSpec("free-logits", free_logits_init, free_logits_apply,
                   "no network: each sample's logits are free parameters"),
         ModelSpec("free-features", free_features_init, free_features_apply,
-                  "Unconstrained Features Model: free per-sample features and a linear classifier"),
+                  "Unconstrained Features Model: free per-sample features and a linear classifier",
+                  free_features_features),
     )
 }
