@@ -24,6 +24,7 @@ __all__ = ["export", "render_images", "linked_scenes_script", "IMAGE_SUFFIXES", 
 IMAGE_SUFFIXES = (".png", ".svg")
 SUFFIXES = (".html", *IMAGE_SUFFIXES)
 _SYSTEM_CHROMIUM = "/usr/bin/chromium"
+_IMAGE_SIZE = (1100, 600)  # default width x height of an image: room for 3D scenes side by side
 
 
 def export(fig: go.Figure, path, *, width: int | None = None, height: int | None = None, scale: float = 1.0) -> Path:
@@ -33,8 +34,8 @@ def export(fig: go.Figure, path, *, width: int | None = None, height: int | None
         fig: a Plotly figure.
         path: where to write; parent folders are created.
         width, height: image size in CSS pixels for `.png`/`.svg` (default: the figure's own
-            layout size, else 1000 x the figure's height or 600). Ignored for `.html`, which fills
-            the browser window.
+            `layout.width`/`layout.height`, else 1100 x 600). Ignored for `.html`, which fills the
+            browser window.
         scale: pixel density of a `.png` (2 gives a sharp image for slides).
 
     Returns:
@@ -71,6 +72,8 @@ def export(fig: go.Figure, path, *, width: int | None = None, height: int | None
             config={"displaylogo": False, "responsive": True},
         )
         return path
+    width = width or fig.layout.width or _IMAGE_SIZE[0]
+    height = height or fig.layout.height or _IMAGE_SIZE[1]
     (data,) = render_images([fig], format=suffix[1:], width=width, height=height, scale=scale)
     path.write_bytes(data)
     return path
