@@ -61,8 +61,10 @@ def animation_parts(runs, samples, matrices, step_traces, shown_steps) -> tuple[
         sliders=[dict(x=0.14, y=0.0, len=0.84, xanchor="left", yanchor="top", pad=dict(t=30),
                       currentvalue=dict(prefix="step ", visible=True),
                       steps=[dict(label=str(v), method="animate", args=[[str(v)], jump]) for v in shown_steps])],
-        margin=dict(l=60, r=30, t=90, b=130),
-        legend=dict(x=0.0, y=1.0, yanchor="bottom", orientation="h"),
+        # the slider takes the space under the scenes; the legend goes below it
+        height=680,
+        margin=dict(l=60, r=30, t=90, b=190),
+        legend=dict(x=0.0, y=-0.3, yanchor="top", orientation="h"),
     )
     return frames, layout
 
