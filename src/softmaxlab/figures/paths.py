@@ -283,6 +283,7 @@ def logit_paths(
     domains = panel_domains([1] * (len(runs) + len(input_groups)), gap=0.03)
     traces, layout_scenes, annotations, meta_runs = [], {}, [], []
     step_traces = []  # indices of the diamonds, which the animation frames move
+    in_legend = set()  # one legend entry per class, wherever it first appears
     for i, (run, (records, samples, z)) in enumerate(zip(runs, picks)):
         k = run.num_classes
         matrix, axes, kind = projections[k]
@@ -296,8 +297,9 @@ def logit_paths(
             color, group = class_color(c), f"class-{c}"
             common = dict(type="scatter3d", legendgroup=group, scene=name)
             x, y, zz = _gapped(coords[:, members])
-            traces.append(dict(common, uid=f"lines-{i}-{c}", name=f"class {c}", showlegend=i == 0, x=x, y=y, z=zz,
-                               mode="lines", line=dict(color=color, width=2), hoverinfo="skip"))
+            traces.append(dict(common, uid=f"lines-{i}-{c}", name=f"class {c}", showlegend=c not in in_legend,
+                               x=x, y=y, z=zz, mode="lines", line=dict(color=color, width=2), hoverinfo="skip"))
+            in_legend.add(c)
             ends = dict(common, showlegend=False, mode="markers", customdata=samples[members])
             if show_start:
                 traces.append(dict(ends, uid=f"start-{i}-{c}", name=f"class {c}, start", x=coords[0, members, 0],
