@@ -35,10 +35,16 @@ def torch_logit_paths(experiment):
             lin.bias.copy_(torch.tensor(b))
         layers += [lin, torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1])
-    if experiment.optimizer == "sgd":
-        opt = torch.optim.SGD(model.parameters(), lr=experiment.learning_rate)
-    else:
-        opt = torch.optim.Adam(model.parameters(), lr=experiment.learning_rate)
+    lr, wd, mu = experiment.learning_rate, experiment.weight_decay, experiment.momentum
+    opt = {
+        "sgd": lambda p: torch.optim.SGD(p, lr=lr, weight_decay=wd),
+        "momentum": lambda p: torch.optim.SGD(p, lr=lr, momentum=mu, weight_decay=wd),
+        "nesterov": lambda p: torch.optim.SGD(p, lr=lr, momentum=mu, nesterov=True, weight_decay=wd),
+        "adam": lambda p: torch.optim.Adam(p, lr=lr, weight_decay=wd),
+        "adamw": lambda p: torch.optim.AdamW(p, lr=lr, weight_decay=wd),
+        "rmsprop": lambda p: torch.optim.RMSprop(p, lr=lr, weight_decay=wd),
+        "adagrad": lambda p: torch.optim.Adagrad(p, lr=lr, weight_decay=wd),
+    }[experiment.optimizer](model.parameters())
     paths = []
     for _ in range(experiment.steps):
         logits = model(x)
@@ -61,3 +67,15 @@ def test_logit_paths_match_pytorch_over_200_steps(optimizer, init):
     err = np.abs(ours - ref)
     assert np.all(err <= 1e-4 * scale + 1e-6), f"worst relative error {np.max(err / (scale + 1e-12)):.2e}"
     assert scale[-1, 0, 0] > 1.0  # the logits really moved: the comparison is not of zeros
+
+
+@pytest.mark.slow  # six more compiled plans and PyTorch loops: ~10-20 s on a quiet machine
+@pytest.mark.parametrize("optimizer", ["momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad"])
+def test_every_optimizer_follows_its_pytorch_namesake_with_weight_decay(optimizer):
+    e = Experiment(optimizer=optimizer, init="default", weight_decay=0.01, steps=50)
+    ours = train(e).logits.astype(np.float64)
+    ref = torch_logit_paths(e)
+    scale = np.abs(ref).max(axis=(1, 2), keepdims=True)
+    err = np.abs(ours - ref)
+    assert np.all(err <= 1e-4 * scale + 1e-6), f"worst relative error {np.max(err / (scale + 1e-12)):.2e}"
+    assert np.abs(ref[-1] - ref[0]).max() > 1e-2  # the optimizer moved the logits

@@ -52,6 +52,22 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8):
     return optax.GradientTransformation(init, update)
 
 
+def scale_by_adagrad(eps=1e-10):
+    """Adagrad's direction g / (sqrt(s) + eps) with s the running sum of g^2 (Duchi et al. 2011), as
+    torch.optim.Adagrad. optax's adagrad puts eps inside the square root, which with eps = 1e-10
+    damps every coordinate whose accumulated gradient is below ~1e-5."""
+
+    def init(params):
+        return optax.ScaleByRssState(sum_of_squares=jax.tree_util.tree_map(jnp.zeros_like, params))
+
+    def update(grads, state, params=None):
+        sums = jax.tree_util.tree_map(lambda s, g: s + g * g, state.sum_of_squares, grads)
+        updates = jax.tree_util.tree_map(lambda g, s: g / (jnp.sqrt(s) + eps), grads, sums)
+        return updates, optax.ScaleByRssState(sum_of_squares=sums)
+
+    return optax.GradientTransformation(init, update)
+
+
 def _adam(hp):
     return optax.chain(optax.add_decayed_weights(hp["weight_decay"]), scale_by_adam(),
                        optax.scale_by_learning_rate(hp["lr"]))
@@ -83,8 +99,7 @@ OPTIMIZERS = {
         # decay 0.99 and eps outside the square root, as torch.optim.RMSprop
         OptimizerSpec("rmsprop", lambda hp: _l2(hp, optax.rmsprop(hp["lr"], decay=0.99, eps=1e-8, eps_in_sqrt=False)),
                       1e-2, "RMSprop, alpha 0.99 (as torch.optim.RMSprop)"),
-        # no initial accumulator, as torch.optim.Adagrad
-        OptimizerSpec("adagrad", lambda hp: _l2(hp, optax.adagrad(hp["lr"], initial_accumulator_value=0.0, eps=1e-10)),
+        OptimizerSpec("adagrad", lambda hp: _l2(hp, optax.chain(scale_by_adagrad(), optax.scale_by_learning_rate(hp["lr"]))),
                       1e-2, "Adagrad (as torch.optim.Adagrad)"),
     )
 }
