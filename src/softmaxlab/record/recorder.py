@@ -164,7 +164,8 @@ class LogitRecorder:
                                  extras=extras or None, overwrite=overwrite)
         self._appender = BackgroundAppender(self._writer)
         self._keep(self.step_count, logits, feats)
-        self._submit()  # step 0 on disk at once: the run shows up while the first steps train
+        # the (empty) run is on disk now; step 0 joins the first block, flush_seconds from here
+        self._last_flush = time.monotonic()
 
     def _choose_classifier(self, classifier, feats):
         """Settle which module's weight is recorded (see the `classifier` argument)."""
