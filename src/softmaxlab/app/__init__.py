@@ -129,8 +129,12 @@ def serve(*, host: str = "127.0.0.1", port: int = 8050, logdir="runs", open_brow
     """
     import waitress
 
+    from .page_paths import warm_up
+
     app = create_app(logdir=logdir)
     sock, chosen = bind(host, port)
+    # JAX compiles on first use; do it now, off the request path, so the first visit to Logit paths is quick
+    threading.Thread(target=warm_up, args=(app.softmaxlab,), name="softmaxlab-warm-up", daemon=True).start()
     if chosen != port:
         echo(f"port {port} is taken; using {chosen} instead")
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else (f"[{host}]" if ":" in host else host)

@@ -61,7 +61,7 @@ def control(page: str, c: Control, value: Any):
         step = c.step if c.step is not None else (1 if c.kind == "int" else (c.maximum - c.minimum) / 100)
         marks = c.extra.get("marks") or {c.minimum: f"{c.minimum:g}", c.maximum: f"{c.maximum:g}"}
         comp = dcc.Slider(id=ident, min=c.minimum, max=c.maximum, step=step, value=value, marks=marks,
-                          updatemode=c.extra.get("updatemode", "drag"), allow_direct_input=False,
+                          updatemode=c.extra.get("updatemode", "drag"),
                           tooltip={"placement": "bottom", "always_visible": False}, className="slider")
     else:  # free text or a number without a slider: sent when the user presses Enter or leaves the box
         comp = dcc.Input(id=ident, type="text", value="" if value is None else c.encode(value), debounce=True,
@@ -109,11 +109,10 @@ def url_notice(errors) -> Any:
     )
 
 
-def graph(ident: str, *, height: int | None = None, three_d: bool = False):
-    """A graph component; 3D figures are drawn with WebGL, so the canvas must exist before pixels do."""
-    style = {"height": f"{height}px"} if height else {}
-    return dcc.Graph(id=ident, figure={"data": [], "layout": {"template": "plotly_white"}}, style=style,
-                     config={"displaylogo": False, "responsive": True},
+def graph(ident: str, *, three_d: bool = False):
+    """A graph component, as tall as its figure says (every softmaxlab figure sets its height)."""
+    return dcc.Graph(id=ident, figure={"data": [], "layout": {"template": "plotly_white", "height": 120}},
+                     config={"displaylogo": False},
                      className="graph graph-3d" if three_d else "graph")
 
 

@@ -32,7 +32,7 @@ CONTROLS = (
 def body(values, ctx):
     return html.Div(
         [controls_panel(PAGE, values),
-         html.Div([message(KEY), graph("input-space-graph", height=640, three_d=True)], className="figures")],
+         html.Div([message(KEY), graph("input-space-graph", three_d=True)], className="figures")],
         className="columns",
     )
 

@@ -39,7 +39,7 @@ CONTROLS = (
 def body(values, ctx):
     return html.Div(
         [controls_panel(PAGE, values),
-         html.Div([message(KEY), graph("loss-graph", height=640, three_d=True)], className="figures")],
+         html.Div([message(KEY), graph("loss-graph", three_d=True)], className="figures")],
         className="columns",
     )
 

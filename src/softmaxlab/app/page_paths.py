@@ -19,6 +19,7 @@ from .state import Control
 
 KEY = "paths"
 MAX_COMPARE = 3  # comparison runs beside the main one
+PATH_RECORDS = 100  # records drawn per path
 # The app trains on the request of anyone who can reach it, so it allows less than the lab does;
 # `softmaxlab train` has the lab's full range.
 APP_LIMITS = {"steps": 5000, "num_samples": 2000, "hidden": 128, "feature_dim": 128, "logits": 4_000_000}
@@ -125,9 +126,9 @@ def body(values, ctx):
     play = html.Div(
         [
             html.Button("play", id="paths-play", n_clicks=0, className="button"),
-            html.Div(dcc.Slider(id=cid(KEY, "step"), min=-1, max=1000, step=1, value=values["step"],
-                                marks=None, updatemode="drag", allow_direct_input=False,
-                                tooltip={"placement": "bottom", "always_visible": True}),
+            html.Span("step (-1: last)", className="control-label"),
+            html.Div(dcc.Slider(id=cid(KEY, "step"), min=-1, max=1000, step=1, value=values["step"], marks=None,
+                                updatemode="drag"),
                      className="step-slider", title="the training step marked on the paths (-1: the last)"),
             dcc.Interval(id="paths-timer", interval=250, disabled=True),
         ],
@@ -143,8 +144,8 @@ def body(values, ctx):
                     message(KEY),
                     html.Div(id="paths-status", className="status"),
                     play,
-                    dcc.Loading(graph("paths-graph", height=560, three_d=True), delay_show=400, type="dot"),
-                    graph("paths-readings", height=320),
+                    graph("paths-graph", three_d=True),
+                    graph("paths-readings"),
                 ],
                 className="figures",
             ),
@@ -153,13 +154,25 @@ def body(values, ctx):
     )
 
 
-def register(app, ctx):
-    from softmaxlab import figures
+def trained(ctx, session, runs):
+    """The trained runs, from the pool: cached, debounced, and dropped if a newer request of `session` came."""
     from softmaxlab.lab import train_many
 
-    def trained(session, runs):
-        key = tuple(e.to_json() for e in runs)
-        return ctx.jobs.run(("paths", session), key, lambda: train_many(list(runs)))
+    key = tuple(e.to_json() for e in runs)
+    return ctx.jobs.run(("paths", session), key, lambda: train_many(list(runs)))
+
+
+def warm_up(ctx):
+    """Import the lab and the figures and train the page's default runs, so the first visit is quick."""
+    from softmaxlab import figures  # noqa: F401
+    from .state import defaults
+
+    runs, _ = experiments(defaults(CONTROLS))
+    trained(ctx, "warm-up", runs)
+
+
+def register(app, ctx):
+    from softmaxlab import figures
 
     @app.callback(
         Output("paths-graph", "figure"),
@@ -178,7 +191,7 @@ def register(app, ctx):
             return dash.no_update, dash.no_update, format_errors(errors), "", dash.no_update
         session = session if isinstance(session, str) and len(session) <= 64 else "anonymous"
         try:
-            results = trained(session, runs)
+            results = trained(ctx, session, runs)
         except Superseded:
             raise dash.exceptions.PreventUpdate from None  # a newer change is on its way; draw that one
         except Busy as e:
@@ -186,7 +199,9 @@ def register(app, ctx):
         last = runs[0].steps
         step = None if values["step"] < 0 else min(values["step"], last)
         titles = [title(e, values["compare"]) for e in runs]
-        paths = figures.logit_paths(results, step=last if step is None else step, titles=titles)
+        # 100 records per path look smooth and keep WebGL fast in software renderers too
+        paths = figures.logit_paths(results, step=last if step is None else step, titles=titles,
+                                    max_records=PATH_RECORDS)
         # keep the camera (and the linked cameras) when only the step changes
         paths.update_layout(uirevision=" ".join(e.to_json() for e in runs))
         readings = figures.readings(results, titles=titles)

@@ -93,8 +93,7 @@ def body(values, ctx):
                       clearable=False, className="dropdown")],
         className="control", title="the run to open",
     )
-    step = html.Div(dcc.Slider(id=cid(KEY, "step"), min=-1, max=1, step=1, value=values["step"], marks=None,
-                               allow_direct_input=False, tooltip={"placement": "bottom", "always_visible": True}),
+    step = html.Div(dcc.Slider(id=cid(KEY, "step"), min=-1, max=1, step=1, value=values["step"], marks=None),
                     className="step-slider", title="the training step marked on the paths (-1: the last)")
     return html.Div(
         [
@@ -106,9 +105,9 @@ def body(values, ctx):
                     html.Div(id="runs-status", className="status"),
                     step,
                     dcc.Interval(id="runs-refresh", interval=REFRESH_MS, disabled=True),
-                    graph("runs-paths", height=520, three_d=True),
-                    graph("runs-readings", height=320),
-                    graph("runs-analysis", height=420),
+                    graph("runs-paths", three_d=True),
+                    graph("runs-readings"),
+                    graph("runs-analysis"),
                 ],
                 className="figures",
             ),
@@ -123,7 +122,7 @@ def analysis_figure(run, reading):
     if reading == "data map":
         return dynamics.data_map(run)
     if reading == "reliability":
-        return dynamics.reliability_diagram(run)
+        return dynamics.reliability_figure(run)
     if reading == "forgetting":
         return dynamics.forgetting_figure(run)
     return dynamics.neural_collapse_figure(run)
@@ -164,7 +163,7 @@ def register(app, ctx):
             return empty, empty, empty, [], f"{path.name}: no records yet", run.complete, 1, listing
         last = int(run.steps[-1])
         step = last if values["step"] < 0 else min(values["step"], last)
-        paths = figures.logit_paths([run], step=step, titles=[path.name])
+        paths = figures.logit_paths([run], step=step, titles=[path.name], max_records=100)
         paths.update_layout(uirevision=path.name)
         readings = figures.readings([run], titles=[path.name])
         try:

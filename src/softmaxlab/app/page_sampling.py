@@ -66,7 +66,7 @@ def parse_logits(text: str) -> list[float]:
 def body(values, ctx):
     return html.Div(
         [controls_panel(PAGE, values),
-         html.Div([message(KEY), graph("sampling-graph", height=600)], className="figures")],
+         html.Div([message(KEY), graph("sampling-graph")], className="figures")],
         className="columns",
     )
 

@@ -52,8 +52,8 @@ def body(values, ctx):
             html.Div(
                 [
                     message(KEY),
-                    graph("softmax-graph", height=520),
-                    html.Div(graph("softmax-sigmoid", height=360), id="softmax-sigmoid-box",
+                    graph("softmax-graph"),
+                    html.Div(graph("softmax-sigmoid"), id="softmax-sigmoid-box",
                              style={"display": "block" if values["k"] == 2 else "none"}),
                 ],
                 className="figures",

@@ -43,7 +43,7 @@ def body(values, ctx):
             dcc.Store(id="surfaces-meta"),
             dcc.Store(id="surfaces-moved"),
             controls_panel(PAGE, values),
-            html.Div([message(KEY), graph("surfaces-graph", height=640, three_d=True)], className="figures"),
+            html.Div([message(KEY), graph("surfaces-graph", three_d=True)], className="figures"),
         ],
         className="columns",
     )
