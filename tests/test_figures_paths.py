@@ -9,11 +9,13 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import log_softmax
 from sklearn.decomposition import PCA
 
 from softmaxlab.core.geometry import sum_zero_basis, to_subspace
-from softmaxlab.figures.paths import logit_paths
+from softmaxlab.figures.paths import decimate, logit_paths, sample_subset
 from softmaxlab.figures.readings import readings
 from softmaxlab.store import Run
 
@@ -249,3 +251,17 @@ def test_readings_equal_independent_numpy_values():
             expected.append(np.nan if norm_m < 1e-9 else np.degrees(np.arccos(m @ v / (norm_m * np.linalg.norm(v)))))
         np.testing.assert_allclose(trace(fig, f"angle-0-{c}").y, expected, rtol=1e-4, atol=1e-3)
     assert [t.name for t in fig.data if t.showlegend is not False][:2] == ["a", "b"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(count=st.integers(1, 5000), limit=st.integers(2, 400), seed=st.integers(0, 2**31))
+def test_decimation_and_subsets_keep_their_promises(count, limit, seed):
+    records = decimate(count, limit)
+    assert records[0] == 0 and records[-1] == count - 1  # the start and the end are always drawn
+    assert len(records) == min(count, limit)  # spacing >= 1 when thinning, so rounding never merges two
+    assert np.all(np.diff(records) > 0)
+    if count > limit:  # evenly spaced: no gap more than one step wider than the ideal spacing
+        assert np.diff(records).max() <= np.ceil((count - 1) / (limit - 1)) + 1
+    subset = sample_subset(count, limit, seed=seed)
+    assert len(subset) == min(count, limit) and np.all(np.diff(subset) > 0) and subset[-1] < count
+    np.testing.assert_array_equal(subset, sample_subset(count, limit, seed=seed))
