@@ -350,7 +350,8 @@ def logit_paths(
     if show_guides and any(kind in ("raw", "classes") for _, _, kind in projections.values()):
         notes.append("grey: the shift (1,1,1), which softmax ignores")
     if notes:
-        annotations.append(note("<br>".join(notes), x=1.0, y=-0.3 if animate else -0.02, yanchor="top"))  # below the slider
+        below = -0.3 if animate else -0.02  # under the slider of an animation
+        annotations.append(note("<br>".join(notes), x=1.0, y=below, yanchor="top"))
     marks = "○ before training, ● end" + (f", ◆ step {step}" if step is not None else
                                           ", ◆ the slider's step" if animate else "")
     layout = base_layout(

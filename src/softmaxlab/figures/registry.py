@@ -10,8 +10,9 @@ Adding a figure (e.g. the research readings of `softmaxlab.figures.dynamics`) is
 `_SPECS` below: a name, a one-line description, the builder's `"module:function"`, and `data="run"`
 or `data="runs"` for builders whose first argument is one run or a list of runs. Options whose
 default is None need their `kind` in `kinds`, options the docstring does not explain their
-help in `helps`, and a data argument without a default a default in `defaults`; CLI flags that would collide with the experiment
-flags of `softmaxlab train` (such as `classes`, `seed`) get another name in `flags`.
+help in `helps`, and a data argument without a default a default in `defaults`; CLI flags that
+would collide with the experiment flags of `softmaxlab train` (such as `classes`, `seed`) get
+another name in `flags`.
 
 Example:
     >>> FIGURES["softmax-2d"].description
@@ -57,6 +58,10 @@ class Param:
         return "--" + (self.flag or self.name.replace("_", "-"))
 
 
+def _no_entries() -> MappingProxyType:
+    return MappingProxyType({})
+
+
 @dataclasses.dataclass(frozen=True)
 class FigureSpec:
     """A figure: short name, one-line description, builder (`target` = "module:function"), data it needs.
@@ -69,11 +74,16 @@ class FigureSpec:
     description: str
     target: str
     data: str = "none"
-    kinds: MappingProxyType = dataclasses.field(default_factory=lambda: MappingProxyType({}))  # option -> kind, where the default does not tell
-    choices: MappingProxyType = dataclasses.field(default_factory=lambda: MappingProxyType({}))  # option -> allowed values
-    flags: MappingProxyType = dataclasses.field(default_factory=lambda: MappingProxyType({}))  # option -> CLI flag name
-    defaults: MappingProxyType = dataclasses.field(default_factory=lambda: MappingProxyType({}))  # option -> default used by the CLI and the app
-    helps: MappingProxyType = dataclasses.field(default_factory=lambda: MappingProxyType({}))  # option -> help, where the docstring has none
+    # option -> kind, where the default does not tell
+    kinds: MappingProxyType = dataclasses.field(default_factory=_no_entries)
+    # option -> allowed values
+    choices: MappingProxyType = dataclasses.field(default_factory=_no_entries)
+    # option -> CLI flag name
+    flags: MappingProxyType = dataclasses.field(default_factory=_no_entries)
+    # option -> default used by the CLI and the app
+    defaults: MappingProxyType = dataclasses.field(default_factory=_no_entries)
+    # option -> help, where the docstring has none
+    helps: MappingProxyType = dataclasses.field(default_factory=_no_entries)
     skip: tuple = ()  # options not offered as flags (still keyword arguments of the builder)
     animated: bool = False  # can export to .gif/.mp4
 
@@ -193,7 +203,8 @@ def parse_value(kind: str, text: str, *, name: str = "value"):
 
 
 def _spec(name, description, target, **kw) -> FigureSpec:
-    frozen = {k: MappingProxyType(dict(v)) for k, v in kw.items() if k in ("kinds", "choices", "flags", "defaults", "helps")}
+    tables = ("kinds", "choices", "flags", "defaults", "helps")
+    frozen = {k: MappingProxyType(dict(v)) for k, v in kw.items() if k in tables}
     return FigureSpec(name, description, target, **{**kw, **frozen})
 
 
