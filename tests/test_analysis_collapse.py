@@ -149,6 +149,22 @@ def test_neural_collapse_reads_recorded_features_and_weights():
     assert no_weights.nc1 == pytest.approx(nc.nc1, rel=1e-5)
 
 
+def test_records_read_in_chunks_match_one_record_at_a_time():
+    # 700 samples x 3000 features is over half the 4-million-value chunk: one record per chunk
+    rng = np.random.default_rng(6)
+    labels = np.arange(700) % 4
+    features = rng.normal(size=(3, 700, 3000)).astype(np.float32)
+    features[1] = 1.0  # a record where every class mean coincides: NC1 undefined
+    features[2] += 5 * rng.normal(size=(4, 3000)).astype(np.float32)[labels]
+    run = Run(logits=rng.normal(size=(3, 700, 4)), steps=[0, 1, 2], labels=labels, extras={"features": features})
+    nc = neural_collapse(run)
+    assert np.isnan(nc.nc1[1]) and np.isnan(nc.nc4[1])
+    for r in (0, 2):  # the batched, chunked path against the one-record path
+        one = collapse_metrics(features[r], labels, predictions=np.argmax(run.logits[r], axis=1))
+        assert {name: getattr(nc, name)[r] for name in ZEROS} == pytest.approx(one, rel=1e-10, nan_ok=True)
+    assert nc.nc1[0] > 10 * nc.nc1[2]
+
+
 def test_neural_collapse_from_logits_alone():
     labels = np.repeat(np.arange(4), 3)
     onehot = 6.0 * np.eye(4)[labels]  # (S, K): each class at its own vertex, scaled
@@ -194,7 +210,13 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match=r"extras\['weights'\] must have shape"):
         neural_collapse(bad)
     one_class = Run(logits=np.zeros((2, 4, 2)), steps=[0, 7], labels=[1, 1, 1, 1])
-    with pytest.raises(ValueError, match=r"record 0 \(step 0\): neural collapse needs samples of at least 2"):
+    with pytest.raises(ValueError, match=r"neural collapse needs samples of at least 2 classes, got only \[1\]"):
         neural_collapse(one_class)
+    nan_features = np.zeros((2, 4, 3))
+    nan_features[1, 2, 0] = np.nan
+    bad = Run(logits=np.zeros((2, 4, 2)), steps=[0, 7], labels=labels, extras={"features": nan_features})
+    with pytest.raises(ValueError, match=r"not finite at record 1 \(step 7\)"):
+        neural_collapse(bad)
+    assert neural_collapse(bad, records=[0]).steps.tolist() == [0]  # the records before it still read
     with pytest.raises(ValueError, match="empty"):
         neural_collapse(Run(logits=np.zeros((0, 4, 2)), steps=np.zeros(0, np.int64), labels=labels))

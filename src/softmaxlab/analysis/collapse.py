@@ -66,64 +66,99 @@ def collapse_metrics(features, labels, *, weights=None, predictions=None) -> dic
     h = np.asarray(features, dtype=np.float64)
     if h.ndim != 2 or h.shape[0] < 1 or h.shape[1] < 1:
         raise ValueError(f"features must have shape (samples, d) with both >= 1, got {h.shape}")
+    samples, d = h.shape
+    present, index = _classes(labels, samples)
+    w = None if weights is None else _weights(weights, d, present)[None]  # (1, K, d)
+    pred = None if predictions is None else _predictions(predictions, samples)[None]  # (1, S)
     if not np.all(np.isfinite(h)):
         raise ValueError("features must be finite (found NaN or inf)")
-    samples, d = h.shape
+    batch = _collapse_batch(h[None], index, present, weights=w, predictions=pred)
+    return {name: float(values[0]) for name, values in batch.items()}
+
+
+def _classes(labels, samples):
+    """The classes present among `labels` and each sample's position among them."""
     y = labels_array(labels, samples, np.iinfo(np.int64).max)
     present, index = np.unique(y, return_inverse=True)  # index: (S,) position of each label in present
-    k = present.size
-    if k < 2:
+    if present.size < 2:
         raise ValueError(f"neural collapse needs samples of at least 2 classes, got only {present.tolist()}")
+    return present, index
 
-    if predictions is not None:
-        pred = np.asarray(predictions)
-        if pred.shape != (samples,):
-            raise ValueError(f"predictions must have shape ({samples},), got {pred.shape}")
 
-    counts = np.bincount(index, minlength=k).astype(np.float64)  # (K,)
-    means = np.zeros((k, d))
-    np.add.at(means, index, h)
-    means /= counts[:, None]  # (K, d) class means mu_c
-    m = means - means.mean(axis=0)  # (K, d) centred means M
-    within = h - means[index]  # (S, d) h_s - mu_{y_s}
+def _weights(weights, d, present):
+    """`weights` `(..., C, d)` as float64 rows of the present classes, centred over classes."""
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim < 2 or w.shape[-1] != d or w.shape[-2] <= present[-1]:
+        raise ValueError(f"weights must have shape (classes, {d}) with a row for every label "
+                         f"(largest label {present[-1]}), got {w.shape}")
+    if not np.all(np.isfinite(w)):
+        raise ValueError("weights must be finite (found NaN or inf)")
+    w = w[..., present, :]
+    return w - w.mean(axis=-2, keepdims=True)  # centred over classes: the part of W that softmax sees
 
-    out = dict.fromkeys(READINGS, np.nan)
+
+def _predictions(predictions, samples):
+    pred = np.asarray(predictions)
+    if pred.shape[-1:] != (samples,):
+        raise ValueError(f"predictions must have shape ({samples},), got {pred.shape}")
+    return pred
+
+
+def _collapse_batch(h, index, present, *, weights=None, predictions=None) -> dict:
+    """The readings of `collapse_metrics` for B records at once, vectorised over records.
+
+    Args:
+        h: `(B, S, d)` float64 finite features; index: `(S,)` each sample's class position;
+        present: `(K,)` the class labels; weights: `(B, K, d)` centred rows or None;
+        predictions: `(B, S)` or None.
+
+    Returns:
+        dict of `READINGS` -> `(B,)` float64, NaN where undefined.
+    """
+    b, samples, d = h.shape
+    k = present.size
+    eps = np.finfo(np.float64).eps
+    onehot = np.zeros((k, samples))  # (K, S); a matrix product sums each class far faster than np.add.at
+    onehot[index, np.arange(samples)] = 1.0
+    means = (onehot @ h) / onehot.sum(axis=1)[:, None]  # (B, K, d) class means mu_c
+    m = means - means.mean(axis=1, keepdims=True)  # (B, K, d) centred means M
+    within = h - means[:, index]  # (B, S, d) h_s - mu_{y_s}
+    out = {name: np.full(b, np.nan) for name in READINGS}
+
     # NC1 without forming d x d matrices: with M = U diag(s) V^T, Sigma_B^+ = sum_j (K / s_j^2) v_j v_j^T,
     # so tr(Sigma_W Sigma_B^+) / K = sum_j mean_s((within_s . v_j)^2) / s_j^2
-    _, s, vt = np.linalg.svd(m, full_matrices=False)  # s: (min(K, d),), vt: (min(K, d), d)
-    if s[0] > 0:
-        keep = s > s[0] * max(k, d) * np.finfo(np.float64).eps
-        spread = np.mean((within @ vt[keep].T) ** 2, axis=0)  # (rank,)
-        out["nc1"] = float(np.sum(spread / s[keep] ** 2))
+    _, sv, vt = np.linalg.svd(m, full_matrices=False)  # sv: (B, r), vt: (B, r, d) with r = min(K, d)
+    spread = np.mean((within @ vt.transpose(0, 2, 1)) ** 2, axis=1)  # (B, r)
+    keep = sv > sv[:, :1] * max(k, d) * eps  # (B, r) pseudo-inverse cut-off; all False where M = 0
+    ratio = np.divide(spread, sv**2, out=np.zeros_like(spread), where=keep)
+    separated = sv[:, 0] > 0  # (B,) some class mean differs from the others
+    out["nc1"][separated] = ratio.sum(axis=1)[separated]
 
-    norms = np.linalg.norm(m, axis=1)  # (K,)
-    if norms.min() > 0:
-        gram = m @ m.T  # (K, K)
+    norms = np.linalg.norm(m, axis=2)  # (B, K)
+    ok = norms.min(axis=1) > 0  # (B,) every centred mean has a direction
+    if ok.any():
+        mo, no = m[ok], norms[ok]
+        gram = mo @ mo.transpose(0, 2, 1)  # (B', K, K)
         etf = (np.eye(k) - 1.0 / k) / np.sqrt(k - 1)  # the simplex ETF Gram, unit Frobenius norm
-        out["nc2"] = float(np.linalg.norm(gram / np.linalg.norm(gram) - etf))
-        out["nc2_equinorm"] = float(norms.std() / norms.mean())
-        cosines = gram / np.outer(norms, norms)  # (K, K)
+        out["nc2"][ok] = np.linalg.norm(gram / np.linalg.norm(gram, axis=(1, 2))[:, None, None] - etf, axis=(1, 2))
+        out["nc2_equinorm"][ok] = no.std(axis=1) / no.mean(axis=1)
+        cosines = gram / (no[:, :, None] * no[:, None, :])  # (B', K, K)
         off = ~np.eye(k, dtype=bool)
-        out["nc2_equiangular"] = float(np.mean(np.abs(cosines[off] + 1.0 / (k - 1))))
+        out["nc2_equiangular"][ok] = np.mean(np.abs(cosines[:, off] + 1.0 / (k - 1)), axis=1)
 
     if weights is not None:
-        w = np.asarray(weights, dtype=np.float64)
-        if w.ndim != 2 or w.shape[1] != d or w.shape[0] <= present[-1]:
-            raise ValueError(f"weights must have shape (classes, {d}) with a row for every label "
-                             f"(largest label {present[-1]}), got {w.shape}")
-        if not np.all(np.isfinite(w)):
-            raise ValueError("weights must be finite (found NaN or inf)")
-        w = w[present]
-        w = w - w.mean(axis=0)  # (K, d) centred over classes: the part of W that softmax sees
-        w_norm, m_norm = np.linalg.norm(w), np.linalg.norm(m)
-        if w_norm > 0 and m_norm > 0:
-            out["nc3"] = float(np.sum((w / w_norm - m / m_norm) ** 2))
+        w_norm, m_norm = np.linalg.norm(weights, axis=(1, 2)), np.linalg.norm(m, axis=(1, 2))  # (B,) each
+        ok = (w_norm > 0) & (m_norm > 0)
+        if ok.any():
+            diff = weights[ok] / w_norm[ok, None, None] - m[ok] / m_norm[ok, None, None]
+            out["nc3"][ok] = np.sum(diff**2, axis=(1, 2))
 
     # with every class mean at one point each sample ties for nearest centre: no rule to agree with
-    if predictions is not None and s[0] > 0:
+    if predictions is not None and separated.any():
         # argmin_c |h - mu_c|^2 = argmin_c (|mu_c|^2 - 2 h . mu_c); |h|^2 is the same for every c
-        nearest = present[np.argmin((means**2).sum(axis=1)[None, :] - 2.0 * h @ means.T, axis=1)]  # (S,)
-        out["nc4"] = float(np.mean(nearest != pred))
+        scores = (means**2).sum(axis=2)[:, None, :] - 2.0 * h @ means.transpose(0, 2, 1)  # (B, S, K)
+        nearest = present[np.argmin(scores, axis=2)]  # (B, S)
+        out["nc4"][separated] = np.mean(nearest != predictions, axis=1)[separated]
     return out
 
 
@@ -204,13 +239,19 @@ def neural_collapse(run, *, records=None, source="auto") -> NeuralCollapse:
         features = logits - logits.mean(axis=-1, keepdims=True)  # (R', S, K) sum-zero projection
         weights = np.broadcast_to(np.eye(logits.shape[2]), (len(chosen),) + (logits.shape[2],) * 2)
         label = "logits"
+    present, index = _classes(labels, logits.shape[1])
+    if weights is not None:
+        weights = _weights(weights, features.shape[2], present)  # (R', K, d) centred
+    finite = np.isfinite(features).all(axis=(1, 2))  # (R',)
+    if not finite.all():
+        bad = int(np.argmin(finite))
+        raise ValueError(f"run.extras['features'] are not finite at record {int(chosen[bad])} (step {int(steps[bad])})")
     predictions = np.argmax(logits, axis=-1)  # (R', S)
-    rows = []
-    for r in range(len(chosen)):
-        try:
-            rows.append(collapse_metrics(features[r], labels, predictions=predictions[r],
-                                         weights=None if weights is None else weights[r]))
-        except ValueError as e:  # say which record, since the run holds many
-            raise ValueError(f"record {int(chosen[r])} (step {int(steps[r])}): {e}") from None
-    columns = {name: np.array([row[name] for row in rows]) for name in READINGS}  # each (R',)
+    # records in chunks of ~4 million feature values, so the float64 copies stay small
+    chunk = max(1, 4_000_000 // (features.shape[1] * features.shape[2]))
+    parts = [_collapse_batch(np.asarray(features[i : i + chunk], dtype=np.float64), index, present,
+                             weights=None if weights is None else weights[i : i + chunk],
+                             predictions=predictions[i : i + chunk])
+             for i in range(0, len(chosen), chunk)]
+    columns = {name: np.concatenate([part[name] for part in parts]) for name in READINGS}  # each (R',)
     return NeuralCollapse(steps=steps, source=label, **columns)
