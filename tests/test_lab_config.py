@@ -96,7 +96,8 @@ def test_reference_query_is_empty_and_defaults_are_omitted():
 
 @pytest.mark.parametrize(("query", "name"), [("sed=1", "sed"), ("steps=ten", "steps"), ("lr=-1", "lr"),
                                              ("optimizer=lbfgs", "optimizer"), ("hidden=a,b", "hidden"),
-                                             ("record_features=maybe", "record_features")])
+                                             ("record_features=maybe", "record_features"),
+                                             ("seed=1&seed=2", "seed")])
 def test_bad_queries_name_the_key(query, name):
     with pytest.raises(ValueError, match=name):
         Experiment.from_query(query)

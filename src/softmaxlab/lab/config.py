@@ -298,6 +298,9 @@ class Experiment:
         unknown = sorted({k for k, _ in pairs} - set(specs))
         if unknown:
             raise ValueError(f"{', '.join(unknown)}: not a field of Experiment")
+        repeated = sorted({k for k, _ in pairs if sum(k == j for j, _ in pairs) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)}: given more than once")
         return cls(**{k: specs[k].parse(v) for k, v in pairs})
 
     @classmethod

@@ -59,7 +59,6 @@ def enable_disk_cache():
     return path
 
 
-@functools.total_ordering
 class Plan(tuple):
     """The static part of an experiment: ``(model, hidden, activation, feature_dim, loss, optimizer,
     batch_size, samples, classes, dim, record_features)``. Experiments with equal plans share compiled code and can be
