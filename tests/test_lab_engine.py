@@ -176,3 +176,22 @@ def test_record_features_gives_what_the_last_layer_sees(model):
     np.testing.assert_allclose(bias, np.broadcast_to(bias[:, :1], bias.shape), atol=1e-5)
     assert np.abs(weights[-1] - weights[0]).max() > 0  # the classifier trained
     assert train(e.replace(record_features=False)).extras == {}
+
+
+def test_progress_bar_moves_in_chunks(capsys):
+    train(Experiment(steps=250), progress=True)
+    err = capsys.readouterr().err
+    assert "training" in err and "100/250" in err  # refreshed after the first chunk (tqdm throttles the rest)
+
+
+def test_compiled_code_is_cached_on_disk_for_the_next_process(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("from softmaxlab.lab import Experiment, train; from softmaxlab.lab.engine import enable_disk_cache; "
+            "train(Experiment(steps=2)); print(enable_disk_cache())")
+    env = {**__import__("os").environ, "SOFTMAXLAB_JAX_CACHE": str(tmp_path / "jax")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(tmp_path / "jax")
+    assert any(p.name.startswith("jit_advance") for p in (tmp_path / "jax").iterdir())
