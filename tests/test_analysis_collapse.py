@@ -220,3 +220,40 @@ def test_bad_input_is_named():
     assert neural_collapse(bad, records=[0]).steps.tolist() == [0]  # the records before it still read
     with pytest.raises(ValueError, match="empty"):
         neural_collapse(Run(logits=np.zeros((0, 4, 2)), steps=np.zeros(0, np.int64), labels=labels))
+
+
+def test_readings_of_a_real_recorded_torch_training(tmp_path):
+    """A recorder on a real PyTorch loop: the last record's readings equal those of the model itself."""
+    torch = pytest.importorskip("torch")
+    from softmaxlab.record import LogitRecorder
+    from softmaxlab.store import load_run
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny matrices: threads only contend on a shared machine
+    try:
+        _record_and_compare(torch, LogitRecorder, load_run, tmp_path)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _record_and_compare(torch, LogitRecorder, load_run, tmp_path):
+    torch.manual_seed(0)
+    centres = torch.tensor([[3.0, 0.0], [-1.5, 2.6], [-1.5, -2.6]])
+    y = torch.arange(90) % 3
+    x = centres[y] + 0.7 * torch.randn(90, 2)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16), torch.nn.ReLU(),
+                                torch.nn.Linear(16, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=5e-4)
+    with LogitRecorder(model, x, y, every=25, out=tmp_path / "run", features="3") as recorder:
+        for _ in range(300):
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+            recorder.step()
+    nc = neural_collapse(load_run(tmp_path / "run"))
+    assert nc.source == "features" and nc.steps[-1] == 300
+    with torch.no_grad():
+        h, z = model[:4](x).numpy(), model(x).numpy()
+    expected = collapse_metrics(h, y.numpy(), weights=model[4].weight.detach().numpy(), predictions=z.argmax(1))
+    assert {name: getattr(nc, name)[-1] for name in ZEROS} == pytest.approx(expected, rel=1e-4, abs=1e-6)
+    assert nc.nc1[-1] < nc.nc1[1] and nc.nc4[-1] < 0.1  # training gathers each class
