@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import logsumexp
 
 from softmaxlab.analysis import calibration, calibration_report, fit_temperature
@@ -209,3 +211,24 @@ def test_report_rejects_bad_run_options():
         calibration_report(empty)
     with pytest.raises(ValueError, match="bounds"):
         fit_temperature(np.zeros((2, 2)), [0, 1], bounds=(2.0, 1.0))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31), scale=st.floats(0.2, 5.0), shift=st.floats(-50, 50), bins=st.integers(1, 30))
+def test_properties_on_random_logits(seed, scale, shift, bins):
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(scale=2.0, size=(200, 4))
+    # labels drawn from the logits, so the best temperature is finite (near 1)
+    labels = _draw_labels(np.exp(logits - logsumexp(logits, axis=1, keepdims=True)), rng)
+    cal = calibration(logits, labels, bins=bins)
+    assert 0 <= cal.ece <= cal.mce <= 1
+    assert cal.bin_counts.sum() == 200 and np.nansum(cal.bin_counts * cal.bin_accuracy) == pytest.approx(
+        cal.accuracy * 200)
+    # softmax ignores a constant added to every logit of a row
+    shifted = calibration(logits + shift, labels, bins=bins)
+    assert shifted.ece == pytest.approx(cal.ece, abs=1e-9) and shifted.nll == pytest.approx(cal.nll, rel=1e-9)
+    # scaling the logits by c scales the best temperature by c (within the search bounds)
+    t = fit_temperature(logits, labels)
+    assert 0.2 < t < 5
+    if 0.05 < t * scale < 20:
+        assert fit_temperature(scale * logits, labels) == pytest.approx(scale * t, rel=1e-5)

@@ -23,7 +23,7 @@ def format_table(header, rows) -> str:
     rows = [[str(cell) for cell in row] for row in rows]
     table = [list(header), *rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    numeric = [all(_is_number(row[i]) for row in rows) and rows for i in range(len(header))]
+    numeric = [bool(rows) and all(_is_number(row[i]) for row in rows) for i in range(len(header))]
     lines = []
     for row in table:
         cells = [cell.rjust(w) if num else cell.ljust(w) for cell, w, num in zip(row, widths, numeric)]
