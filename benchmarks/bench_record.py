@@ -5,7 +5,8 @@ recorder (every=10, penultimate features and classifier weights included, creati
 and close counted), alternating which goes first, in this one process. The figure
 is the median of the per-repeat ratios (recorded / plain) of wall time; the target is
 <= 1.05. A third variant, "floor", only runs the probe's forward pass every `every`
-steps (no recorder): the part of the cost that no recorder can avoid. The ratio of process CPU time (the recorder's worker thread included) is
+steps (no recorder): the part of the cost that no recorder can avoid; "logits-only"
+records without the penultimate features. The ratio of process CPU time (the recorder's worker thread included) is
 printed too: on a shared, loaded machine it is the steadier of the two.
 
     python benchmarks/bench_record.py [--repeats 7] [--epochs 30] [--every 10] [--threads 1]
@@ -52,11 +53,11 @@ def main():
 
     runs = iter(range(10**9))
 
-    def recorded():
+    def recorded(features="3"):
         model = digits.make_model()
         # a fresh folder each time: replacing the last run would time deleting its files too
         with LogitRecorder(model, x_test, y_test, every=args.every, out=folder / f"run{next(runs)}",
-                           features="3") as recorder:
+                           features=features) as recorder:
             digits.train(model, x_train, y_train, epochs=args.epochs, recorder=recorder)
 
     class BareProbe:
@@ -83,26 +84,28 @@ def main():
         fn()
         return time.perf_counter() - start, time.process_time() - start_cpu
 
-    variants = {"plain": plain, "floor": floor, "recorded": recorded}
+    variants = {"plain": plain, "floor": floor, "logits-only": lambda: recorded(None), "recorded": recorded}
     for fn in variants.values():  # warm up: first calls pay for lazy imports and allocator growth
         fn()
     steps = args.epochs * -(-x_train.shape[0] // 64)
     print(f"digits: {x_train.shape[0]} training / {x_test.shape[0]} probe samples, {steps} steps, "
           f"every={args.every}, torch {torch.__version__}, {torch.get_num_threads()} threads")
-    ratios = {name: {"wall": [], "cpu": []} for name in ("floor", "recorded")}
+    compared = [name for name in variants if name != "plain"]
+    ratios = {name: {"wall": [], "cpu": []} for name in compared}
     names = list(variants)
     for i in range(args.repeats):
-        order = names[i % 3:] + names[:i % 3]  # rotate the order so drift in machine load hits all sides
+        order = names[i % len(names):] + names[:i % len(names)]  # rotate the order so drift in machine load hits all sides
         times = {name: timed(variants[name]) for name in order}
         line = []
-        for name in ("floor", "recorded"):
+        for name in compared:
             ratios[name]["wall"].append(times[name][0] / times["plain"][0])
             ratios[name]["cpu"].append(times[name][1] / times["plain"][1])
             line.append(f"{name} {ratios[name]['wall'][-1]:.3f} (CPU {ratios[name]['cpu'][-1]:.3f})")
         print(f"  repeat {i}: plain {times['plain'][0]:.3f} s ({times['plain'][1]:.3f} s CPU); ratios "
               + ", ".join(line))
     for name, meaning in (("floor", "bare probe forward, the least any recorder pays"),
-                          ("recorded", "LogitRecorder, target <= 1.05")):
+                          ("logits-only", "LogitRecorder without features"),
+                          ("recorded", "LogitRecorder as in the example, with features; target <= 1.05")):
         wall, cpu = ratios[name]["wall"], ratios[name]["cpu"]
         print(f"median {name}/plain ({meaning}): wall {statistics.median(wall):.3f} "
               f"[{min(wall):.3f}..{max(wall):.3f}], CPU {statistics.median(cpu):.3f} "
