@@ -62,6 +62,12 @@ def cartography(run, *, records=None, confidence_threshold=0.5, variability_thre
     - otherwise easy-to-learn: confidence >= `confidence_threshold`;
     - otherwise hard-to-learn (consistently low probability on the true class).
 
+    The variability includes the learning curve itself: over records that span the climb of
+    p_true from 1/K to near 1, most samples vary by more than 0.2. The paper's maps start after
+    the first epoch, when most samples are already learned; to read the same thing here, choose
+    the records after the early climb (e.g. `records=slice(R // 4, None)`, or `--from-step` of
+    `softmaxlab analyze`).
+
     Args:
         run: a `softmaxlab.store.Run`.
         records: which records to read: None (all), a slice (e.g. `slice(1, None)` skips the
