@@ -6,8 +6,6 @@ there `.ci/run` installs chromium, so a missing browser is a failure.
 
 from __future__ import annotations
 
-import io
-import json
 import os
 import socket
 import subprocess
@@ -16,7 +14,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 CHROMIUM = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
@@ -119,45 +116,3 @@ def page(browser):
     tab.on("pageerror", lambda e: tab.errors.append(str(e)))
     yield tab
     context.close()
-
-
-def graph_data(page, graph_id: str):
-    """The traces currently drawn in a graph (`gd.data` of its plotly div)."""
-    return page.evaluate(
-        """id => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');
-                   return gd && gd.data ? JSON.parse(JSON.stringify(gd.data)) : null; }""",
-        graph_id,
-    )
-
-
-def wait_for_graph(page, graph_id: str, *, timeout: float = 60_000):
-    """Wait until the graph has traces, then return them."""
-    page.wait_for_function(
-        """id => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');
-                   return gd && gd.data && gd.data.length > 0; }""",
-        arg=graph_id, timeout=timeout,
-    )
-    return graph_data(page, graph_id)
-
-
-def canvas_spread(page, graph_id: str) -> float:
-    """Standard deviation of the pixels of the graph's WebGL canvas (0 for a blank canvas)."""
-    import imageio.v3 as iio
-
-    canvas = page.locator(f"#{graph_id} .gl-container canvas").first
-    canvas.wait_for(state="visible", timeout=30_000)
-    page.wait_for_timeout(500)  # let WebGL finish its first frames
-    pixels = iio.imread(io.BytesIO(canvas.screenshot()))  # (height, width, channels)
-    return float(np.asarray(pixels, dtype=np.float64)[..., :3].std())
-
-
-def post_callback(url: str, payload: dict) -> tuple[int, dict | str]:
-    """POST a hand-written callback request to the server, as a stranger could."""
-    request = urllib.request.Request(url + "/_dash-update-component", data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            body = response.read().decode()
-            return response.status, (json.loads(body) if body else "")
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()

@@ -1,0 +1,63 @@
+"""Helpers of the browser tests: read a graph's data, check a WebGL canvas has pixels, post a callback by hand."""
+
+import base64
+import io
+import json
+import urllib.error
+import urllib.request
+
+import numpy as np
+
+# typed arrays (plotly decodes base64 NumPy arrays into them, kept as `_inputArray`) become plain lists
+READ_DATA = """id => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+                       if (!gd || !gd.data) return null;
+                       const plain = (k, v) => ArrayBuffer.isView(v) ? Array.from(v)
+                           : (v && v._inputArray) ? Array.from(v._inputArray) : v;
+                       return JSON.parse(JSON.stringify(gd.data, plain)); }"""
+
+
+def graph_data(page, graph_id: str):
+    """The traces currently drawn in a graph (`gd.data` of its plotly div)."""
+    return page.evaluate(READ_DATA, graph_id)
+
+
+def wait_for_graph(page, graph_id: str, *, timeout: float = 60_000):
+    """Wait until the graph has traces, then return them."""
+    page.wait_for_function(
+        """id => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+                   return gd && gd.data && gd.data.length > 0; }""",
+        arg=graph_id, timeout=timeout,
+    )
+    return graph_data(page, graph_id)
+
+
+def canvas_spread(page, graph_id: str) -> float:
+    """Standard deviation of the pixels of the graph's WebGL canvas (0 for a blank canvas)."""
+    import imageio.v3 as iio
+
+    canvas = page.locator(f"#{graph_id} .gl-container canvas").first
+    canvas.wait_for(state="visible", timeout=30_000)
+    page.wait_for_timeout(500)  # let WebGL finish its first frames
+    pixels = iio.imread(io.BytesIO(canvas.screenshot()))  # (height, width, channels)
+    return float(np.asarray(pixels, dtype=np.float64)[..., :3].std())
+
+
+def post_callback(url: str, payload: dict) -> tuple[int, dict | str]:
+    """POST a hand-written callback request to the server, as a stranger could."""
+    request = urllib.request.Request(url + "/_dash-update-component", data=json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = response.read().decode()
+            return response.status, (json.loads(body) if body else "")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def arr(value) -> np.ndarray:
+    """A trace's array as NumPy; plotly may keep NumPy arrays as base64 typed arrays ({"dtype", "bdata"})."""
+    if isinstance(value, dict) and "bdata" in value:
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        return flat.reshape(tuple(int(n) for n in str(shape).split(",")) if shape else -1)
+    return np.asarray(value, dtype=float)

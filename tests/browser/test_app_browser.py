@@ -1,0 +1,212 @@
+"""The app in a real chromium against a real `softmaxlab serve` process (fixtures in conftest.py).
+
+Each page loads without console errors and draws non-blank 3D pixels; moving a control changes the
+figure's data; a URL with state reproduces the view and the training run; bad values show a message
+and leave the server up; the Runs page opens a run written by `softmaxlab train`.
+"""
+
+import json
+import urllib.request
+from urllib.parse import parse_qs, urlparse
+
+import numpy as np
+import pytest
+from browser_helpers import arr, canvas_spread, graph_data, post_callback, wait_for_graph
+from scipy.special import softmax as scipy_softmax
+
+PAGES = [
+    ("/softmax", "softmax-graph", False),
+    ("/surfaces", "surfaces-graph", True),
+    ("/input-space", "input-space-graph", True),
+    ("/loss", "loss-graph", True),
+    ("/sampling", "sampling-graph", False),
+    ("/paths", "paths-graph", True),
+    ("/runs?run=first", "runs-paths", True),
+]
+
+
+def control(page_key, name):
+    """CSS selector of a control (Dash writes a dict id as JSON with sorted keys)."""
+    return f"""[id='{json.dumps({"name": name, "page": page_key}, separators=(",", ":"))}']"""
+
+
+def trace(data, uid):
+    return next(t for t in data if t.get("uid") == uid)
+
+
+def query(page):
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query, keep_blank_values=True).items()}
+
+
+@pytest.mark.parametrize("path,graph_id,three_d", PAGES, ids=[p[0].split("?")[0].strip("/") for p in PAGES])
+def test_page_loads_without_console_errors_and_draws(server, page, path, graph_id, three_d):
+    page.goto(server + path)
+    data = wait_for_graph(page, graph_id)
+    assert data, f"{path}: the figure has no traces"
+    if three_d:
+        assert canvas_spread(page, graph_id) > 5.0, f"{path}: the 3D canvas is blank"
+    assert page.locator(".help").first.inner_text().strip(), "every page has help text"
+    assert page.locator(".message.error:not(:empty)").count() == 0
+    assert page.errors == []
+
+
+def test_moving_a_logit_slider_redraws_softmax_and_updates_the_url(server, page):
+    page.goto(server + "/softmax")
+    before = wait_for_graph(page, "softmax-graph")
+    handle = page.locator(control("softmax", "z1") + " [role=slider]")
+    handle.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")  # five steps of 0.1
+    page.wait_for_function("() => new URLSearchParams(location.search).get('z1') === '1.5'")
+    state = query(page)
+    k = int(state["k"])
+    logits = np.array([float(state[f"z{i}"]) for i in range(k)])
+    expected = scipy_softmax(logits / float(state["t"]))  # (K,)
+    # drag mode sends the values in between too; wait for the figure of the last one
+    page.wait_for_function(
+        """p => { const gd = document.querySelector('#softmax-graph .js-plotly-plot');
+                  const t = gd && gd.data.find(t => t.uid === 'softmax-1');
+                  return t && Math.abs(t.y[0] - p) < 1e-9; }""", arg=float(expected[1]))
+    data = graph_data(page, "softmax-graph")
+    assert data != before
+    drawn = [trace(data, f"softmax-{i}")["y"][0] for i in range(k)]
+    np.testing.assert_allclose(drawn, expected, rtol=1e-9)
+    assert page.errors == []
+
+
+def test_the_marker_follows_its_slider_on_the_surfaces(server, page):
+    page.goto(server + "/surfaces")
+    wait_for_graph(page, "surfaces-graph")
+    start = trace(graph_data(page, "surfaces-graph"), "marker")
+    page.locator(control("surfaces", "m0") + " [role=slider]").focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(
+        """x => { const gd = document.querySelector('#surfaces-graph .js-plotly-plot');
+                  const m = gd.data.find(t => t.uid === 'marker'); return m && m.x[0] !== x; }""", arg=start["x"][0])
+    moved = trace(graph_data(page, "surfaces-graph"), "marker")
+    z = np.array([moved["x"][0], moved["y"][0]])
+    assert z[0] == pytest.approx(start["x"][0] - 0.1)
+    np.testing.assert_allclose(moved["z"], scipy_softmax(z), rtol=1e-9)  # T = 1
+
+
+def test_a_url_reproduces_the_view(server, browser):
+    url = server + "/softmax?k=3&z0=-1.5&z1=0.5&z2=2&t=2.5&sweep=2"
+    views = []
+    for _ in range(2):  # two fresh browser contexts: nothing shared but the URL
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.goto(url)
+        data = wait_for_graph(tab, "softmax-graph")
+        views.append([trace(data, f"softmax-{i}")["y"][0] for i in range(3)])
+        tab.reload()
+        data = wait_for_graph(tab, "softmax-graph")
+        assert [trace(data, f"softmax-{i}")["y"][0] for i in range(3)] == views[-1], "reload keeps the state"
+        assert tab.locator(control("softmax", "z2") + " [role=slider]").get_attribute("aria-valuenow") == "2"
+        context.close()
+    assert views[0] == views[1]
+    np.testing.assert_allclose(views[0], scipy_softmax(np.array([-1.5, 0.5, 2.0]) / 2.5), rtol=1e-9)
+
+
+def test_a_url_with_the_seed_reproduces_the_training_run(server, browser):
+    url = server + "/paths?compare=optimizer&against=adam&steps=40&seed=7&lr=0.2"
+    ends = []
+    for _ in range(2):
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.goto(url)
+        data = wait_for_graph(tab, "paths-graph")
+        ends.append([arr(trace(data, f"end-{r}-{c}")[axis]).tolist() for r in (0, 1) for c in range(3)
+                     for axis in "xyz"])
+        assert "40 steps" in tab.locator("#paths-status").inner_text()
+        context.close()
+    assert ends[0] == ends[1]
+
+
+def test_changing_the_learning_rate_trains_again(server, page):
+    page.goto(server + "/paths?steps=200&against=adam")
+    before = trace(wait_for_graph(page, "paths-graph"), "end-0-0")
+    box = page.locator(control("paths", "lr"))
+    box.fill("0.02")
+    box.press("Enter")
+    page.wait_for_function(
+        """old => { const gd = document.querySelector('#paths-graph .js-plotly-plot');
+                    const t = gd && gd.data.find(t => t.uid === 'end-0-0');
+                    const x = t && (t.x._inputArray || t.x);
+                    return x && Math.abs(x[0] - old) > 1e-6; }""", arg=float(arr(before["x"])[0]), timeout=60_000)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('lr') === '0.02'")
+    # a smaller learning rate moves the logits less far from the origin
+    after = trace(graph_data(page, "paths-graph"), "end-0-0")
+    size = lambda t: np.linalg.norm(np.c_[arr(t["x"]), arr(t["y"]), arr(t["z"])], axis=1).mean()  # noqa: E731
+    assert size(after) < size(before)
+    assert page.errors == []
+
+
+def test_cameras_are_linked_and_play_moves_the_step(server, page):
+    page.goto(server + "/paths?steps=100")
+    wait_for_graph(page, "paths-graph")
+    page.evaluate("""() => { const gd = document.querySelector('#paths-graph .js-plotly-plot');
+                             return Plotly.relayout(gd, {'scene.camera': {eye: {x: 2.1, y: 0.3, z: 0.4},
+                                                                          center: {x: 0, y: 0, z: 0},
+                                                                          up: {x: 0, y: 0, z: 1}}}); }""")
+    page.wait_for_function("""() => { const gd = document.querySelector('#paths-graph .js-plotly-plot');
+                                      const c = gd._fullLayout.scene2 && gd._fullLayout.scene2.camera;
+                                      return c && Math.abs(c.eye.x - 2.1) < 1e-6; }""")
+    page.click("#paths-play")
+    page.wait_for_function("() => Number(new URLSearchParams(location.search).get('step')) > 0", timeout=30_000)
+    page.click("#paths-play")
+    assert page.locator("#paths-play").inner_text() == "play"
+
+
+def test_bad_values_show_a_message_and_the_server_stays_up(server, page):
+    page.goto(server + "/softmax?t=nan&k=42")
+    wait_for_graph(page, "softmax-graph")
+    notice = page.locator("#url-notice").inner_text()
+    assert "t: 'nan' is not a finite number" in notice and "k: 42 is above the maximum 10" in notice
+
+    page.goto(server + "/paths")
+    wait_for_graph(page, "paths-graph")
+    box = page.locator(control("paths", "steps"))
+    box.fill("10000000")
+    box.press("Enter")
+    page.wait_for_selector("#paths-message:has-text('steps')")
+    assert "maximum" in page.locator("#paths-message").inner_text()
+
+    # hand-written requests: non-finite numbers, unknown names, a path out of the runs folder
+    status, answer = post_callback(server, {
+        "output": "..sampling-graph.figure...sampling-message.children..",
+        "outputs": [{"id": "sampling-graph", "property": "figure"}, {"id": "sampling-message", "property": "children"}],
+        "inputs": [[{"id": {"name": "samples", "page": "sampling"}, "property": "value", "value": 10**12},
+                    {"id": {"name": "t", "page": "sampling"}, "property": "value", "value": 1e999}]],
+        "changedPropIds": [],
+    })
+    assert status == 200 and "sampling-graph" not in answer["response"]
+    assert "above the maximum" in json.dumps(answer["response"]["sampling-message"])
+    outputs = [{"id": i, "property": p} for i, p in (
+        ("runs-paths", "figure"), ("runs-readings", "figure"), ("runs-analysis", "figure"), ("runs-message", "children"),
+        ("runs-status", "children"), ("runs-refresh", "disabled"))] + [
+        {"id": {"name": "step", "page": "runs"}, "property": "max"}, {"id": "runs-list", "property": "children"}]
+    key = "..runs-paths.figure...runs-readings.figure...runs-analysis.figure...runs-message.children...runs-status" \
+          ".children...runs-refresh.disabled...{\"name\":\"step\",\"page\":\"runs\"}.max...runs-list.children.."
+    for name in ("../../etc", "/etc/passwd", ".."):
+        status, answer = post_callback(server, {
+            "output": key, "outputs": outputs, "changedPropIds": [],
+            "inputs": [[{"id": {"name": "run", "page": "runs"}, "property": "value", "value": name},
+                        {"id": {"name": "reading", "page": "runs"}, "property": "value", "value": "data map"},
+                        {"id": {"name": "step", "page": "runs"}, "property": "value", "value": -1}],
+                       {"id": "runs-refresh", "property": "n_intervals", "value": None}],
+        })
+        assert status == 200 and "not a run name" in json.dumps(answer["response"]["runs-message"])
+    with urllib.request.urlopen(server + "/", timeout=30) as response:
+        assert response.status == 200  # still serving
+
+
+def test_runs_page_opens_a_run_written_by_softmaxlab_train(server, page):
+    page.goto(server + "/runs")
+    page.wait_for_selector(".runs-table")
+    assert "first" in page.locator(".runs-table").inner_text()
+    page.goto(server + "/runs?run=first&reading=reliability")
+    data = wait_for_graph(page, "runs-paths")
+    assert any(t.get("uid", "").startswith("lines-0-") for t in data)
+    assert wait_for_graph(page, "runs-readings") and wait_for_graph(page, "runs-analysis")
+    assert "first: 61 records up to step 60" in page.locator("#runs-status").inner_text()
+    assert page.errors == []
