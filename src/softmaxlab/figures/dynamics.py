@@ -68,13 +68,15 @@ def data_map(run, *, records=None, confidence_threshold=0.5, variability_thresho
     guide = dict(type="line", line=dict(color=NEUTRAL, width=1, dash="dash"), layer="below")
     shapes = [dict(guide, x0=vt, x1=vt, y0=0, y1=1), dict(guide, x0=0, x1=vt, y0=ct, y1=ct)]
     counts = carto.counts()
-    spots = {  # region -> (x, y, anchor) in data coordinates, inside the region
-        "easy-to-learn": (0.01, 0.99, "left"),
-        "hard-to-learn": (0.01, 0.01, "left"),
-        "ambiguous": (min(vt + 0.01, 0.49), 0.5, "left"),
+    # labels inside each region, next to the boundary: the samples crowd the far corners (0, 1) and (0, 0)
+    spots = {  # region -> (x, y, x anchor) in data coordinates
+        "easy-to-learn": (max(vt - 0.01, 0.0), 0.99, "right"),
+        "hard-to-learn": (max(vt - 0.01, 0.0), 0.01, "right"),
+        "ambiguous": (min(vt + 0.01, 0.5), 0.5, "left"),
     }
     annotations = [dict(x=x, y=y, xanchor=anchor, yanchor="top" if y > 0.5 else "bottom" if y < 0.5 else "middle",
-                        text=f"<b>{name}</b> ({counts[name]})", showarrow=False, font=dict(size=13, color=NEUTRAL))
+                        text=f"<b>{name}</b> ({counts[name]})", showarrow=False, bgcolor="rgba(255,255,255,0.7)",
+                        font=dict(size=13, color=NEUTRAL))
                    for name in REGIONS for x, y, anchor in [spots[name]]]
     first, last = int(carto.steps[0]), int(carto.steps[-1])
     layout = base_layout(
