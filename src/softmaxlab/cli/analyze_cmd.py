@@ -200,6 +200,8 @@ def analyze_command(run_path, out, bins, holdout, seed, record, from_step, sourc
                 steps.update()
     except ValueError as e:
         raise click.UsageError(str(e)) from None
+    except OSError as e:  # a folder that cannot be made or written
+        raise click.UsageError(f"cannot write the figures to {out}: {e.strerror or e}") from None
     finally:
         steps.close()
 
