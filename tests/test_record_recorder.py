@@ -186,6 +186,7 @@ def test_blocks_flushed_by_time_are_visible_before_close(setup):
     train(model, x, y, recorder, steps=6)
     run = wait_for_records(out, 4)  # before close: every record is on disk, the run is not complete
     assert run.steps.tolist() == [0, 2, 4, 6] and not run.complete
+    recorder.flush()  # nothing left to write; returns once the worker has counted every block
     assert recorder.flushed_records == 4
     recorder.close()
     assert load_run(out).complete
