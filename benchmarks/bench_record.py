@@ -94,7 +94,8 @@ def main():
     ratios = {name: {"wall": [], "cpu": []} for name in compared}
     names = list(variants)
     for i in range(args.repeats):
-        order = names[i % len(names):] + names[:i % len(names)]  # rotate the order so drift in machine load hits all sides
+        # rotate the order so drift in machine load hits every variant alike
+        order = names[i % len(names):] + names[:i % len(names)]
         times = {name: timed(variants[name]) for name in order}
         line = []
         for name in compared:

@@ -150,6 +150,13 @@ def test_probe_in_batches_numpy_dataloader_and_mapping(setup, tmp_path):
     run = load_run(tmp_path / "a")
     np.testing.assert_allclose(run.logits[0], expected, rtol=1e-5, atol=1e-6)
     assert run.extras["features"].shape == (1, 60, 16)
+    # a memory map on disk, read 16 samples at a time: a probe set need not fit in memory
+    mapped = np.lib.format.open_memmap(tmp_path / "probe.npy", mode="w+", dtype=np.float32, shape=tuple(x.shape))
+    mapped[:] = x.numpy()
+    mapped.flush()
+    probe = np.load(tmp_path / "probe.npy", mmap_mode="r")
+    LogitRecorder(model, probe, y, out=tmp_path / "m", batch_size=16).close()
+    np.testing.assert_allclose(load_run(tmp_path / "m").logits[0], expected, rtol=1e-5, atol=1e-6)
     # a DataLoader of (x, y) batches; labels read from the batches
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=13)
     LogitRecorder(model, loader, None, out=tmp_path / "b").close()

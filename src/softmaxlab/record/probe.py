@@ -29,6 +29,8 @@ def _leading(value):
 
 def _to_device(value, device, float_dtype):
     """A tensor on `device`; floating inputs take the model's dtype (a float64 array would not run)."""
+    if isinstance(value, np.ndarray) and not value.flags.writeable:
+        value = np.array(value)  # a read-only memory map: read this batch into memory (torch wants writable)
     tensor = torch.as_tensor(value)
     if tensor.is_floating_point() and float_dtype is not None:
         return tensor.to(device=device, dtype=float_dtype)
