@@ -59,8 +59,7 @@ def softmax_outputs(k):
     key = "softmax-graph.figure...softmax-sigmoid.figure"
     plain = [{"id": i, "property": p} for i, p in (("softmax-graph", "figure"), ("softmax-sigmoid", "figure"),
                                                    ("softmax-sigmoid-box", "style"), ("softmax-message", "children"))]
-    wraps = [{"id": {"page": "softmax", "wrap": c.name}, "property": "style"} for c in SOFTMAX_CONTROLS]
-    return key, [*plain, wraps]
+    return key, plain
 
 
 def softmax_values(**changes):
@@ -91,9 +90,18 @@ def test_softmax_draws_the_probabilities_of_scipy(app, client):
     data = response["softmax-graph"]["figure"]["data"]
     drawn = [arr(next(t for t in data if t["uid"] == f"softmax-{i}")["y"])[0] for i in range(5)]
     np.testing.assert_allclose(drawn, scipy_softmax(np.array(logits) / 0.7), rtol=1e-12)
-    # sliders of logits beyond K are hidden, the others shown
-    styles = {json.loads(k)["wrap"]: v["style"] for k, v in response.items() if "wrap" in k}
-    assert styles["z4"] == {} and styles["z5"] == {"display": "none"}
+
+
+@pytest.mark.parametrize("k,shown", [(5, 5), (2, 2), ("9; drop", 10), (None, 10), (True, 10)])
+def test_only_k_logit_sliders_are_shown(app, client, k, shown):
+    key = key_of(app, '{"page":"softmax","wrap":["ALL"]}.style')
+    outputs = [{"id": {"page": "softmax", "wrap": c.name}, "property": "style"} for c in SOFTMAX_CONTROLS]
+    payload = {"output": key, "outputs": outputs, "changedPropIds": [],
+               "inputs": [{"id": {"name": "k", "page": "softmax"}, "property": "value", "value": k}]}
+    response = client.post("/_dash-update-component", data=json.dumps(payload), content_type="application/json")
+    styles = {json.loads(i)["wrap"]: v["style"] for i, v in response.get_json()["response"].items()}
+    assert [styles[f"z{i}"] for i in range(10)] == [{}] * shown + [{"display": "none"}] * (10 - shown)
+    assert styles["t"] == {} and styles["k"] == {}
 
 
 def test_two_classes_show_the_sigmoid_of_the_difference(app, client):

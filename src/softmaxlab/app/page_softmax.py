@@ -76,27 +76,30 @@ def register(app, ctx):
         Output("softmax-sigmoid", "figure"),
         Output("softmax-sigmoid-box", "style"),
         Output(f"{KEY}-message", "children"),
-        Output({"page": KEY, "wrap": ALL}, "style"),
         Input({"page": KEY, "name": ALL}, "value"),
     )
     def draw(_values):
         values, errors = read(PAGE, dash.ctx.inputs_list[0])
-        wraps = dash.ctx.outputs_list[4]
         if errors:
-            return dash.no_update, dash.no_update, dash.no_update, format_errors(errors), [dash.no_update] * len(wraps)
+            return dash.no_update, dash.no_update, dash.no_update, format_errors(errors)
         k = values["k"]
         # the swept class follows K down rather than pointing at a class that no longer exists
         fig = figures.softmax_2d(logits_of(values), temperature=values["t"], sweep=min(values["sweep"], k - 1))
-        styles = []
-        for w in wraps:
-            name = w["id"]["wrap"]
-            hidden = name.startswith("z") and int(name[1:]) >= k
-            styles.append({"display": "none"} if hidden else {})
         if k == 2:
             z0, z1 = logits_of(values)
             sigmoid = figures.sigmoid_section(temperature=values["t"], marker=(z0, z1))
-            return fig, sigmoid, {"display": "block"}, [], styles
-        return fig, dash.no_update, {"display": "none"}, [], styles
+            return fig, sigmoid, {"display": "block"}, []
+        return fig, dash.no_update, {"display": "none"}, []
+
+    @app.callback(
+        Output({"page": KEY, "wrap": ALL}, "style"),
+        Input({"page": KEY, "name": "k"}, "value"),
+    )
+    def show_logits(k):
+        # only K sliders are shown; a separate callback, so moving a logit re-renders no control
+        k = k if isinstance(k, int) and not isinstance(k, bool) and 2 <= k <= MAX_K else MAX_K
+        return [{"display": "none"} if w["id"]["wrap"][0] == "z" and int(w["id"]["wrap"][1:]) >= k else {}
+                for w in dash.ctx.outputs_list]
 
     @app.callback(
         Output({"page": KEY, "name": ALL}, "value"),

@@ -1,0 +1,133 @@
+"""Speed of the app in a real browser (Debian's chromium, software WebGL) against a real `softmaxlab serve`.
+
+Measured, each as p50/p95 over repeats:
+- first page load after serve: from `page.goto` to the Softmax figure drawn, on a server that just printed its URL;
+- Softmax page: a logit slider moved by one step (a key press) -> the figure redrawn (`plotly_afterplot`);
+- Surfaces page: the marker slider moved -> the marker redrawn (clientside, no server round trip), and the
+  temperature changed -> the surfaces recomputed on the server and redrawn;
+- Logit paths: a new learning rate typed (Enter) -> trained (SGD vs Adam, reference experiment) and drawn,
+  after one warm-up change.
+The baseline, in the same page, is `Plotly.react` of the figure already shown (the browser's redraw alone),
+so the ratios say how much the app adds to drawing.
+
+    python benchmarks/bench_app.py [--repeats 30]
+"""
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
+from conftest import ARGS, CHROMIUM, start_server  # noqa: E402
+
+# in-page timing: keydown (capture) to the next redraw of the graph
+ARM = """([graphId, events]) => {
+  const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
+  window.__t = {start: null, end: null};
+  document.addEventListener('keydown', () => { if (window.__t.start === null) window.__t.start = performance.now(); },
+                            {capture: true, once: true});
+  const done = () => { if (window.__t.start !== null && window.__t.end === null) window.__t.end = performance.now(); };
+  events.forEach(e => gd.once ? gd.once(e, done) : gd.on(e, done));
+}"""
+READ = "() => window.__t.end === null ? null : window.__t.end - window.__t.start"
+BASELINE = """graphId => { const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
+  const t = performance.now();
+  return Plotly.react(gd, gd.data, gd.layout).then(() => performance.now() - t); }"""
+
+
+def selector(page_key, name):
+    return f"""[id='{{"name":"{name}","page":"{page_key}"}}']"""
+
+
+def timed_key(page, graph_id, target, key, *, events=("plotly_afterplot",), timeout=60_000):
+    page.evaluate(ARM, [graph_id, list(events)])
+    page.locator(target).press(key)
+    page.wait_for_function(READ, timeout=timeout)
+    return page.evaluate(READ)
+
+
+def stats(name, samples, baseline=None):
+    a = np.asarray(samples)
+    line = f"{name:<46} p50 {np.percentile(a, 50):7.1f} ms   p95 {np.percentile(a, 95):7.1f} ms   (n={a.size})"
+    if baseline is not None:
+        line += f"   p50/redraw {np.percentile(a, 50) / baseline:5.2f}x"
+    print(line, flush=True)
+    return float(np.percentile(a, 50)), float(np.percentile(a, 95))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30)
+    repeats = parser.parse_args().repeats
+    from playwright.sync_api import sync_playwright
+
+    loads = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        logdir = Path(tempfile.mkdtemp())
+        for _ in range(3):  # a fresh server each time: the first load after `serve`
+            started = time.perf_counter()
+            process, url = start_server(logdir)
+            ready = time.perf_counter() - started
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            t = time.perf_counter()
+            page.goto(url + "/softmax")
+            page.wait_for_function("() => { const gd = document.querySelector('#softmax-graph .js-plotly-plot');"
+                                   " return gd && gd.data && gd.data.length > 0; }", timeout=120_000)
+            loads.append(1000 * (time.perf_counter() - t))
+            print(f"server ready {ready:.1f} s after start; first page drawn {loads[-1] / 1000:.2f} s after goto",
+                  flush=True)
+            page.close()
+            if len(loads) < 3:
+                process.terminate()
+                process.wait()
+        stats("first page load after serve (Softmax)", loads)
+
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + "/softmax")
+        page.wait_for_selector("#softmax-graph .js-plotly-plot .main-svg")
+        page.wait_for_timeout(1500)
+        base = float(np.median([page.evaluate(BASELINE, "softmax-graph") for _ in range(10)]))
+        print(f"baseline: Plotly.react of the Softmax figure        p50 {base:7.1f} ms")
+        thumb = selector("softmax", "z1") + " [role=slider]"
+        times = [timed_key(page, "softmax-graph", thumb, "ArrowRight" if i % 2 else "ArrowLeft") for i in range(repeats)]
+        stats("Softmax: logit slider -> redrawn", times, base)
+
+        page.goto(url + "/surfaces")
+        page.wait_for_selector("#surfaces-graph .gl-container canvas")
+        page.wait_for_timeout(3000)
+        base = float(np.median([page.evaluate(BASELINE, "surfaces-graph") for _ in range(5)]))
+        print(f"baseline: Plotly.react of the Surfaces figure       p50 {base:7.1f} ms")
+        thumb = selector("surfaces", "m0") + " [role=slider]"
+        times = [timed_key(page, "surfaces-graph", thumb, "ArrowRight" if i % 2 else "ArrowLeft",
+                           events=("plotly_restyle", "plotly_afterplot")) for i in range(repeats)]
+        stats("Surfaces: marker slider -> marker redrawn", times, base)
+        thumb = selector("surfaces", "t") + " [role=slider]"
+        times = [timed_key(page, "surfaces-graph", thumb, "ArrowRight" if i % 2 else "ArrowLeft")
+                 for i in range(max(5, repeats // 3))]
+        stats("Surfaces: temperature -> surfaces recomputed", times, base)
+
+        page.goto(url + "/paths")
+        page.wait_for_selector("#paths-graph .gl-container canvas", timeout=120_000)
+        page.wait_for_timeout(3000)
+        base = float(np.median([page.evaluate(BASELINE, "paths-graph") for _ in range(3)]))
+        print(f"baseline: Plotly.react of the Logit paths figure    p50 {base:7.1f} ms")
+        box = selector("paths", "lr")
+        times = []
+        for i, lr in enumerate(np.linspace(0.05, 0.3, max(6, repeats // 3) + 1)):
+            page.locator(box).fill(f"{lr:.4f}")
+            elapsed = timed_key(page, "paths-graph", box, "Enter", timeout=120_000)
+            if i:  # the first change warms up
+                times.append(elapsed)
+        stats("Logit paths: lr changed -> trained + drawn", times, base)
+        browser.close()
+    process.terminate()
+    process.wait()
+
+
+if __name__ == "__main__":
+    main()
