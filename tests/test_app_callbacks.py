@@ -163,7 +163,7 @@ def test_the_shift_button_adds_c_to_every_logit_and_refuses_to_leave_the_range(a
 
 
 def paths_outputs():
-    return [{"id": i, "property": p} for i, p in (("paths-graph", "figure"), ("paths-readings", "figure"),
+    return [{"id": i, "property": p} for i, p in (("paths-graph", "figure"),
                                                   ("paths-message", "children"), ("paths-status", "children"))] + [
         {"id": {"name": "step", "page": "paths"}, "property": "max"}]
 

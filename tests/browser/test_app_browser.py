@@ -134,6 +134,7 @@ def test_changing_the_learning_rate_trains_again(server, page):
                     const x = t && (t.x._inputArray || t.x);
                     return x && Math.abs(x[0] - old) > 1e-6; }""", arg=float(arr(before["x"])[0]), timeout=60_000)
     page.wait_for_function("() => new URLSearchParams(location.search).get('lr') === '0.02'")
+    assert any(t.get("name") for t in wait_for_graph(page, "paths-readings")), "the readings are drawn too"
     # a smaller learning rate moves the logits less far from the origin
     after = trace(graph_data(page, "paths-graph"), "end-0-0")
     size = lambda t: np.linalg.norm(np.c_[arr(t["x"]), arr(t["y"]), arr(t["z"])], axis=1).mean()  # noqa: E731

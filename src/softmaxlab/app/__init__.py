@@ -56,7 +56,7 @@ def create_app(*, logdir, workers: int = 2) -> dash.Dash:
     """
     root = Path(logdir).expanduser()
     root.mkdir(parents=True, exist_ok=True)
-    ctx = AppContext(logdir=root.resolve(), jobs=Jobs(workers=workers))
+    ctx = AppContext(logdir=root.resolve(), jobs=Jobs(workers=workers, debounce=0.05))  # text boxes send on Enter: little to wait for
     all_pages = pages()
     by_path = {p.path: p for p in all_pages}
     app = dash.Dash(

@@ -159,7 +159,7 @@ def trained(ctx, session, runs):
     from softmaxlab.lab import train_many
 
     key = tuple(e.to_json() for e in runs)
-    return ctx.jobs.run(("paths", session), key, lambda: train_many(list(runs)))
+    return ctx.jobs.run(session, key, lambda: train_many(list(runs)))
 
 
 def warm_up(ctx):
@@ -174,9 +174,23 @@ def warm_up(ctx):
 def register(app, ctx):
     from softmaxlab import figures
 
+    def runs_of(inputs, session, purpose):
+        """`(experiments, trained runs, errors)` for the page's controls; raises PreventUpdate if superseded."""
+        values, errors = read(PAGE, inputs)
+        if not errors:
+            runs, errors = experiments(values)
+        if errors:
+            return values, None, None, errors
+        session = session if isinstance(session, str) and len(session) <= 64 else "anonymous"
+        try:
+            return values, runs, trained(ctx, (purpose, session), runs), []
+        except Superseded:
+            raise dash.exceptions.PreventUpdate from None  # a newer change is on its way; draw that one
+        except Busy as e:
+            return values, None, None, [str(e)]
+
     @app.callback(
         Output("paths-graph", "figure"),
-        Output("paths-readings", "figure"),
         Output(f"{KEY}-message", "children"),
         Output("paths-status", "children"),
         Output(cid(KEY, "step"), "max"),
@@ -184,30 +198,34 @@ def register(app, ctx):
         State("paths-session", "data"),
     )
     def draw(_values, session):
-        values, errors = read(PAGE, dash.ctx.inputs_list[0])
-        if not errors:
-            runs, errors = experiments(values)
+        values, runs, results, errors = runs_of(dash.ctx.inputs_list[0], session, "paths")
         if errors:
-            return dash.no_update, dash.no_update, format_errors(errors), "", dash.no_update
-        session = session if isinstance(session, str) and len(session) <= 64 else "anonymous"
-        try:
-            results = trained(ctx, session, runs)
-        except Superseded:
-            raise dash.exceptions.PreventUpdate from None  # a newer change is on its way; draw that one
-        except Busy as e:
-            return dash.no_update, dash.no_update, format_errors([str(e)]), "", dash.no_update
+            return dash.no_update, format_errors(errors), "", dash.no_update
         last = runs[0].steps
-        step = None if values["step"] < 0 else min(values["step"], last)
-        titles = [title(e, values["compare"]) for e in runs]
+        step = last if values["step"] < 0 else min(values["step"], last)
         # 100 records per path look smooth and keep WebGL fast in software renderers too
-        paths = figures.logit_paths(results, step=last if step is None else step, titles=titles,
+        paths = figures.logit_paths(results, step=step, titles=[title(e, values["compare"]) for e in runs],
                                     max_records=PATH_RECORDS)
         # keep the camera (and the linked cameras) when only the step changes
         paths.update_layout(uirevision=" ".join(e.to_json() for e in runs))
-        readings = figures.readings(results, titles=titles)
-        readings.update_layout(uirevision="readings")
         status = f"{len(runs)} run(s) of {last} steps, {runs[0].num_samples} samples each"
-        return paths, readings, [], status, last
+        return paths, [], status, last
+
+    @app.callback(
+        Output("paths-readings", "figure"),
+        Input({"page": KEY, "name": ALL}, "value"),
+        State("paths-session", "data"),
+    )
+    def draw_readings(_values, session):
+        # its own request, so the paths are drawn without waiting for this figure; the step does not change it
+        if [t["prop_id"] for t in dash.ctx.triggered] == ['{"name":"step","page":"paths"}.value']:
+            raise dash.exceptions.PreventUpdate
+        values, runs, results, errors = runs_of(dash.ctx.inputs_list[0], session, "readings")
+        if errors:
+            return dash.no_update
+        readings = figures.readings(results, titles=[title(e, values["compare"]) for e in runs])
+        readings.update_layout(uirevision="readings")
+        return readings
 
     @app.callback(
         Output("paths-timer", "disabled"),
