@@ -58,7 +58,8 @@ def post(client, app, contains, inputs, *, outputs=None, state=None):
 def softmax_outputs(k):
     key = "softmax-graph.figure...softmax-sigmoid.figure"
     plain = [{"id": i, "property": p} for i, p in (("softmax-graph", "figure"), ("softmax-sigmoid", "figure"),
-                                                   ("softmax-sigmoid-box", "style"), ("softmax-message", "children"))]
+                                                   ("softmax-sigmoid-box", "style"), ("softmax-message", "children"),
+                                                   ("softmax-drawn", "data"))]
     return key, plain
 
 

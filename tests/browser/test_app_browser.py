@@ -6,6 +6,7 @@ and leave the server up; the Runs page opens a run written by `softmaxlab train`
 """
 
 import json
+import re
 import urllib.request
 from urllib.parse import parse_qs, urlparse
 
@@ -72,6 +73,34 @@ def test_moving_a_logit_slider_redraws_softmax_and_updates_the_url(server, page)
     drawn = [trace(data, f"softmax-{i}")["y"][0] for i in range(k)]
     np.testing.assert_allclose(drawn, expected, rtol=1e-9)
     assert page.errors == []
+
+
+def test_the_softmax_preview_in_the_browser_matches_the_server_figure(server, page, browser):
+    page.goto(server + "/softmax?k=5&sweep=3&t=0.6")
+    wait_for_graph(page, "softmax-graph")
+    # cut the server's redraw off: what the graph shows after the key presses is the browser's own preview
+    page.route(re.compile(r"/_dash-update-component"),
+               lambda route: route.abort() if "softmax-graph.figure" in (route.request.post_data or "")
+               else route.continue_())
+    page.locator(control("softmax", "z3") + " [role=slider]").focus()
+    for key in ("ArrowLeft", "ArrowLeft", "ArrowLeft"):
+        page.keyboard.press(key)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('z3') === '-1.3'")
+    page.wait_for_function(
+        """() => { const gd = document.querySelector('#softmax-graph .js-plotly-plot');
+                   const t = gd.data.find(t => t.uid === 'softmax-3'); return Math.abs(t.x[0] + 1.3) < 1e-9; }""")
+    preview = graph_data(page, "softmax-graph")
+    fresh = browser.new_page()
+    fresh.goto(page.url)  # the same state, drawn by the server
+    served = wait_for_graph(fresh, "softmax-graph")
+    fresh.close()
+    uids = [t["uid"] for t in served]
+    assert [t["uid"] for t in preview] == uids
+    # the legend text comes only from the server: still the old one, so the numbers below are the preview's
+    assert trace(preview, "sweep-3")["name"] != trace(served, "sweep-3")["name"]
+    for got, want in zip(preview, served):
+        for axis in ("x", "y"):
+            np.testing.assert_allclose(arr(got[axis]), arr(want[axis]), rtol=1e-9, atol=1e-15, err_msg=got["uid"])
 
 
 def test_the_marker_follows_its_slider_on_the_surfaces(server, page):

@@ -7,7 +7,7 @@ probabilities do not) and the 2-class case, where softmax is the sigmoid of the 
 from __future__ import annotations
 
 import dash
-from dash import ALL, Input, Output, State, html
+from dash import ALL, Input, Output, State, dcc, html
 
 from .layout import Page, cid, controls_panel, format_errors, graph, message, read, wrap_id
 from .state import Control
@@ -48,6 +48,8 @@ def body(values, ctx):
     )
     return html.Div(
         [
+            dcc.Store(id="softmax-drawn"),
+            dcc.Store(id="softmax-preview"),
             controls_panel(PAGE, values, extra=[buttons]),
             html.Div(
                 [
@@ -76,20 +78,35 @@ def register(app, ctx):
         Output("softmax-sigmoid", "figure"),
         Output("softmax-sigmoid-box", "style"),
         Output(f"{KEY}-message", "children"),
+        Output("softmax-drawn", "data"),
         Input({"page": KEY, "name": ALL}, "value"),
     )
     def draw(_values):
         values, errors = read(PAGE, dash.ctx.inputs_list[0])
         if errors:
-            return dash.no_update, dash.no_update, dash.no_update, format_errors(errors)
+            return dash.no_update, dash.no_update, dash.no_update, format_errors(errors), dash.no_update
+        if [t["prop_id"] for t in dash.ctx.triggered] == ['{"name":"c","page":"softmax"}.value']:
+            raise dash.exceptions.PreventUpdate  # the shift amount only matters when the button is pressed
         k = values["k"]
         # the swept class follows K down rather than pointing at a class that no longer exists
-        fig = figures.softmax_2d(logits_of(values), temperature=values["t"], sweep=min(values["sweep"], k - 1))
+        sweep = min(values["sweep"], k - 1)
+        fig = figures.softmax_2d(logits_of(values), temperature=values["t"], sweep=sweep)
+        drawn = {"k": k, "sweep": sweep}  # what the browser's preview (softmaxPreview) may redraw by itself
         if k == 2:
             z0, z1 = logits_of(values)
             sigmoid = figures.sigmoid_section(temperature=values["t"], marker=(z0, z1))
-            return fig, sigmoid, {"display": "block"}, []
-        return fig, dash.no_update, {"display": "none"}, []
+            return fig, sigmoid, {"display": "block"}, [], drawn
+        return fig, dash.no_update, {"display": "none"}, [], drawn
+
+    # the dots and curves move in the browser at once; the server's complete figure follows
+    app.clientside_callback(
+        dash.ClientsideFunction(namespace="softmaxlab", function_name="softmaxPreview"),
+        Output("softmax-preview", "data"),
+        Input({"page": KEY, "name": ALL}, "value"),
+        State({"page": KEY, "name": ALL}, "id"),
+        State("softmax-drawn", "data"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output({"page": KEY, "wrap": ALL}, "style"),

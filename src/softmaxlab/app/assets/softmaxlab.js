@@ -39,6 +39,73 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       return Date.now();
     },
 
+    // Softmax page: redraw the dots, curves and markers at once from the sliders' values; the server's
+    // figure (with its titles, entropy and legend text) follows and replaces this one. Mirrors
+    // figures.softmax_2d (trace uids exp-i, softmax-i, sweep-i, exp-curve, scaled-curve, current).
+    softmaxPreview: function (values, ids, drawn) {
+      var no = window.dash_clientside.no_update;
+      var gd = plotDiv("softmax-graph");
+      if (!gd || !gd.data || !gd.layout || !drawn || !ids) return no;
+      var v = {};
+      ids.forEach(function (id, i) { v[id.name] = values[i]; });
+      var k = v.k, t = v.t;
+      if (k !== drawn.k || Math.min(v.sweep, k - 1) !== drawn.sweep) return no;  // new structure: the server draws it
+      if (typeof t !== "number" || !(t > 0) || !isFinite(t)) return no;
+      var z = [];
+      for (var i = 0; i < k; i++) {
+        if (typeof v["z" + i] !== "number" || !isFinite(v["z" + i])) return no;
+        z.push(v["z" + i]);
+      }
+      var s = drawn.sweep;
+      var p = softmax(z, t);
+      var top = Math.max.apply(null, z), low = Math.min.apply(null, z);
+      var shift = top / t > 700 ? top : 0;  // as softmax_2d: past float range draw e^((z - max z)/T)
+      var h = z.map(function (x) { return Math.exp((x - shift) / t); });
+      var total = h.reduce(function (a, b) { return a + b; }, 0);
+      var swept = linspace(-6, 6, 241);
+      if (swept.indexOf(z[s]) < 0) { swept.push(z[s]); swept.sort(function (a, b) { return a - b; }); }
+      var columns = z.map(function () { return []; });
+      swept.forEach(function (x) {
+        var row = z.slice();
+        row[s] = x;
+        softmax(row, t).forEach(function (q, j) { columns[j].push(q); });
+      });
+      var xc = linspace(low - 1.5, top, 200);
+      var yc = xc.map(function (x) { return Math.exp((x - shift) / t); });
+      var index = {};
+      gd.data.forEach(function (trace, j) { index[trace.uid] = j; });
+      var data = gd.data.slice();
+      var put = function (uid, changes) {
+        if (index[uid] !== undefined) data[index[uid]] = Object.assign({}, data[index[uid]], changes);
+      };
+      var stem = function (uid, height) {
+        var old = index[uid] !== undefined && data[index[uid]].error_y;
+        return Object.assign({}, old || {}, {arrayminus: [height]});
+      };
+      for (i = 0; i < k; i++) {
+        put("exp-" + i, {x: [z[i]], y: [h[i]], error_y: stem("exp-" + i, h[i])});
+        put("softmax-" + i, {x: [z[i]], y: [p[i]], error_y: stem("softmax-" + i, p[i])});
+        put("sweep-" + i, {x: swept, y: columns[i]});
+      }
+      put("exp-curve", {x: xc, y: yc});
+      put("scaled-curve", {x: xc, y: yc.map(function (y) { return y / total; })});
+      put("current", {x: rep(z[s], k), y: p});
+      var pad = 0.06 * (top - low + 1);
+      var left = [low - 1.5 - pad, top + pad];
+      var layout = Object.assign({}, gd.layout);
+      var axis = function (name, range) { layout[name] = Object.assign({}, gd.layout[name] || {}, {range: range}); };
+      axis("xaxis", left);
+      axis("xaxis2", left);
+      axis("yaxis", [0, 1.08 * Math.max.apply(null, h)]);
+      axis("xaxis3", [swept[0], swept[swept.length - 1]]);
+      if (gd.layout.shapes && gd.layout.shapes.length) {
+        layout.shapes = gd.layout.shapes.slice();
+        layout.shapes[0] = Object.assign({}, layout.shapes[0], {x0: z[s], x1: z[s]});
+      }
+      window.Plotly.react(gd, data, layout);
+      return Date.now();
+    },
+
     advanceStep: function (ticks, value, max) {
       if (typeof max !== "number" || max <= 0) return window.dash_clientside.no_update;
       var stride = Math.max(1, Math.round(max / 60));  // a whole run plays in about 60 frames
@@ -81,6 +148,14 @@ function softmax(z, t) {
   var e = z.map(function (v) { return Math.exp((v - top) / t); });
   var s = e.reduce(function (a, b) { return a + b; }, 0);
   return e.map(function (v) { return v / s; });
+}
+
+function linspace(a, b, n) {
+  // as numpy.linspace: a + j * step, and the last point exactly b
+  var step = (b - a) / (n - 1), out = [];
+  for (var j = 0; j < n - 1; j++) out.push(j * step + a);
+  out.push(b);
+  return out;
 }
 
 function rep(v, n) {
