@@ -35,8 +35,8 @@ class BackgroundAppender:
                 if block is None:
                     return
                 if self._error is None:
-                    steps, logits, extras = block
-                    self.committed = self.writer.append(steps, logits, extras=extras)
+                    steps, logits, extras, metrics = block
+                    self.committed = self.writer.append(steps, logits, extras=extras, **metrics)
             except BaseException as e:  # handed to the training thread, which decides
                 self._error = e
             finally:
@@ -47,10 +47,13 @@ class BackgroundAppender:
         if self._error is not None:
             raise self._error
 
-    def submit(self, steps, logits, extras):
-        """Queue one block (host arrays the caller no longer touches); blocks while the queue is full."""
+    def submit(self, steps, logits, extras, **metrics):
+        """Queue one block (host arrays the caller no longer touches); blocks while the queue is full.
+
+        `metrics`: `loss=`, `accuracy=` `(n,)` if already computed (else the writer computes them).
+        """
         self.check()
-        self._queue.put((steps, logits, extras))
+        self._queue.put((steps, logits, extras, metrics))
 
     def wait(self):
         """Return once every submitted block is on disk."""

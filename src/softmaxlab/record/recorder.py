@@ -23,6 +23,8 @@ from softmaxlab.store import RunWriter
 
 # flush before `flush_seconds` when the buffered records take this much (device) memory
 MAX_BUFFER_BYTES = 64 << 20
+# records per block buffer at most (a block is flushed early when its buffer is full)
+MAX_BLOCK_RECORDS = 256
 
 
 def logits_of(output):
@@ -140,8 +142,9 @@ class LogitRecorder:
                     or self._classifier.weight.ndim != 2:
                 raise ValueError(f"classifier={classifier!r} has no 2-D weight (K, d) to record")
         self.step_count = int(start_step)  # optimizer steps so far (start_step + calls of step())
-        self._buffer = {"steps": [], "logits": [], "features": [], "weights": []}
-        self._buffered_bytes = 0
+        self._steps = []  # steps of the records held in the block buffers
+        self._slots = None  # name -> (capacity, ...) float32 block buffers on the model's device
+        self._labels = None  # (N,) int64 probe labels on the buffers' device
         self._last_recorded = None
         self._closed = False
 
@@ -159,10 +162,12 @@ class LogitRecorder:
         if description is None:
             description = (f"LogitRecorder: {type(model).__name__}, {self.probe.num_samples} probe samples, "
                            f"every {self.every} steps" + (f", features of {features!r}" if features else ""))
+        self._writer_extras = extras
         self._writer = RunWriter(self.path, labels=self.probe.labels, num_classes=self.num_classes,
                                  inputs=self.probe.store_inputs(), description=description,
                                  extras=extras or None, overwrite=overwrite)
         self._appender = BackgroundAppender(self._writer)
+        self._allocate(logits.device)
         self._keep(self.step_count, logits, feats)
         # the (empty) run is on disk now; step 0 joins the first block, flush_seconds from here
         self._last_flush = time.monotonic()
@@ -181,8 +186,13 @@ class LogitRecorder:
             if linears and tuple(linears[-1].weight.shape) == expected:
                 self._classifier = linears[-1]
 
-    def _forward(self):
-        """Run the probe set: logits `(N, K)` and features `(N, d)` or None, float32 on the model's device."""
+    def _forward(self, slot=None):
+        """Run the probe set: logits `(N, K)` and features `(N, d)` or None, float32 on the model's device.
+
+        With `slot` (a free row of the block buffers, on the model's device) the features
+        are copied straight into it as the hook sees them, and logits and features
+        returned are views of that row: no allocation per record.
+        """
         model = self.model
         param = next(model.parameters(), None)
         device = param.device if param is not None else torch.device("cpu")
@@ -190,11 +200,23 @@ class LogitRecorder:
         outputs, features = [], []
         handle = None
         if self._feature_module is not None:
+            rows = self._slots["features"][slot] if slot is not None else None  # (N, d)
+
             def hook(module, args, output):
                 if isinstance(output, (tuple, list)):
                     output = output[0]
-                # copy: a later in-place op (ReLU(inplace=True)) would change the hooked tensor
-                features.append(output.detach().flatten(1).to(torch.float32, copy=True))  # (batch, d)
+                output = output.detach().flatten(1)  # (batch, d)
+                if rows is None:
+                    # copy: a later in-place op (ReLU(inplace=True)) would change the hooked tensor
+                    features.append(output.to(torch.float32, copy=True))
+                    return
+                done = sum(f.shape[0] for f in features)
+                target = rows[done:done + output.shape[0]]
+                if target.shape != output.shape:
+                    raise ValueError(f"the features module gave rows of shape {tuple(output.shape[1:])} for "
+                                     f"samples {done}.., expected {rows.shape[1]} features for "
+                                     f"{rows.shape[0]} probe samples in all")
+                features.append(target.copy_(output))
             handle = self._feature_module.register_forward_hook(hook)
         modes = [(module, module.training) for module in model.modules()]
         try:
@@ -224,30 +246,59 @@ class LogitRecorder:
         feats = None
         if handle is not None:
             feats = features[0] if len(features) == 1 else torch.cat(features)  # (N, d)
+            if slot is not None:
+                feats = self._slots["features"][slot][:feats.shape[0]]  # the rows the hook filled, no copy
             if feats.shape[0] != self.probe.num_samples:
                 raise ValueError(f"the features module gave {feats.shape[0]} rows for "
                                  f"{self.probe.num_samples} probe samples")
         return logits, feats
 
-    def _keep(self, step, logits, feats):
-        """Buffer one record on the device; host copies happen per block, in `flush()`."""
-        buffer = self._buffer
-        buffer["steps"].append(step)
-        buffer["logits"].append(logits)
-        self._buffered_bytes += logits.numel() * 4
-        if feats is not None:
-            buffer["features"].append(feats)
-            self._buffered_bytes += feats.numel() * 4
+    def _allocate(self, device):
+        """Block buffers on `device` for as many records as fit in MAX_BUFFER_BYTES (at most MAX_BLOCK_RECORDS).
+
+        Each record is copied into the next free row: no allocation per record, and
+        one device-to-host copy per block, in `_submit`.
+        """
+        shapes = {"logits": (self.probe.num_samples, self.num_classes)}
+        if self._feature_module is not None:
+            shapes["features"] = (self.probe.num_samples, self._writer_extras["features"][0][1])
         if self._classifier is not None:
-            weight = self._classifier.weight.detach().to(torch.float32, copy=True)  # (K, d)
-            buffer["weights"].append(weight)
-            self._buffered_bytes += weight.numel() * 4
+            shapes["weights"] = tuple(self._classifier.weight.shape)
+        per_record = sum(int(np.prod(shape)) * 4 for shape in shapes.values())
+        capacity = max(1, min(MAX_BLOCK_RECORDS, MAX_BUFFER_BYTES // per_record))
+        self._slots = {name: torch.empty((capacity, *shape), dtype=torch.float32, device=device)  # (cap, ...)
+                       for name, shape in shapes.items()}
+        self._labels = torch.as_tensor(self.probe.labels, device=device)  # (N,)
+
+    def _free_slot(self):
+        """Index of the next free row of the block buffers, on the model's current device."""
+        param = next(self.model.parameters(), None)
+        device = param.device if param is not None else torch.device("cpu")
+        if self._slots["logits"].device != device:  # the model moved: hand over what is held, then move too
+            self._submit()
+            self._allocate(device)
+        elif len(self._steps) == self._slots["logits"].shape[0]:  # full: flush early
+            self._submit()
+        return len(self._steps)
+
+    def _keep(self, step, logits, feats, slot=None):
+        """Hold one record in row `slot` of the block buffers (logits and features may already be there)."""
+        slot = self._free_slot() if slot is None else slot
+        for name, values in (("logits", logits), ("features", feats)):
+            if values is not None and values.data_ptr() != self._slots[name][slot].data_ptr():
+                self._slots[name][slot].copy_(values)
+        if self._classifier is not None:
+            self._slots["weights"][slot].copy_(self._classifier.weight.detach())  # (K, d)
+        self._steps.append(step)
         self._last_recorded = step
 
     def record(self):
         """Record the model now, as step `step_count` (at most once per step)."""
         if self._last_recorded != self.step_count:
-            self._keep(self.step_count, *self._forward())
+            slot = self._free_slot()
+            logits, _ = self._forward(slot)
+            self._slots["logits"][slot].copy_(logits)
+            self._keep(self.step_count, None, None, slot)
 
     def step(self):
         """Count one optimizer step; record the model if the count is a multiple of `every`."""
@@ -256,8 +307,7 @@ class LogitRecorder:
         self.step_count += 1
         if self.step_count % self.every == 0:
             self.record()
-        if self._buffer["steps"] and (time.monotonic() - self._last_flush >= self.flush_seconds
-                                      or self._buffered_bytes >= MAX_BUFFER_BYTES):
+        if self._steps and time.monotonic() - self._last_flush >= self.flush_seconds:
             self._submit()
 
     @property
@@ -266,18 +316,25 @@ class LogitRecorder:
         return self._appender.committed
 
     def _submit(self):
-        """Copy the buffered records to the host as one block; a worker thread appends it to the run."""
-        buffer = self._buffer
-        if buffer["steps"]:
-            steps = np.asarray(buffer["steps"], dtype=np.int64)  # (block,)
-            # one device-to-host copy per block; fresh arrays, so the worker owns them
-            logits = torch.stack(buffer["logits"]).cpu().numpy()  # (block, N, K)
-            extras = {name: torch.stack(buffer[name]).cpu().numpy()  # (block, N, d) and (block, K, d)
-                      for name in ("features", "weights") if buffer[name]}
-            for values in buffer.values():
-                values.clear()
-            self._buffered_bytes = 0
-            self._appender.submit(steps, logits, extras or None)
+        """Copy the held records to the host as one block; a worker thread appends it to the run.
+
+        Loss and accuracy per record are computed here on the device, for the whole
+        block at once (the store would otherwise recompute them in NumPy):
+        loss_r = mean_s [logsumexp(z_rs) - z_rs,y_s], accuracy_r = mean_s [argmax z_rs == y_s].
+        """
+        n = len(self._steps)
+        if n:
+            steps = np.asarray(self._steps, dtype=np.int64)  # (block,)
+            z = self._slots["logits"][:n].double()  # (block, N, K); float64 sums, as the store's own
+            true = z.gather(2, self._labels.expand(n, -1).unsqueeze(2)).squeeze(2)  # (block, N)
+            loss = (torch.logsumexp(z, 2) - true).mean(1)  # (block,)
+            accuracy = (z.argmax(2) == self._labels).double().mean(1)  # (block,)
+            # fresh host arrays (the buffers are reused): the worker owns them
+            host = {name: values[:n].to("cpu", copy=True).numpy() for name, values in self._slots.items()}
+            self._steps = []
+            extras = {name: host[name] for name in ("features", "weights") if name in host}
+            self._appender.submit(steps, host["logits"], extras or None,
+                                  loss=loss.float().cpu().numpy(), accuracy=accuracy.float().cpu().numpy())
         self._last_flush = time.monotonic()
 
     def flush(self):
@@ -317,4 +374,4 @@ class LogitRecorder:
     def __repr__(self):
         state = "closed" if self._closed else "open"
         return (f"LogitRecorder('{self.path}', every={self.every}, steps={self.step_count}, "
-                f"records={self.flushed_records + len(self._buffer['steps'])}, {state})")
+                f"records={self.flushed_records + len(self._steps)}, {state})")

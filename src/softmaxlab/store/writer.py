@@ -6,18 +6,16 @@ attribute `records`. Zarr's local store replaces each file atomically, so a read
 that reads `records` first and never looks past it sees only completed blocks.
 """
 
-import asyncio
 import dataclasses
 import json
+import os
 import shutil
 import time
 import uuid
 from pathlib import Path
 
+import google_crc32c
 import numpy as np
-import zarr
-from zarr.codecs import Crc32cCodec
-from zarr.core.sync import sync as zarr_sync
 
 from softmaxlab.store.run import Run, check_extra_name, record_metrics
 from softmaxlab.store.schema import FORMAT, SCHEMA_VERSION, RunStoreError, records_per_chunk
@@ -91,76 +89,164 @@ def _extras_spec(extras):
     return spec
 
 
-def _create_layout(root: Path, *, labels, num_classes, inputs, config, description, extras_spec, wall_time):
-    """Create an empty run (0 records) at `root`; returns the group and its records arrays."""
-    samples = labels.shape[0]
-    group = zarr.create_group(
-        store=root,
-        zarr_format=3,
-        attributes={
-            "format": FORMAT,
-            "schema_version": SCHEMA_VERSION,
-            "records": 0,
-            "complete": False,
-            "num_classes": int(num_classes),
-            "config": config,
-            "description": description,
-            "wall_time": wall_time,
-            "extras": extras_spec,
-        },
-    )
-    # every chunk is written even when it equals the fill value, so a missing chunk file means damage
-    config_write_all = {"write_empty_chunks": True}
+class _ChunkedArray:
+    """One Zarr v3 array written directly as files: `zarr.json` and uncompressed chunks with a CRC32C.
 
+    Zarr's own writer goes through its asyncio loop and thread pool for every file,
+    tens of milliseconds of Python (holding the GIL) per append; a recorder appends
+    while training runs, so this writes the same files itself: the array metadata of
+    the Zarr v3 spec, chunk keys `c/i/0/...` (default encoding, "/" separator), and
+    each chunk as its full chunk shape in little-endian C order followed by the CRC32C
+    of those bytes (the `bytes` + `crc32c` codecs), edge chunks padded with the fill
+    value 0. Zarr reads it back (tests compare both). Chunking is along axis 0 only;
+    the other axes are whole. The last, partly filled chunk is kept in memory, so an
+    append never reads the disk. Every file is replaced atomically (temp + rename).
+    """
+
+    def __init__(self, folder: Path, shape, dtype, rows_per_chunk):
+        self.folder = folder
+        self.dtype = np.dtype(dtype).newbyteorder("<")
+        self.shape = [int(n) for n in shape]
+        self.chunks = [max(1, int(rows_per_chunk)), *(max(1, n) for n in self.shape[1:])]
+        self._tail = (None, None)  # (chunk index, (rows, ...) buffer) of the chunk last written
+        folder.mkdir(parents=True)
+        self.write_metadata()
+
+    def metadata(self):
+        """The array's `zarr.json` as a dict (what `zarr.create_array` writes for these options)."""
+        single_byte = self.dtype.itemsize == 1
+        fill = False if self.dtype.kind == "b" else (0.0 if self.dtype.kind == "f" else 0)
+        return {
+            "shape": self.shape,
+            "data_type": self.dtype.name,
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": self.chunks}},
+            "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+            "fill_value": fill,
+            "codecs": [{"name": "bytes"} if single_byte else {"name": "bytes", "configuration": {"endian": "little"}},
+                       {"name": "crc32c"}],
+            "attributes": {},
+            "zarr_format": 3,
+            "node_type": "array",
+            "storage_transformers": [],
+        }
+
+    def write_metadata(self):
+        _write_json(self.folder / "zarr.json", self.metadata())
+
+    def grow(self, rows):
+        """Make room for `rows` rows, rounded up to whole chunks: one metadata write per chunk, not per append."""
+        if self.shape[0] < rows:
+            self.shape[0] = -(-rows // self.chunks[0]) * self.chunks[0]
+            self.write_metadata()
+
+    def trim(self, rows):
+        """Set the length to exactly `rows` (the chunk files stay whole, as Zarr keeps them)."""
+        if self.shape[0] != rows:
+            self.shape[0] = rows
+            self.write_metadata()
+
+    def write_rows(self, start, values):
+        """Write `values` `(n, *shape[1:])` into rows [start, start + n); rows before `start` are kept."""
+        stop = start + values.shape[0]
+        if stop == start or 0 in self.shape[1:]:
+            return  # nothing to store (Zarr writes no chunk of an empty axis either)
+        per = self.chunks[0]
+        for index in range(start // per, (stop - 1) // per + 1):
+            first = index * per
+            held, buffer = self._tail
+            if held != index:
+                # a chunk not written before: rows before `start` exist only in a chunk written before
+                buffer = np.zeros((per, *self.shape[1:]), self.dtype)  # (rows per chunk, ...)
+            lo, hi = max(start, first), min(stop, first + per)
+            buffer[lo - first:hi - first] = values[lo - start:hi - start]
+            self._tail = (index, buffer)
+            _write_chunk(self.folder / "c" / "/".join(str(i) for i in (index, *[0] * (len(self.shape) - 1))), buffer)
+
+
+def _atomic_write(path: Path, *parts):
+    """Write `parts` (bytes-like) to `path` through a temporary file and a rename: readers see old or new."""
+    temporary = path.with_name(f".{path.name}.partial")
+    with open(temporary, "wb") as f:
+        for part in parts:
+            f.write(part)
+    os.replace(temporary, path)
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
+
+
+def _write_json(path: Path, document):
+    _atomic_write(path, json.dumps(document, indent=2, default=_json_default).encode())
+
+
+def _write_chunk(path: Path, buffer):
+    """One chunk: its bytes, then their CRC32C as a little-endian uint32 (Zarr's crc32c codec)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = np.ascontiguousarray(buffer)  # written as its raw bytes, no copy
+    _atomic_write(path, data, np.uint32(google_crc32c.value(data)).astype("<u4").tobytes())
+
+
+def _group_document(attributes):
+    return {"attributes": attributes, "zarr_format": 3, "node_type": "group"}
+
+
+def _attributes(*, num_classes, config, description, wall_time, extras_spec, records=0, complete=False):
+    """The group attributes of a run (see `schema`)."""
+    return {"format": FORMAT, "schema_version": SCHEMA_VERSION, "records": int(records), "complete": bool(complete),
+            "num_classes": int(num_classes), "config": config, "description": description,
+            "wall_time": float(wall_time), "extras": extras_spec}
+
+
+def _create_layout(root: Path, *, labels, inputs, attributes, extras_spec):
+    """Create an empty run (0 records) at `root`; returns name -> `_ChunkedArray` of the records arrays.
+
+    Every chunk of `labels` and `inputs` is written even where it equals the fill
+    value, so a missing chunk file always means damage (the reader checks).
+    """
+    root.mkdir(parents=True)
+    _write_json(root / "zarr.json", _group_document(attributes))
+    samples, num_classes = labels.shape[0], attributes["num_classes"]
+    fixed = _ChunkedArray(root / "labels", labels.shape, "int64", max(1, samples))
+    fixed.write_rows(0, labels)
+    if inputs is not None:
+        fixed = _ChunkedArray(root / "inputs", inputs.shape, "float32", max(1, inputs.shape[0]))
+        fixed.write_rows(0, inputs)
     # No compression: logits of a training run are noisy floats that zstd shrinks by under 10%
     # (docs/benchmarks.md). A CRC32C checksum per chunk instead, for the same read cost, so a
     # damaged chunk is an error rather than silently wrong logits.
-    def array(name, shape, dtype, chunks):
-        return group.create_array(name, shape=shape, dtype=dtype, chunks=chunks, fill_value=0,
-                                  compressors=[Crc32cCodec()], config=config_write_all)
-
-    fixed = array("labels", (samples,), "int64", (max(1, samples),))
-    fixed[:] = labels
-    if inputs is not None:
-        fixed = array("inputs", inputs.shape, "float32", tuple(max(1, n) for n in inputs.shape))
-        fixed[:] = inputs
     per_record = {
         # (records, samples, classes), chunked along records only
-        "logits": array("logits", (0, samples, num_classes), "float32",
-                        (records_per_chunk(samples * num_classes * 4), samples, num_classes)),
-        "steps": array("steps", (0,), "int64", (SCALAR_CHUNK,)),
-        "loss": array("loss", (0,), "float32", (SCALAR_CHUNK,)),
-        "accuracy": array("accuracy", (0,), "float32", (SCALAR_CHUNK,)),
+        "logits": _ChunkedArray(root / "logits", (0, samples, num_classes), "float32",
+                                records_per_chunk(samples * num_classes * 4)),
+        "steps": _ChunkedArray(root / "steps", (0,), "int64", SCALAR_CHUNK),
+        "loss": _ChunkedArray(root / "loss", (0,), "float32", SCALAR_CHUNK),
+        "accuracy": _ChunkedArray(root / "accuracy", (0,), "float32", SCALAR_CHUNK),
     }
     if extras_spec:
-        group.create_group("extras")
+        (root / "extras").mkdir()
+        _write_json(root / "extras" / "zarr.json", _group_document({}))
     for name, spec in extras_spec.items():
         shape = tuple(spec["shape"])
         dtype = np.dtype(spec["dtype"])
         per_record_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-        per_record[f"extras/{name}"] = array(f"extras/{name}", (0, *shape), dtype,
-                                             (records_per_chunk(per_record_bytes), *(max(1, n) for n in shape)))
-    return group, per_record
+        per_record[f"extras/{name}"] = _ChunkedArray(root / "extras" / name, (0, *shape), dtype,
+                                                     records_per_chunk(per_record_bytes))
+    return per_record
 
 
-def _write_block(arrays, start, block, *, capacity=None):
+def _write_block(arrays, start, block):
     """Write `block` (name -> `n` rows) into rows [start, start + n) of `arrays`; returns start + n.
 
-    Arrays shorter than start + n first grow to `capacity` rows (default: exactly enough).
-    Growing ahead of need keeps an append to one metadata write per array every so
-    often instead of every time; readers never look past the committed count anyway.
-    All the writes go to Zarr's event loop together: one round trip instead of one per array.
+    Arrays first grow to whole chunks covering start + n, so the metadata is rewritten
+    once per chunk rather than at every append; readers never look past the committed count.
     """
     stop = start + len(block["steps"])
-    capacity = max(stop, capacity or 0)
-    targets = {name: arrays[name].async_array for name in block}
-
-    async def write():
-        growing = [a.resize((capacity, *a.shape[1:])) for a in targets.values() if a.shape[0] < stop]
-        await asyncio.gather(*growing)
-        await asyncio.gather(*(targets[name].setitem(slice(start, stop), values) for name, values in block.items()))
-
-    zarr_sync(write())
+    for name, values in block.items():
+        arrays[name].grow(stop)
+        arrays[name].write_rows(start, values)
     return stop
 
 
@@ -185,13 +271,17 @@ def save_run(run: Run, path, *, overwrite=False) -> Run:
     staging = path.parent / f".{path.name}.saving-{uuid.uuid4().hex[:8]}"
     try:
         extras_spec = _extras_spec({name: (a.shape[1:], a.dtype) for name, a in run.extras.items()})
-        group, arrays = _create_layout(
-            staging, labels=run.labels, num_classes=run.num_classes, inputs=run.inputs, config=run.config,
-            description=run.description, extras_spec=extras_spec, wall_time=run.wall_time)
+        attributes = _attributes(num_classes=run.num_classes, config=run.config, description=run.description,
+                                 wall_time=run.wall_time, extras_spec=extras_spec)
+        arrays = _create_layout(staging, labels=run.labels, inputs=run.inputs, attributes=attributes,
+                                extras_spec=extras_spec)
         block = {"logits": run.logits, "steps": run.steps, "loss": run.loss, "accuracy": run.accuracy,
                  **{f"extras/{name}": a for name, a in run.extras.items()}}
         records = _write_block(arrays, 0, block) if run.num_records else 0
-        group.update_attributes({"records": records, "complete": run.complete})
+        for array in arrays.values():
+            array.trim(records)
+        attributes.update(records=records, complete=bool(run.complete))
+        _write_json(staging / "zarr.json", _group_document(attributes))
         if replacing:
             retired = path.parent / f".{path.name}.replaced-{uuid.uuid4().hex[:8]}"
             path.rename(retired)
@@ -259,9 +349,11 @@ class RunWriter:
         replacing = prepare_target(self.path, overwrite=overwrite)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         staging = self.path.parent / f".{self.path.name}.creating-{uuid.uuid4().hex[:8]}"
+        self._attributes = _attributes(num_classes=self.num_classes, config=config, description=description,
+                                       wall_time=0.0, extras_spec=self._extras_spec)
         try:
-            _create_layout(staging, labels=self.labels, num_classes=self.num_classes, inputs=inputs,
-                           config=config, description=description, extras_spec=self._extras_spec, wall_time=0.0)
+            self._arrays = _create_layout(staging, labels=self.labels, inputs=inputs, attributes=self._attributes,
+                                          extras_spec=self._extras_spec)
             if replacing:
                 shutil.rmtree(self.path)
             elif self.path.exists():
@@ -270,9 +362,8 @@ class RunWriter:
         except OSError as e:
             shutil.rmtree(staging, ignore_errors=True)
             raise RunStoreError(self.path, f"could not create the run ({e})") from None
-        self._group = zarr.open_group(self.path, mode="r+", use_consolidated=False)
-        names = ["logits", "steps", "loss", "accuracy", *(f"extras/{n}" for n in self._extras_spec)]
-        self._arrays = {name: self._group[name].with_config({"write_empty_chunks": True}) for name in names}
+        for name, array in self._arrays.items():
+            array.folder = self.path / name  # renamed into place
 
     def append(self, steps, logits, *, loss=None, accuracy=None, extras=None) -> int:
         """Append a block of `n` records; returns the number of records now committed.
@@ -293,10 +384,9 @@ class RunWriter:
         if block is None:
             return self.records
         try:
-            # grow by doubling: a long run resizes its arrays O(log records) times
-            committed = _write_block(self._arrays, self.records, block, capacity=2 * self.records)
+            committed = _write_block(self._arrays, self.records, block)
             # the commit: only now may readers see the block
-            self._group.update_attributes({"records": committed, "wall_time": self.wall_time})
+            self._commit(records=committed, wall_time=self.wall_time)
         except Exception as e:  # anything from the store: name the run, not zarr's internals
             raise RunStoreError(self.path, f"could not append records ({type(e).__name__}: {e})") from None
         self.records = committed
@@ -352,6 +442,11 @@ class RunWriter:
             block[f"extras/{name}"] = value.astype(spec["dtype"], copy=False)
         return block
 
+    def _commit(self, **changes):
+        """Rewrite the group attributes with `changes` (one atomic file replacement)."""
+        self._attributes.update(changes)
+        _write_json(self.path / "zarr.json", _group_document(self._attributes))
+
     @property
     def wall_time(self) -> float:
         """Seconds since the writer was created."""
@@ -365,9 +460,8 @@ class RunWriter:
         try:
             # trim the room grown ahead of need, then mark the run finished
             for array in self._arrays.values():
-                if array.shape[0] > self.records:
-                    array.resize((self.records, *array.shape[1:]))
-            self._group.update_attributes({"complete": bool(complete), "wall_time": self.wall_time})
+                array.trim(self.records)
+            self._commit(complete=bool(complete), wall_time=self.wall_time)
         except Exception as e:
             raise RunStoreError(self.path, f"could not close the run ({type(e).__name__}: {e})") from None
 
