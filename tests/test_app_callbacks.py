@@ -96,13 +96,17 @@ def test_softmax_draws_the_probabilities_of_scipy(app, client):
 @pytest.mark.parametrize("k,shown", [(5, 5), (2, 2), ("9; drop", 10), (None, 10), (True, 10)])
 def test_only_k_logit_sliders_are_shown(app, client, k, shown):
     key = key_of(app, '{"page":"softmax","wrap":["ALL"]}.style')
-    outputs = [{"id": {"page": "softmax", "wrap": c.name}, "property": "style"} for c in SOFTMAX_CONTROLS]
+    outputs = [[{"id": {"page": "softmax", "wrap": c.name}, "property": "style"} for c in SOFTMAX_CONTROLS],
+               {"id": {"name": "sweep", "page": "softmax"}, "property": "max"},
+               {"id": {"name": "sweep", "page": "softmax"}, "property": "marks"}]
     payload = {"output": key, "outputs": outputs, "changedPropIds": [],
                "inputs": [{"id": {"name": "k", "page": "softmax"}, "property": "value", "value": k}]}
     response = client.post("/_dash-update-component", data=json.dumps(payload), content_type="application/json")
-    styles = {json.loads(i)["wrap"]: v["style"] for i, v in response.get_json()["response"].items()}
+    answer = response.get_json()["response"]
+    styles = {json.loads(i)["wrap"]: v["style"] for i, v in answer.items() if "wrap" in i}
     assert [styles[f"z{i}"] for i in range(10)] == [{}] * shown + [{"display": "none"}] * (10 - shown)
     assert styles["t"] == {} and styles["k"] == {}
+    assert answer['{"name":"sweep","page":"softmax"}']["max"] == shown - 1  # only existing classes can sweep
 
 
 def test_two_classes_show_the_sigmoid_of_the_difference(app, client):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dash
-from dash import ALL, Input, Output, State, dcc, html
+from dash import ALL, Input, Output, dcc, html
 
 from .layout import Page, cid, controls_panel, format_errors, graph, message, read
 from .state import Control
@@ -93,8 +93,12 @@ def body(values, ctx):
                       clearable=False, className="dropdown")],
         className="control", title="the run to open",
     )
-    step = html.Div(dcc.Slider(id=cid(KEY, "step"), min=-1, max=1, step=1, value=values["step"], marks=None),
-                    className="step-slider", title="the training step marked on the paths (-1: the last)")
+    step = html.Div(
+        [html.Span("step (-1: last)", className="control-label"),
+         html.Div(dcc.Slider(id=cid(KEY, "step"), min=-1, max=1, step=1, value=values["step"], marks=None),
+                  className="step-slider", title="the training step marked on the paths (-1: the last)")],
+        className="player",
+    )
     return html.Div(
         [
             controls_panel(PAGE, values, extra=[picker, html.Div(f"runs folder: {ctx.logdir}", className="note")]),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dash
 from dash import ALL, Input, Output, State, dcc, html
 
-from .layout import Page, cid, controls_panel, format_errors, graph, message, read, wrap_id
+from .layout import Page, cid, controls_panel, format_errors, graph, message, read
 from .state import Control
 
 KEY = "softmax"
@@ -110,13 +110,16 @@ def register(app, ctx):
 
     @app.callback(
         Output({"page": KEY, "wrap": ALL}, "style"),
+        Output(cid(KEY, "sweep"), "max"),
+        Output(cid(KEY, "sweep"), "marks"),
         Input({"page": KEY, "name": "k"}, "value"),
     )
     def show_logits(k):
         # only K sliders are shown; a separate callback, so moving a logit re-renders no control
         k = k if isinstance(k, int) and not isinstance(k, bool) and 2 <= k <= MAX_K else MAX_K
-        return [{"display": "none"} if w["id"]["wrap"][0] == "z" and int(w["id"]["wrap"][1:]) >= k else {}
-                for w in dash.ctx.outputs_list]
+        styles = [{"display": "none"} if w["id"]["wrap"][0] == "z" and int(w["id"]["wrap"][1:]) >= k else {}
+                  for w in dash.ctx.outputs_list[0]]
+        return styles, k - 1, {i: str(i) for i in range(k)}
 
     @app.callback(
         Output({"page": KEY, "name": ALL}, "value"),
