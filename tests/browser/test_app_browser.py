@@ -182,9 +182,14 @@ def test_cameras_are_linked_and_play_moves_the_step(server, page):
                                       const c = gd._fullLayout.scene2 && gd._fullLayout.scene2.camera;
                                       return c && Math.abs(c.eye.x - 2.1) < 1e-6; }""")
     page.click("#paths-play")
+    page.wait_for_function("() => document.getElementById('paths-play').innerText === 'pause'")
     page.wait_for_function("() => Number(new URLSearchParams(location.search).get('step')) > 0", timeout=30_000)
     page.click("#paths-play")
-    assert page.locator("#paths-play").inner_text() == "play"
+    page.wait_for_function("() => document.getElementById('paths-play').innerText === 'play'")
+    page.wait_for_timeout(500)  # a tick already on its way may still land
+    stopped = query(page)["step"]
+    page.wait_for_timeout(1000)
+    assert query(page)["step"] == stopped, "pause stops the player"
 
 
 def test_bad_values_show_a_message_and_the_server_stays_up(server, page):
