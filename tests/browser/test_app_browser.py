@@ -7,6 +7,8 @@ and leave the server up; the Runs page opens a run written by `softmaxlab train`
 
 import json
 import re
+import threading
+import time
 import urllib.request
 from urllib.parse import parse_qs, urlparse
 
@@ -245,3 +247,45 @@ def test_runs_page_opens_a_run_written_by_softmaxlab_train(server, page):
     assert wait_for_graph(page, "runs-readings") and wait_for_graph(page, "runs-analysis")
     assert "first: 61 records up to step 60" in page.locator("#runs-status").inner_text()
     assert page.errors == []
+
+
+def test_training_does_not_hold_up_other_pages(server):
+    """A long training request runs on the pool; a Softmax request sent after it is answered before it ends."""
+    from softmaxlab.app.page_paths import CONTROLS as PATHS
+    from softmaxlab.app.page_softmax import CONTROLS as SOFTMAX
+
+    def values(controls, **changes):
+        out = {c.name: (c.encode(c.default) if c.kind == "str" else c.default) for c in controls}
+        out.update(changes)
+        return out
+
+    def inputs(page_key, vals):
+        return [[{"id": {"name": n, "page": page_key}, "property": "value", "value": v} for n, v in vals.items()]]
+
+    paths = {"output": "..paths-graph.figure...paths-message.children...paths-status.children..."
+                       '{"name":"step","page":"paths"}.max..',
+             "outputs": [{"id": "paths-graph", "property": "figure"}, {"id": "paths-message", "property": "children"},
+                         {"id": "paths-status", "property": "children"},
+                         {"id": {"name": "step", "page": "paths"}, "property": "max"}],
+             "inputs": inputs("paths", values(PATHS, steps="5000", seed="11", against="adam,momentum,nesterov")),
+             "state": [{"id": "paths-session", "property": "data", "value": "slow"}], "changedPropIds": []}
+    softmax = {"output": "..softmax-graph.figure...softmax-sigmoid.figure...softmax-sigmoid-box.style..."
+                         "softmax-message.children...softmax-drawn.data..",
+               "outputs": [{"id": i, "property": p} for i, p in (
+                   ("softmax-graph", "figure"), ("softmax-sigmoid", "figure"), ("softmax-sigmoid-box", "style"),
+                   ("softmax-message", "children"), ("softmax-drawn", "data"))],
+               "inputs": inputs("softmax", values(SOFTMAX, t=0.3)), "changedPropIds": []}
+    finished = []
+    answers = {}
+
+    def train():
+        status, answers["paths"] = post_callback(server, paths)
+        finished.append(("paths", status))
+
+    slow = threading.Thread(target=train)
+    slow.start()
+    time.sleep(0.3)  # the training request is in first
+    finished.append(("softmax", post_callback(server, softmax)[0]))
+    slow.join()
+    assert finished == [("softmax", 200), ("paths", 200)]
+    assert "paths-graph" in answers["paths"]["response"], "the long request really trained and drew"

@@ -38,7 +38,10 @@ def _experiment_controls() -> tuple[Control, ...]:
 
     controls = []
     for spec in Experiment.field_specs():
-        if spec.choices:
+        if spec.type is bool and not spec.many:
+            controls.append(Control(spec.name, "bool", bool(spec.default), label=spec.name, help=spec.help,
+                                    extra={"field": True}))
+        elif spec.choices:
             controls.append(Control(spec.name, "choice", spec.default, help=spec.help, choices=tuple(spec.choices),
                                     extra={"field": True}))
         else:  # numbers and lists are typed: steps and learning rates span decades, a slider would not do
@@ -71,7 +74,10 @@ def experiments(values) -> tuple[list, list[str]]:
     for spec in Experiment.field_specs():
         value = values[spec.name]
         try:
-            kwargs[spec.name] = value if spec.choices else spec.parse("" if value is None else value)
+            if spec.choices or isinstance(value, bool):  # checked already: a choice, or a checkbox's on/off
+                kwargs[spec.name] = value
+            else:
+                kwargs[spec.name] = spec.parse("" if value is None else value)
         except ValueError as e:
             errors.append(str(e))
     if errors:
