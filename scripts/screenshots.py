@@ -17,7 +17,6 @@ from conftest import ARGS, CHROMIUM, start_server  # noqa: E402
 
 # file name -> (URL path with its state, graph that must be drawn first)
 VIEWS = {
-    "softmax.png": ("/softmax?k=4&z0=2&z1=1&z2=0.1&z3=-1&t=1&sweep=0", "softmax-graph"),
     "surfaces.png": ("/surfaces?classes=3&t=1&derivatives=1&m0=1&m1=-0.5&m2=0", "surfaces-graph"),
     "paths.png": ("/paths?compare=optimizer&against=adam", "paths-graph"),
 }
