@@ -24,8 +24,8 @@ CONTROLS = (
     Control("classes", "choice", 4, label="classes", help="4 (a 3D space) or 5 (a 4D space, shown in slices)",
             choices=(4, 5), extra={"widget": "radio"}),
     Control("fourth", "float", 0.0, label="fourth coordinate (5 classes)", help="where the 3D slice cuts the "
-            "fourth axis of the 5-class space", minimum=-1.5, maximum=1.5, step=0.05,
-            extra={"marks": {-1.5: "-1.5", 0: "0", 1.5: "1.5"}}),
+            "fourth axis of the 5-class space", minimum=-1.2, maximum=1.2, step=0.05,
+            extra={"marks": {-1.2: "-1.2", 0: "0", 1.2: "1.2"}}),
 )
 
 

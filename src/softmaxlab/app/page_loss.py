@@ -33,6 +33,14 @@ CONTROLS = (
     Control("classes", "choice", 2, label="classes", help="2 or 3 classes", choices=(2, 3), extra={"widget": "radio"}),
     Control("label", "choice", 0, label="true class y", help="the class the loss rewards", choices=(0, 1, 2),
             extra={"widget": "radio"}),
+    Control("smoothing", "float", 0.0, label="label smoothing ε (cross-entropy)", help="the target puts 1-ε on y "
+            "and spreads ε over all classes", minimum=0.0, maximum=0.9, step=0.05,
+            extra={"marks": {0: "0", 0.9: "0.9"}, "updatemode": "mouseup"}),
+    Control("gamma", "float", 2.0, label="focusing γ (focal)", help="the focal loss is -(1-p_y)^γ log p_y",
+            minimum=0.0, maximum=5.0, step=0.25, extra={"marks": {0: "0", 5: "5"}, "updatemode": "mouseup"}),
+    Control("margin", "float", 1.0, label="margin (hinge)", help="the hinge loss wants z_y above every other "
+            "logit by this margin", minimum=0.0, maximum=3.0, step=0.25,
+            extra={"marks": {0: "0", 3: "3"}, "updatemode": "mouseup"}),
 )
 
 
@@ -58,7 +66,9 @@ def register(app, ctx):
             errors = [f"label: class {values['label']} does not exist with {values['classes']} classes"]
         if errors:
             return dash.no_update, format_errors(errors)
-        fig = figures.loss_landscape(values["loss"], classes=values["classes"], label=values["label"])
+        fig = figures.loss_landscape(values["loss"], classes=values["classes"], label=values["label"],
+                                     label_smoothing=values["smoothing"], gamma=values["gamma"],
+                                     margin=values["margin"])
         fig.update_layout(uirevision=f"loss-{values['classes']}")
         return fig, []
 
