@@ -329,8 +329,14 @@ class LogitRecorder:
             true = z.gather(2, self._labels.expand(n, -1).unsqueeze(2)).squeeze(2)  # (block, N)
             loss = (torch.logsumexp(z, 2) - true).mean(1)  # (block,)
             accuracy = (z.argmax(2) == self._labels).double().mean(1)  # (block,)
-            # fresh host arrays (the buffers are reused): the worker owns them
-            host = {name: values[:n].to("cpu", copy=True).numpy() for name, values in self._slots.items()}
+            device = self._slots["logits"].device
+            if device.type == "cpu":
+                # hand the buffers themselves to the worker (no copy) and take fresh ones, whose
+                # pages the OS supplies as records fill them
+                host = {name: values[:n].numpy() for name, values in self._slots.items()}
+                self._allocate(device)
+            else:  # one device-to-host copy per block; the device buffers are reused
+                host = {name: values[:n].cpu().numpy() for name, values in self._slots.items()}
             self._steps = []
             extras = {name: host[name] for name in ("features", "weights") if name in host}
             self._appender.submit(steps, host["logits"], extras or None,
