@@ -15,6 +15,7 @@ from .state import Control
 
 KEY = "surfaces"
 MARKERS = ("m0", "m1", "m2")
+RESOLUTION = 41
 
 HELP = (
     "With 2 classes, p₀ and p₁ are ridges along (1, 1): adding the same constant to both logits changes "
@@ -73,8 +74,9 @@ def register(app, ctx):
         k = values["classes"]
         if moved_only and not (values["shift"] and k == 2):
             raise dash.exceptions.PreventUpdate  # the browser moves the marker itself (moveMarker)
+        # 41 x 41 grid points: smooth enough on screen, and half the vertices of the figure's default to redraw
         options = dict(temperature=values["t"], derivatives=values["derivatives"], gaussians=values["gaussians"],
-                       marker=marker_of(values))
+                       marker=marker_of(values), resolution=RESOLUTION)
         if k == 2:
             fig = figures.surfaces_2(shift_line=values["shift"], **options)
             entries = [[0, 0], [0, 1]]
