@@ -105,6 +105,23 @@ def test_the_softmax_preview_in_the_browser_matches_the_server_figure(server, pa
             np.testing.assert_allclose(arr(got[axis]), arr(want[axis]), rtol=1e-9, atol=1e-15, err_msg=got["uid"])
 
 
+def test_adding_c_to_every_logit_moves_the_exponentials_not_the_probabilities(server, page):
+    page.goto(server + "/softmax?k=3&z0=1&z1=0.5&z2=-1&c=1.5")
+    before = wait_for_graph(page, "softmax-graph")
+    page.click("#softmax-shift")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('z2') === '0.5'")
+    page.wait_for_function(
+        """() => { const gd = document.querySelector('#softmax-graph .js-plotly-plot');
+                   const t = gd.data.find(t => t.uid === 'softmax-2'); return Math.abs(t.x[0] - 0.5) < 1e-9; }""")
+    after = graph_data(page, "softmax-graph")
+    for i in range(3):
+        assert trace(after, f"softmax-{i}")["x"][0] == pytest.approx(trace(before, f"softmax-{i}")["x"][0] + 1.5)
+        # shift invariance: e^(z+c) grows by e^c, the softmax does not move
+        assert trace(after, f"exp-{i}")["y"][0] == pytest.approx(trace(before, f"exp-{i}")["y"][0] * np.exp(1.5))
+        assert trace(after, f"softmax-{i}")["y"][0] == pytest.approx(trace(before, f"softmax-{i}")["y"][0], rel=1e-12)
+    assert page.errors == []
+
+
 def test_the_marker_follows_its_slider_on_the_surfaces(server, page):
     page.goto(server + "/surfaces")
     wait_for_graph(page, "surfaces-graph")
