@@ -6,14 +6,17 @@ and close counted), alternating which goes first, in this one process. The figur
 is the median of the per-repeat ratios (recorded / plain) of wall time; the target is
 <= 1.05. A third variant, "floor", only runs the probe's forward pass every `every`
 steps (no recorder): the part of the cost that no recorder can avoid; "logits-only"
-records without the penultimate features. The ratio of process CPU time (the recorder's worker thread included) is
-printed too: on a shared, loaded machine it is the steadier of the two.
+records without the penultimate features. The ratios of CPU time are printed too: of the whole
+process (the recorder's worker thread included: all the work recording adds) and of the training
+thread alone (what delays training when a second core is free for the worker); on a shared,
+loaded machine they are steadier than wall time. The load average is printed before and after.
 
     python benchmarks/bench_record.py [--repeats 7] [--epochs 30] [--every 10] [--threads 1]
 """
 
 import argparse
 import importlib.util
+import os
 import statistics
 import tempfile
 import time
@@ -79,19 +82,20 @@ def main():
         digits.train(model, x_train, y_train, epochs=args.epochs, recorder=BareProbe(model))
 
     def timed(fn):
-        """Wall seconds, and CPU seconds of the whole process (the recorder's worker thread included)."""
-        start, start_cpu = time.perf_counter(), time.process_time()
+        """Wall seconds, CPU seconds of the whole process (worker thread included), and of this thread."""
+        start, start_cpu, start_thread = time.perf_counter(), time.process_time(), time.thread_time()
         fn()
-        return time.perf_counter() - start, time.process_time() - start_cpu
+        return (time.perf_counter() - start, time.process_time() - start_cpu, time.thread_time() - start_thread)
 
     variants = {"plain": plain, "floor": floor, "logits-only": lambda: recorded(None), "recorded": recorded}
     for fn in variants.values():  # warm up: first calls pay for lazy imports and allocator growth
         fn()
     steps = args.epochs * -(-x_train.shape[0] // 64)
     print(f"digits: {x_train.shape[0]} training / {x_test.shape[0]} probe samples, {steps} steps, "
-          f"every={args.every}, torch {torch.__version__}, {torch.get_num_threads()} threads")
+          f"every={args.every}, torch {torch.__version__}, {torch.get_num_threads()} threads; "
+          "load average %.2f %.2f %.2f" % os.getloadavg())
     compared = [name for name in variants if name != "plain"]
-    ratios = {name: {"wall": [], "cpu": []} for name in compared}
+    ratios = {name: {"wall": [], "cpu": [], "thread": []} for name in compared}
     names = list(variants)
     for i in range(args.repeats):
         # rotate the order so drift in machine load hits every variant alike
@@ -101,16 +105,19 @@ def main():
         for name in compared:
             ratios[name]["wall"].append(times[name][0] / times["plain"][0])
             ratios[name]["cpu"].append(times[name][1] / times["plain"][1])
+            ratios[name]["thread"].append(times[name][2] / times["plain"][2])
             line.append(f"{name} {ratios[name]['wall'][-1]:.3f} (CPU {ratios[name]['cpu'][-1]:.3f})")
         print(f"  repeat {i}: plain {times['plain'][0]:.3f} s ({times['plain'][1]:.3f} s CPU); ratios "
               + ", ".join(line))
     for name, meaning in (("floor", "bare probe forward, the least any recorder pays"),
                           ("logits-only", "LogitRecorder without features"),
                           ("recorded", "LogitRecorder as in the example, with features; target <= 1.05")):
-        wall, cpu = ratios[name]["wall"], ratios[name]["cpu"]
+        wall, cpu, thread = ratios[name]["wall"], ratios[name]["cpu"], ratios[name]["thread"]
         print(f"median {name}/plain ({meaning}): wall {statistics.median(wall):.3f} "
-              f"[{min(wall):.3f}..{max(wall):.3f}], CPU {statistics.median(cpu):.3f} "
-              f"[{min(cpu):.3f}..{max(cpu):.3f}]")
+              f"[{min(wall):.3f}..{max(wall):.3f}], process CPU {statistics.median(cpu):.3f} "
+              f"[{min(cpu):.3f}..{max(cpu):.3f}], training-thread CPU {statistics.median(thread):.3f} "
+              f"[{min(thread):.3f}..{max(thread):.3f}]")
+    print("load average %.2f %.2f %.2f" % os.getloadavg())
 
 if __name__ == "__main__":
     main()
