@@ -17,8 +17,6 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 # a short run for the Runs page, written by the real CLI
 TRAIN_ARGS = ["--steps", "60", "--seed", "1"]
 
@@ -96,14 +94,8 @@ def server(logdir):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    _need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
+def browser(chromium_browser):
+    return chromium_browser  # the suite's one chromium (tests/conftest.py)
 
 
 @pytest.fixture

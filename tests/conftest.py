@@ -1,0 +1,36 @@
+"""Fixtures shared across the suite: one real chromium (Debian's, through Playwright) per session.
+
+Playwright's sync API runs an event loop for as long as it is open, and a second
+`sync_playwright()` in the same process fails while the first is alive; so every
+test that needs a browser takes this one session fixture.
+Where the browser is missing the test is skipped, except when the environment
+variable CI is set: there `.ci/run` installs chromium, so a missing browser fails.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+                 "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+def need_browser():
+    if not Path(CHROMIUM).exists():
+        message = f"chromium not found at {CHROMIUM}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI must run the browser tests)")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
