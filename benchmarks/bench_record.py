@@ -11,7 +11,11 @@ process (the recorder's worker thread included: all the work recording adds) and
 thread alone (what delays training when a second core is free for the worker); on a shared,
 loaded machine they are steadier than wall time. The load average is printed before and after.
 
-    python benchmarks/bench_record.py [--repeats 7] [--epochs 30] [--every 10] [--threads 1]
+    python benchmarks/bench_record.py [--repeats 7] [--epochs 30] [--every 10] [--threads 1] [--breakdown]
+
+`--breakdown` instead times the recorder's own parts inside the recorded loop (process CPU,
+so the worker thread's appends count): making it, its `step()` calls, and `close()`, beside
+the floor's probe forwards and the plain training.
 """
 
 import argparse
@@ -42,6 +46,8 @@ def main():
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (default 1: a tiny MLP gains nothing from more, and on a shared "
                              "machine extra threads only add noise)")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="time the recorder's parts (make, step, close) instead of the ratios")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -87,6 +93,9 @@ def main():
         fn()
         return (time.perf_counter() - start, time.process_time() - start_cpu, time.thread_time() - start_thread)
 
+    if args.breakdown:
+        return breakdown(args, digits, LogitRecorder, (x_train, y_train, x_test, y_test), folder)
+
     variants = {"plain": plain, "floor": floor, "logits-only": lambda: recorded(None), "recorded": recorded}
     for fn in variants.values():  # warm up: first calls pay for lazy imports and allocator growth
         fn()
@@ -118,6 +127,57 @@ def main():
               f"[{min(cpu):.3f}..{max(cpu):.3f}], training-thread CPU {statistics.median(thread):.3f} "
               f"[{min(thread):.3f}..{max(thread):.3f}]")
     print("load average %.2f %.2f %.2f" % os.getloadavg())
+
+def breakdown(args, digits, LogitRecorder, data, folder):
+    """Median process-CPU milliseconds of each part of a recorded run, and of the floor and the plain loop."""
+    x_train, y_train, x_test, y_test = data
+    clock = time.process_time
+
+    class Timed:
+        def __init__(self, step):
+            self.inner, self.seconds = step, 0.0
+
+        def step(self):
+            start = clock()
+            self.inner()
+            self.seconds += clock() - start
+
+    def bare(model):
+        count = [0]
+
+        def step():
+            count[0] += 1
+            if count[0] % args.every == 0:
+                model.eval()
+                with torch.no_grad():
+                    model(x_test)
+                model.train()
+        return step
+
+    parts = {name: [] for name in ("make the recorder", "its step() calls", "close()", "floor: probe forwards",
+                                   "plain training (floor run, less its forwards)")}
+    for i in range(args.repeats + 1):
+        model = digits.make_model()
+        start = clock()
+        recorder = LogitRecorder(model, x_test, y_test, every=args.every, out=folder / f"parts{i}", features="3")
+        made = clock() - start
+        timed = Timed(recorder.step)
+        digits.train(model, x_train, y_train, epochs=args.epochs, recorder=timed)
+        start = clock()
+        recorder.close()
+        closed = clock() - start
+        model = digits.make_model()
+        floor = Timed(bare(model))
+        start = clock()
+        digits.train(model, x_train, y_train, epochs=args.epochs, recorder=floor)
+        plain = clock() - start - floor.seconds
+        if i:  # the first round warms up
+            for name, seconds in zip(parts, (made, timed.seconds, closed, floor.seconds, plain)):
+                parts[name].append(seconds)
+    print("load average %.2f %.2f %.2f" % os.getloadavg())
+    for name, seconds in parts.items():
+        print(f"{name:48s} {1e3 * statistics.median(seconds):7.2f} ms process CPU (median of {args.repeats})")
+
 
 if __name__ == "__main__":
     main()
