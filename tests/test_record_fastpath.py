@@ -164,3 +164,17 @@ def test_loss_and_accuracy_from_torch_match_scipy_and_the_store_even_when_diverg
     assert np.isnan(run.loss[3])
     np.testing.assert_allclose(run.loss[:3], store_loss[:3], rtol=1e-6)
     np.testing.assert_array_equal(run.accuracy, store_accuracy)
+
+
+def test_a_model_whose_output_changes_shape_mid_run_is_refused_not_broadcast(tmp_path):
+    """The block buffers hold (N, K) and (K, d): a head replaced by another size is a ValueError, not a silent copy."""
+    model, x, y, _ = _trained()
+    recorder = LogitRecorder(model, x, y, every=1, out=tmp_path / "run", features="1")
+    model[2] = nn.Linear(12, 1)  # would broadcast into the (N, K) row if nothing checked
+    with pytest.raises(ValueError, match="2-D logits|logits of shape"):
+        recorder.step()
+    model[2] = nn.Linear(12, 5)
+    with pytest.raises(ValueError, match=r"logits of shape \(24, 5\)"):
+        recorder.step()
+    recorder.close(complete=False)
+    assert load_run(tmp_path / "run").num_records == 1  # step 0, intact

@@ -288,7 +288,11 @@ class LogitRecorder:
             if values is not None and values.data_ptr() != self._slots[name][slot].data_ptr():
                 self._slots[name][slot].copy_(values)
         if self._classifier is not None:
-            self._slots["weights"][slot].copy_(self._classifier.weight.detach())  # (K, d)
+            weight = self._classifier.weight.detach()  # (K, d)
+            if weight.shape != self._slots["weights"].shape[1:]:  # copy_ would broadcast a (1, d) silently
+                raise ValueError(f"the classifier's weight is now {tuple(weight.shape)}; this run records "
+                                 f"{tuple(self._slots['weights'].shape[1:])}")
+            self._slots["weights"][slot].copy_(weight)
         self._steps.append(step)
         self._last_recorded = step
 
@@ -297,6 +301,9 @@ class LogitRecorder:
         if self._last_recorded != self.step_count:
             slot = self._free_slot()
             logits, _ = self._forward(slot)
+            if logits.shape != self._slots["logits"].shape[1:]:  # copy_ would broadcast (N, 1) silently
+                raise ValueError(f"the model now gives logits of shape {tuple(logits.shape)}; this run records "
+                                 f"{tuple(self._slots['logits'].shape[1:])} (samples, classes)")
             self._slots["logits"][slot].copy_(logits)
             self._keep(self.step_count, None, None, slot)
 
