@@ -88,8 +88,9 @@ class LogitRecorder:
             `nn.Linear` if its weight is `(K, d)`; False records no weights.
         batch_size: probe samples per forward pass (tensors, arrays, mappings); None = all.
         flush_seconds: hand the buffered records to disk as one block when this much wall
-            time has passed since the last block (checked at each `step()`), and on close.
-            A worker thread does the appending, so training does not wait for the disk;
+            time has passed since the last block (checked at each `step()`), on close, and
+            early when the block buffer is full (MAX_BLOCK_RECORDS records or MAX_BUFFER_BYTES,
+            preallocated on the model's device). A worker thread does the appending, so training does not wait for the disk;
             `flushed_records` says how many records are on disk, `flush()` waits for it.
         description: text kept with the run; default says what was recorded.
         overwrite: replace an existing run at `out`.
