@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
-from browser_helpers import arr, canvas_spread, graph_data, post_callback, wait_for_graph
+from .browser_helpers import arr, canvas_spread, graph_data, post_callback, wait_for_graph
 from scipy.special import softmax as scipy_softmax
 
 PAGES = [
@@ -238,9 +238,12 @@ def test_bad_values_show_a_message_and_the_server_stays_up(server, page):
     outputs = [{"id": i, "property": p} for i, p in (
         ("runs-paths", "figure"), ("runs-readings", "figure"), ("runs-analysis", "figure"), ("runs-message", "children"),
         ("runs-status", "children"), ("runs-refresh", "disabled"))] + [
-        {"id": {"name": "step", "page": "runs"}, "property": "max"}, {"id": "runs-list", "property": "children"}]
+        {"id": {"name": "step", "page": "runs"}, "property": "max"}, {"id": "runs-list", "property": "children"},
+        {"id": {"name": "step", "page": "runs"}, "property": "marks"},
+        {"id": {"name": "step", "page": "runs"}, "property": "value"}]
     key = "..runs-paths.figure...runs-readings.figure...runs-analysis.figure...runs-message.children...runs-status" \
-          ".children...runs-refresh.disabled...{\"name\":\"step\",\"page\":\"runs\"}.max...runs-list.children.."
+          ".children...runs-refresh.disabled...{\"name\":\"step\",\"page\":\"runs\"}.max...runs-list.children..." \
+          "{\"name\":\"step\",\"page\":\"runs\"}.marks...{\"name\":\"step\",\"page\":\"runs\"}.value.."
     for name in ("../../etc", "/etc/passwd", ".."):
         status, answer = post_callback(server, {
             "output": key, "outputs": outputs, "changedPropIds": [],
@@ -248,6 +251,7 @@ def test_bad_values_show_a_message_and_the_server_stays_up(server, page):
                         {"id": {"name": "reading", "page": "runs"}, "property": "value", "value": "data map"},
                         {"id": {"name": "step", "page": "runs"}, "property": "value", "value": -1}],
                        {"id": "runs-refresh", "property": "n_intervals", "value": None}],
+            "state": [{"id": {"name": "step", "page": "runs"}, "property": "max", "value": 1}],
         })
         assert status == 200 and "not a run name" in json.dumps(answer["response"]["runs-message"])
     with urllib.request.urlopen(server + "/", timeout=30) as response:
@@ -280,10 +284,10 @@ def test_training_does_not_hold_up_other_pages(server):
         return [[{"id": {"name": n, "page": page_key}, "property": "value", "value": v} for n, v in vals.items()]]
 
     paths = {"output": "..paths-graph.figure...paths-message.children...paths-status.children..."
-                       '{"name":"step","page":"paths"}.max..',
+                       '{"name":"step","page":"paths"}.max...{"name":"step","page":"paths"}.marks..',
              "outputs": [{"id": "paths-graph", "property": "figure"}, {"id": "paths-message", "property": "children"},
-                         {"id": "paths-status", "property": "children"},
-                         {"id": {"name": "step", "page": "paths"}, "property": "max"}],
+                         {"id": "paths-status", "property": "children"}] + [
+                         {"id": {"name": "step", "page": "paths"}, "property": p} for p in ("max", "marks")],
              "inputs": inputs("paths", values(PATHS, steps="5000", seed="11", against="adam,momentum,nesterov")),
              "state": [{"id": "paths-session", "property": "data", "value": "slow"}], "changedPropIds": []}
     softmax = {"output": "..softmax-graph.figure...softmax-sigmoid.figure...softmax-sigmoid-box.style..."
@@ -306,3 +310,82 @@ def test_training_does_not_hold_up_other_pages(server):
     slow.join()
     assert finished == [("softmax", 200), ("paths", 200)]
     assert "paths-graph" in answers["paths"]["response"], "the long request really trained and drew"
+
+
+def test_control_changes_and_play_replace_the_url_without_new_history_entries(server, page, browser):
+    page.goto(server + "/softmax")
+    wait_for_graph(page, "softmax-graph")
+    start = page.evaluate("history.length")
+    slider = page.locator(control("softmax", "z1") + " [role=slider]")
+    slider.focus()
+    for expected in ("1.1", "1.2", "1.3"):  # three changes, each written to the URL in turn
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"() => new URLSearchParams(location.search).get('z1') === '{expected}'")
+    page.locator(control("softmax", "t") + " [role=slider]").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('t') === '1.05'")
+    page.locator(control("softmax", "k") + " [role=slider]").focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('k') === '3'")
+    assert page.evaluate("history.length") == start, "control changes replace the history entry"
+    assert {k: query(page)[k] for k in ("k", "z1", "t")} == {"k": "3", "z1": "1.3", "t": "1.05"}
+    wanted = scipy_softmax(np.array([2.0, 1.3, 0.1]) / 1.05)
+    page.wait_for_function("() => document.querySelector('#softmax-graph .js-plotly-plot').data.length < 30")
+    shown = [trace(wait_for_graph(page, "softmax-graph"), f"softmax-{i}")["y"][0] for i in range(3)]
+    np.testing.assert_allclose(shown, wanted, rtol=1e-9)
+
+    # the copied URL, in a fresh context, reproduces the view
+    url = page.url
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto(url)
+        copied = wait_for_graph(tab, "softmax-graph")
+        np.testing.assert_allclose([trace(copied, f"softmax-{i}")["y"][0] for i in range(3)], wanted, rtol=1e-9)
+        assert tab.locator(control("softmax", "z1") + " [role=slider]").get_attribute("aria-valuenow") == "1.3"
+    finally:
+        context.close()
+
+    # navigation still pushes, and Back returns to the page as it was left
+    page.click("#nav-surfaces")
+    wait_for_graph(page, "surfaces-graph")
+    assert page.evaluate("history.length") == start + 1
+    page.go_back()
+    page.wait_for_function("() => location.pathname === '/softmax'")
+    assert query(page)["z1"] == "1.3"
+    page.wait_for_function("""() => { const s = document.querySelector('[id=\\'{"name":"z1","page":"softmax"}\\'] [role=slider]');
+                                      return s && s.getAttribute('aria-valuenow') === '1.3'; }""")
+    assert page.errors == []
+
+
+def test_the_step_slider_shows_real_steps_and_play_adds_no_history(server, page, browser):
+    page.goto(server + "/paths?steps=100")
+    wait_for_graph(page, "paths-graph")
+    slider = page.locator(control("paths", "step") + " [role=slider]")
+    # the default is "the last step": the slider and its tooltip show 100, never -1
+    assert slider.get_attribute("aria-valuenow") == "100" and slider.get_attribute("aria-valuemin") == "0"
+    assert "-1" not in page.locator(".player").inner_text()
+    assert "100" in page.locator(".player").inner_text()
+    start = page.evaluate("history.length")
+    page.click("#paths-play")
+    seen = set()
+    deadline = time.monotonic() + 30
+    while len(seen) < 3 and time.monotonic() < deadline:  # at least three ticks written to the URL
+        seen.add(query(page)["step"])
+        page.wait_for_timeout(100)
+    page.click("#paths-play")
+    page.wait_for_function("() => document.getElementById('paths-play').innerText === 'play'")
+    page.wait_for_timeout(600)  # let a tick already on its way land
+    assert len(seen) >= 3 and page.evaluate("history.length") == start, "play ticks add no history entries"
+    step = query(page)["step"]
+    assert slider.get_attribute("aria-valuenow") == step and 0 <= int(step) <= 100
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto(page.url)
+        wait_for_graph(tab, "paths-graph")
+        assert tab.locator(control("paths", "step") + " [role=slider]").get_attribute("aria-valuenow") == step
+        assert query(tab)["step"] == step
+    finally:
+        context.close()
+    assert page.errors == []
