@@ -170,7 +170,7 @@ def test_the_shift_button_adds_c_to_every_logit_and_refuses_to_leave_the_range(a
 def paths_outputs():
     return [{"id": i, "property": p} for i, p in (("paths-graph", "figure"),
                                                   ("paths-message", "children"), ("paths-status", "children"))] + [
-        {"id": {"name": "step", "page": "paths"}, "property": "max"}]
+        {"id": {"name": "step", "page": "paths"}, "property": p} for p in ("max", "marks")]
 
 
 def paths_values(**changes):
@@ -212,10 +212,13 @@ def test_runs_page_reads_nothing_outside_the_folder(app, client, name):
     outputs = [{"id": i, "property": p} for i, p in (
         ("runs-paths", "figure"), ("runs-readings", "figure"), ("runs-analysis", "figure"), ("runs-message", "children"),
         ("runs-status", "children"), ("runs-refresh", "disabled"))] + [
-        {"id": {"name": "step", "page": "runs"}, "property": "max"}, {"id": "runs-list", "property": "children"}]
+        {"id": {"name": "step", "page": "runs"}, "property": "max"}, {"id": "runs-list", "property": "children"},
+        {"id": {"name": "step", "page": "runs"}, "property": "marks"},
+        {"id": {"name": "step", "page": "runs"}, "property": "value"}]
     values = {"run": name, "reading": "data map", "step": -1}
     inputs = [controls("runs", values), {"id": "runs-refresh", "property": "n_intervals", "value": None}]
-    status, response = post(client, app, "runs-paths.figure", inputs, outputs=outputs)
+    status, response = post(client, app, "runs-paths.figure", inputs, outputs=outputs,
+                            state=[{"id": {"name": "step", "page": "runs"}, "property": "max", "value": 1}])
     assert status == 200
     text = message_text(response, "runs-message")
     assert "not a run name" in text or "no run called" in text or "outside" in text or "expected text" in text

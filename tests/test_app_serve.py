@@ -73,15 +73,19 @@ def test_a_run_being_written_refreshes_until_it_is_complete(tmp_path):
     outputs = [{"id": i, "property": p} for i, p in (
         ("runs-paths", "figure"), ("runs-readings", "figure"), ("runs-analysis", "figure"), ("runs-message", "children"),
         ("runs-status", "children"), ("runs-refresh", "disabled"))] + [
-        {"id": {"name": "step", "page": "runs"}, "property": "max"}, {"id": "runs-list", "property": "children"}]
+        {"id": {"name": "step", "page": "runs"}, "property": "max"}, {"id": "runs-list", "property": "children"},
+        {"id": {"name": "step", "page": "runs"}, "property": "marks"},
+        {"id": {"name": "step", "page": "runs"}, "property": "value"}]
     key = next(k for k in app.callback_map if "runs-paths.figure" in k)
+    slider = json.dumps({"name": "step", "page": "runs"}, separators=(",", ":"))
 
-    def draw():
+    def draw(step, shown_last):
         payload = {"output": key, "outputs": outputs, "changedPropIds": ["runs-refresh.n_intervals"],
                    "inputs": [[{"id": {"name": "run", "page": "runs"}, "property": "value", "value": "live"},
                                {"id": {"name": "reading", "page": "runs"}, "property": "value", "value": "forgetting"},
-                               {"id": {"name": "step", "page": "runs"}, "property": "value", "value": -1}],
-                              {"id": "runs-refresh", "property": "n_intervals", "value": 1}]}
+                               {"id": {"name": "step", "page": "runs"}, "property": "value", "value": step}],
+                              {"id": "runs-refresh", "property": "n_intervals", "value": 1}],
+                   "state": [{"id": {"name": "step", "page": "runs"}, "property": "max", "value": shown_last}]}
         response = client.post("/_dash-update-component", data=json.dumps(payload), content_type="application/json")
         assert response.status_code == 200
         return response.get_json()["response"]
@@ -89,11 +93,13 @@ def test_a_run_being_written_refreshes_until_it_is_complete(tmp_path):
     rng = np.random.default_rng(0)
     writer = RunWriter(tmp_path / "live", labels=[0, 1, 2, 0], num_classes=3)
     writer.append(np.arange(3), rng.normal(size=(3, 4, 3)))  # (records, samples, classes)
-    first = draw()
+    first = draw(-1, 1)
     assert first["runs-refresh"]["disabled"] is False and "still being written" in first["runs-status"]["children"]
-    assert first[json.dumps({"name": "step", "page": "runs"}, separators=(",", ":"))]["max"] == 2
+    # the slider shows the real last step (3 records at steps 0, 1, 2), not the URL's -1
+    assert first[slider]["max"] == 2 and first[slider]["value"] == 2
     writer.append(np.arange(3, 8), rng.normal(size=(5, 4, 3)))
     writer.close()
-    done = draw()
+    done = draw(2, 2)
     assert done["runs-refresh"]["disabled"] is True and "8 records up to step 7" in done["runs-status"]["children"]
+    assert done[slider]["value"] == 7, "a marker at the end of a growing run follows the end"
     assert "live" in json.dumps(done["runs-list"]["children"])

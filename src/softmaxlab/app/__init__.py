@@ -81,7 +81,7 @@ def create_app(*, logdir, workers: int = 2) -> dash.Dash:
         return html.Div([url_notice(errors), page.body(values, ctx)], className=f"page page-{page.key}")
 
     @app.callback(
-        Output("url", "search"),
+        Output("url-query", "data"),
         Input({"page": ALL, "name": ALL}, "value"),
         State("url", "pathname"),
         prevent_initial_call=True,
@@ -96,7 +96,15 @@ def create_app(*, logdir, workers: int = 2) -> dash.Dash:
         values, errors = validate(page.controls, raw)
         if problems or errors:
             raise dash.exceptions.PreventUpdate  # the page's own callback shows the message
-        return to_search(page.controls, values)
+        # the browser writes it with history.replaceState (writeQuery): a control change is no new history entry
+        return {"path": page.path if pathname not in ("/", "") else pathname, "search": to_search(page.controls, values)}
+
+    app.clientside_callback(
+        dash.ClientsideFunction(namespace="softmaxlab", function_name="writeQuery"),
+        Output("url-written", "data"),
+        Input("url-query", "data"),
+        prevent_initial_call=True,
+    )
 
     for page in all_pages:
         page.register(app, ctx)

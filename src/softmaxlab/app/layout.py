@@ -70,6 +70,32 @@ def control(page: str, c: Control, value: Any):
                     title=c.help, id=wrap_id(page, c.name))
 
 
+def step_slider(page: str, value: int, last: int, *, help: str):
+    """The step slider of a page of runs: real step numbers 0..`last`, the step shown in its tooltip.
+
+    `value` is the resolved step (never the URL's -1 for "the last": callers pass `resolve_step(...)`).
+    """
+    return html.Div(
+        dcc.Slider(id=cid(page, "step"), min=0, max=max(last, 1), step=1, value=value, marks=step_marks(last),
+                   updatemode="drag", tooltip={"placement": "bottom", "always_visible": True}),
+        className="step-slider", title=help,
+    )
+
+
+def step_marks(last: int) -> dict:
+    """Marks at the first and the last step."""
+    return {0: "0", int(last): str(int(last))} if last > 0 else {0: "0"}
+
+
+def resolve_step(step: int, last: int) -> int:
+    """The step to mark: `last` for the URL's -1 ("the last step") or anything past the end.
+
+    >>> resolve_step(-1, 1000), resolve_step(300, 1000), resolve_step(5000, 1000)
+    (1000, 300, 1000)
+    """
+    return last if step < 0 else min(step, last)
+
+
 def wrap_id(page: str, name: str) -> dict:
     """The id of the box around control `name` (to show or hide it); no clash with `cid` patterns."""
     return {"page": page, "wrap": name}
@@ -121,7 +147,11 @@ def shell(pages, content):
     nav = [dcc.Link(p.title, href=p.path, className="nav-link", id=f"nav-{p.key}") for p in pages]
     return html.Div(
         [
+            # read on load and on navigation; control changes write the query with history.replaceState
+            # (writeQuery in assets/softmaxlab.js), so they add no history entries and Back stays useful
             dcc.Location(id="url", refresh=False),
+            dcc.Store(id="url-query"),
+            dcc.Store(id="url-written"),
             html.Header([html.Span("softmaxlab", className="brand"), html.Nav(nav, className="nav")],
                         className="header"),
             html.Main(content, id="page"),

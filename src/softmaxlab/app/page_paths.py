@@ -14,7 +14,7 @@ import dash
 from dash import ALL, Input, Output, State, dcc, html
 
 from .jobs import Busy, Superseded
-from .layout import Page, cid, controls_panel, format_errors, graph, message, read
+from .layout import Page, cid, controls_panel, format_errors, graph, message, read, resolve_step, step_marks, step_slider
 from .state import Control
 
 KEY = "paths"
@@ -57,6 +57,7 @@ def _compare_controls(fields) -> tuple[Control, ...]:
                 choices=names),
         Control("against", "str", "adam", label="against (comma-separated)",
                 help=f"values of the compared field for up to {MAX_COMPARE} more runs", extra={"widget": "input"}),
+        # -1 (the default) means "the last step"; the slider itself always shows the real step number
         Control("step", "int", -1, label="step", help="the training step marked on the paths (-1: the last)",
                 minimum=-1, maximum=100_000, extra={"hidden": True}),
     )
@@ -129,13 +130,15 @@ def title(e, field) -> str:
 
 
 def body(values, ctx):
+    # the run's length is known before training, so the slider starts at the real step, never at the URL's -1
+    # (the draw only sets its range; writing its value from there would hold the URL back while playing)
+    runs, errors = experiments(values)
+    last = runs[0].steps if not errors else 1
     play = html.Div(
         [
             html.Button("play", id="paths-play", n_clicks=0, className="button"),
-            html.Span("step (-1: last)", className="control-label"),
-            html.Div(dcc.Slider(id=cid(KEY, "step"), min=-1, max=1000, step=1, value=values["step"], marks=None,
-                                updatemode="drag"),
-                     className="step-slider", title="the training step marked on the paths (-1: the last)"),
+            html.Span("step", className="control-label"),
+            step_slider(KEY, resolve_step(values["step"], last), last, help="the training step marked on the paths"),
             dcc.Interval(id="paths-timer", interval=250, disabled=True),
         ],
         className="player",
@@ -200,22 +203,23 @@ def register(app, ctx):
         Output(f"{KEY}-message", "children"),
         Output("paths-status", "children"),
         Output(cid(KEY, "step"), "max"),
+        Output(cid(KEY, "step"), "marks"),
         Input({"page": KEY, "name": ALL}, "value"),
         State("paths-session", "data"),
     )
     def draw(_values, session):
         values, runs, results, errors = runs_of(dash.ctx.inputs_list[0], session, "paths")
         if errors:
-            return dash.no_update, format_errors(errors), "", dash.no_update
+            return dash.no_update, format_errors(errors), "", dash.no_update, dash.no_update
         last = runs[0].steps
-        step = last if values["step"] < 0 else min(values["step"], last)
+        step = resolve_step(values["step"], last)
         # 100 records per path look smooth and keep WebGL fast in software renderers too
         paths = figures.logit_paths(results, step=step, titles=[title(e, values["compare"]) for e in runs],
                                     max_records=PATH_RECORDS)
         # keep the camera (and the linked cameras) when only the step changes
         paths.update_layout(uirevision=" ".join(e.to_json() for e in runs))
         status = f"{len(runs)} run(s) of {last} steps, {runs[0].num_samples} samples each"
-        return paths, [], status, last
+        return paths, [], status, last, step_marks(last)
 
     @app.callback(
         Output("paths-readings", "figure"),

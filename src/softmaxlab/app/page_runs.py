@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import dash
-from dash import ALL, Input, Output, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 
-from .layout import Page, cid, controls_panel, format_errors, graph, message, read
+from .layout import Page, cid, controls_panel, format_errors, graph, message, read, resolve_step, step_marks, step_slider
 from .state import Control
 
 KEY = "runs"
@@ -93,10 +93,10 @@ def body(values, ctx):
                       clearable=False, className="dropdown")],
         className="control", title="the run to open",
     )
+    # the run's length is known once it is read (by the draw), which then sets the slider's range and step
     step = html.Div(
-        [html.Span("step (-1: last)", className="control-label"),
-         html.Div(dcc.Slider(id=cid(KEY, "step"), min=-1, max=1, step=1, value=values["step"], marks=None),
-                  className="step-slider", title="the training step marked on the paths (-1: the last)")],
+        [html.Span("step", className="control-label"),
+         step_slider(KEY, max(values["step"], 0), max(values["step"], 1), help="the training step marked on the paths")],
         className="player",
     )
     return html.Div(
@@ -147,26 +147,34 @@ def register(app, ctx):
         Output("runs-refresh", "disabled"),
         Output(cid(KEY, "step"), "max"),
         Output("runs-list", "children"),
+        Output(cid(KEY, "step"), "marks"),
+        Output(cid(KEY, "step"), "value"),
         Input({"page": KEY, "name": ALL}, "value"),
         Input("runs-refresh", "n_intervals"),
+        State(cid(KEY, "step"), "max"),
     )
-    def draw(_values, _ticks):
+    def draw(_values, _ticks, shown_last):
         values, errors = read(PAGE, dash.ctx.inputs_list[0])
         refreshing = dash.ctx.triggered_id == "runs-refresh"
         listing = run_table(summaries(ctx.logdir)) if refreshing else dash.no_update
         if errors:
-            return (dash.no_update,) * 3 + (format_errors(errors), "", True, dash.no_update, listing)
+            return (dash.no_update,) * 3 + (format_errors(errors), "", True, dash.no_update, listing) + (dash.no_update,) * 2
         if values["run"] is None:
-            return empty, empty, empty, [], "", True, 1, listing
+            return empty, empty, empty, [], "", True, 1, listing, dash.no_update, dash.no_update
         try:
             path = resolve_run(ctx.logdir, values["run"])
             run = load_run(path)
         except (ValueError, RunStoreError, OSError) as e:
-            return empty, empty, empty, format_errors([str(e)]), "", True, dash.no_update, listing
+            return (empty, empty, empty, format_errors([str(e)]), "", True, dash.no_update, listing,
+                    dash.no_update, dash.no_update)
         if run.num_records == 0:
-            return empty, empty, empty, [], f"{path.name}: no records yet", run.complete, 1, listing
+            return (empty, empty, empty, [], f"{path.name}: no records yet", run.complete, 1, listing,
+                    dash.no_update, dash.no_update)
         last = int(run.steps[-1])
-        step = last if values["step"] < 0 else min(values["step"], last)
+        at_end = refreshing and isinstance(shown_last, int) and values["step"] == shown_last
+        # a run still being written: a marker at its end follows the end as new records arrive
+        step = last if at_end else resolve_step(values["step"], last)
+        shown = step if step != values["step"] else dash.no_update  # the slider shows the real step number
         paths = figures.logit_paths([run], step=step, titles=[path.name], max_records=100)
         paths.update_layout(uirevision=path.name)
         readings = figures.readings([run], titles=[path.name])
@@ -178,7 +186,8 @@ def register(app, ctx):
         state = "complete" if run.complete else "still being written; refreshing"
         status = (f"{path.name}: {run.num_records} records up to step {last}, {run.num_samples} samples, "
                   f"{run.num_classes} classes ({state})")
-        return paths, readings, analysis, format_errors(note), status, bool(run.complete), last, listing
+        return (paths, readings, analysis, format_errors(note), status, bool(run.complete), last, listing,
+                step_marks(last), shown)
 
 
 PAGE = Page(key=KEY, path="/runs", title="Runs", help=HELP, controls=CONTROLS, body=body, register=register)

@@ -3,6 +3,18 @@
 // subtracted so exp never overflows, and the Jacobian p_i (delta_ij - p_j) / T.
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   softmaxlab: {
+    // The page's state goes into the URL without a new history entry: control changes and play ticks
+    // replace the current entry (a copied URL or a reload still reproduces the view), only navigation pushes.
+    writeQuery: function (query) {
+      if (!query || typeof query.search !== "string" || query.path !== window.location.pathname) {
+        return window.dash_clientside.no_update;  // the user has moved to another page meanwhile
+      }
+      if (window.location.search !== query.search) {
+        window.history.replaceState(window.history.state, "", query.path + query.search + window.location.hash);
+      }
+      return window.dash_clientside.no_update;
+    },
+
     moveMarker: function (m0, m1, m2, meta) {
       var no = window.dash_clientside.no_update;
       if (!meta || [m0, m1, m2].some(function (v) { return typeof v !== "number" || !isFinite(v); })) return no;
