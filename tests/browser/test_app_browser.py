@@ -103,6 +103,13 @@ def test_the_softmax_preview_in_the_browser_matches_the_server_figure(server, pa
     for got, want in zip(preview, served):
         for axis in ("x", "y"):
             np.testing.assert_allclose(arr(got[axis]), arr(want[axis]), rtol=1e-9, atol=1e-15, err_msg=got["uid"])
+        # the stems (error bars down to 0) move with their dots; the other traces get none
+        assert ("error_y" in got) == ("error_y" in want), got["uid"]
+        if "error_y" in want:
+            np.testing.assert_allclose(arr(got["error_y"]["arrayminus"]), arr(want["error_y"]["arrayminus"]),
+                                       rtol=1e-9, err_msg=got["uid"])
+    left = page.evaluate("() => document.querySelector('#softmax-graph .js-plotly-plot')._fullLayout.xaxis.range")
+    assert left[0] < -1.3 - 1.5, "the left axes follow the smallest logit (as the server's figure does)"
 
 
 def test_adding_c_to_every_logit_moves_the_exponentials_not_the_probabilities(server, page):

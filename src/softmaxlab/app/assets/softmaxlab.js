@@ -43,12 +43,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         }
       });
       if (!updates.length) return no;
-      window.Plotly.restyle(gd, {
-        x: updates.map(function (u) { return u[1]; }),
-        y: updates.map(function (u) { return u[2]; }),
-        z: updates.map(function (u) { return u[3]; }),
-      }, updates.map(function (u) { return u[0]; }));
-      return Date.now();
+      // only the marker traces change: restyle them (the surfaces stay as drawn), at most once per frame
+      drawOncePerFrame("surfaces-marker", function () {
+        return window.Plotly.restyle(gd, {
+          x: updates.map(function (u) { return u[1]; }),
+          y: updates.map(function (u) { return u[2]; }),
+          z: updates.map(function (u) { return u[3]; }),
+        }, updates.map(function (u) { return u[0]; }));
+      });
+      return no;
     },
 
     // Softmax page: redraw the dots, curves and markers at once from the sliders' values; the server's
@@ -84,38 +87,32 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       });
       var xc = linspace(low - 1.5, top, 200);
       var yc = xc.map(function (x) { return Math.exp((x - shift) / t); });
-      var index = {};
-      gd.data.forEach(function (trace, j) { index[trace.uid] = j; });
-      var data = gd.data.slice();
-      var put = function (uid, changes) {
-        if (index[uid] !== undefined) data[index[uid]] = Object.assign({}, data[index[uid]], changes);
-      };
-      var stem = function (uid, height) {
-        var old = index[uid] !== undefined && data[index[uid]].error_y;
-        return Object.assign({}, old || {}, {arrayminus: [height]});
+      // one Plotly.update of just the traces that move and the ranges that follow them (one redraw, no
+      // Plotly.react of the whole figure); titles, legend text and the annotation wait for the server's figure
+      var traces = [], xs = [], ys = [], stems = [];
+      var put = function (uid, x, y, stem) {
+        var j = gd.data.findIndex(function (trace) { return trace.uid === uid; });
+        if (j < 0) return;
+        traces.push(j); xs.push(x); ys.push(y);
+        stems.push(stem === undefined ? undefined : [stem]);  // undefined: restyle leaves that trace's bars alone
       };
       for (i = 0; i < k; i++) {
-        put("exp-" + i, {x: [z[i]], y: [h[i]], error_y: stem("exp-" + i, h[i])});
-        put("softmax-" + i, {x: [z[i]], y: [p[i]], error_y: stem("softmax-" + i, p[i])});
-        put("sweep-" + i, {x: swept, y: columns[i]});
+        put("exp-" + i, [z[i]], [h[i]], h[i]);
+        put("softmax-" + i, [z[i]], [p[i]], p[i]);
+        put("sweep-" + i, swept, columns[i]);
       }
-      put("exp-curve", {x: xc, y: yc});
-      put("scaled-curve", {x: xc, y: yc.map(function (y) { return y / total; })});
-      put("current", {x: rep(z[s], k), y: p});
+      put("exp-curve", xc, yc);
+      put("scaled-curve", xc, yc.map(function (y) { return y / total; }));
+      put("current", rep(z[s], k), p);
       var pad = 0.06 * (top - low + 1);
       var left = [low - 1.5 - pad, top + pad];
-      var layout = Object.assign({}, gd.layout);
-      var axis = function (name, range) { layout[name] = Object.assign({}, gd.layout[name] || {}, {range: range}); };
-      axis("xaxis", left);
-      axis("xaxis2", left);
-      axis("yaxis", [0, 1.08 * Math.max.apply(null, h)]);
-      axis("xaxis3", [swept[0], swept[swept.length - 1]]);
-      if (gd.layout.shapes && gd.layout.shapes.length) {
-        layout.shapes = gd.layout.shapes.slice();
-        layout.shapes[0] = Object.assign({}, layout.shapes[0], {x0: z[s], x1: z[s]});
-      }
-      window.Plotly.react(gd, data, layout);
-      return Date.now();
+      var layout = {"xaxis.range": left, "xaxis2.range": left, "yaxis.range": [0, 1.08 * Math.max.apply(null, h)],
+                    "xaxis3.range": [swept[0], swept[swept.length - 1]]};
+      if (gd.layout.shapes && gd.layout.shapes.length) { layout["shapes[0].x0"] = z[s]; layout["shapes[0].x1"] = z[s]; }
+      drawOncePerFrame("softmax-preview", function () {
+        return window.Plotly.update(gd, {x: xs, y: ys, "error_y.arrayminus": stems}, layout, traces);
+      });
+      return no;
     },
 
     advanceStep: function (ticks, value, max) {
@@ -149,6 +146,24 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     },
   },
 });
+
+// Draw now if nothing was drawn in this animation frame, else keep only the newest drawing for the next frame:
+// a burst of slider events (a drag, a held key) draws once per frame, and the first event waits for nothing.
+var pendingDraws = {};
+function drawOncePerFrame(key, draw) {
+  var slot = pendingDraws[key];
+  if (slot) { slot.next = draw; return; }  // this frame has drawn: the newest request waits for the next one
+  pendingDraws[key] = slot = {next: null};
+  var settle = function () {
+    window.requestAnimationFrame(function () {
+      var next = slot.next;
+      if (!next) { delete pendingDraws[key]; return; }
+      slot.next = null;
+      Promise.resolve(next()).then(settle, settle);
+    });
+  };
+  Promise.resolve(draw()).then(settle, settle);
+}
 
 function plotDiv(id) {
   var el = document.getElementById(id);
