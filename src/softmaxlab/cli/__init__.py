@@ -5,6 +5,7 @@ Each sub-command lives in its own module and is imported only when it runs, so
 """
 
 import importlib
+import importlib.util
 import sys
 
 import click

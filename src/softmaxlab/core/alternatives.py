@@ -138,9 +138,10 @@ def entmax15(z: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nd
         array([1., 0., 0.])
     """
     z, axis, x, xs = _sorted_problem(z, axis, temperature, -2.0)
-    x, xs = x / 2, xs / 2  # the (alpha - 1) z scaling of alpha-entmax, alpha = 1.5
     k = np.arange(1, xs.shape[-1] + 1, dtype=xs.dtype)  # (K,)
     with np.errstate(**_QUIET):  # as in sparsemax: non-finite rows are replaced by _finish
+        # the (alpha - 1) z scaling of alpha-entmax, alpha = 1.5; a subnormal may halve to 0, harmlessly
+        x, xs = x / 2, xs / 2
         mean = np.cumsum(xs, axis=-1) / k  # (..., K)
         mean_sq = np.cumsum(xs**2, axis=-1) / k
         ss = k * (mean_sq - mean**2)  # values lie in [-1, 0], so no cancellation to fear
