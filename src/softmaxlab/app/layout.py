@@ -77,7 +77,7 @@ def step_slider(page: str, value: int, last: int, *, help: str):
     """
     return html.Div(
         dcc.Slider(id=cid(page, "step"), min=0, max=max(last, 1), step=1, value=value, marks=step_marks(last),
-                   updatemode="drag", tooltip={"placement": "bottom", "always_visible": True}),
+                   updatemode="drag", tooltip={"placement": "bottom", "always_visible": False}),
         className="step-slider", title=help,
     )
 
