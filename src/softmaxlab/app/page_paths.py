@@ -58,7 +58,7 @@ def _compare_controls(fields) -> tuple[Control, ...]:
         Control("against", "str", "adam", label="against (comma-separated)",
                 help=f"values of the compared field for up to {MAX_COMPARE} more runs", extra={"widget": "input"}),
         # -1 (the default) means "the last step"; the slider itself always shows the real step number
-        Control("step", "int", -1, label="step", help="the training step marked on the paths (-1: the last)",
+        Control("step", "int", -1, label="step", help="the training step marked on the paths (in the URL, -1 means the last)",
                 minimum=-1, maximum=100_000, extra={"hidden": True}),
     )
 

@@ -30,7 +30,7 @@ CONTROLS = (
             extra={"hidden": True}),
     Control("reading", "choice", "data map", label="reading", help="the analysis drawn below the paths",
             choices=READINGS, extra={"widget": "radio"}),
-    Control("step", "int", -1, label="step", help="the training step marked on the paths (-1: the last)",
+    Control("step", "int", -1, label="step", help="the training step marked on the paths (in the URL, -1 means the last)",
             minimum=-1, maximum=10**9, extra={"hidden": True}),
 )
 
