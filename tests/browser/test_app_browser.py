@@ -353,6 +353,12 @@ def test_control_changes_and_play_replace_the_url_without_new_history_entries(se
     finally:
         context.close()
 
+    # a reload keeps the state the controls wrote
+    page.reload()
+    reloaded = wait_for_graph(page, "softmax-graph")
+    np.testing.assert_allclose([trace(reloaded, f"softmax-{i}")["y"][0] for i in range(3)], wanted, rtol=1e-9)
+    assert page.evaluate("history.length") == start
+
     # navigation still pushes, and Back returns to the page as it was left
     page.click("#nav-surfaces")
     wait_for_graph(page, "surfaces-graph")
