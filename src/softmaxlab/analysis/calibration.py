@@ -13,6 +13,8 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
 
+from softmaxlab.core._checks import temperature_value as _temperature
+
 from ._inputs import labels_array, logits_array, record_indices, run_arrays
 
 __all__ = ["Calibration", "TemperatureScaling", "calibration", "fit_temperature", "calibration_report"]
@@ -56,16 +58,6 @@ def _bins(bins) -> int:
     if isinstance(bins, bool) or not isinstance(bins, numbers.Integral) or bins < 1:
         raise ValueError(f"bins must be an int >= 1, got {bins!r}")
     return int(bins)
-
-
-def _temperature(temperature) -> float:
-    try:
-        t = float(temperature)
-    except (TypeError, ValueError):
-        raise ValueError(f"temperature must be a number, got {temperature!r}") from None
-    if not math.isfinite(t) or t <= 0:
-        raise ValueError(f"temperature must be finite and > 0, got {temperature!r}")
-    return t
 
 
 def calibration(logits, labels, *, bins=15, temperature=1.0) -> Calibration:
