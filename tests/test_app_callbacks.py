@@ -15,6 +15,7 @@ from softmaxlab.app import create_app
 from softmaxlab.app.page_paths import APP_LIMITS
 from softmaxlab.app.page_softmax import CONTROLS as SOFTMAX_CONTROLS
 from softmaxlab.app.page_softmax import DEFAULT_LOGITS
+from .app_requests import RUNS_OUTPUTS
 
 
 @pytest.fixture(scope="module")
@@ -209,12 +210,7 @@ def test_paths_bad_values_give_a_message_and_train_nothing(app, client, changes,
 
 @pytest.mark.parametrize("name", ["../outside", "/etc", "..", "first/../../outside", "missing", ".first", 7])
 def test_runs_page_reads_nothing_outside_the_folder(app, client, name):
-    outputs = [{"id": i, "property": p} for i, p in (
-        ("runs-paths", "figure"), ("runs-readings", "figure"), ("runs-analysis", "figure"), ("runs-message", "children"),
-        ("runs-status", "children"), ("runs-refresh", "disabled"))] + [
-        {"id": {"name": "step", "page": "runs"}, "property": "max"}, {"id": "runs-list", "property": "children"},
-        {"id": {"name": "step", "page": "runs"}, "property": "marks"},
-        {"id": {"name": "step", "page": "runs"}, "property": "value"}]
+    outputs = RUNS_OUTPUTS
     values = {"run": name, "reading": "data map", "step": -1}
     inputs = [controls("runs", values), {"id": "runs-refresh", "property": "n_intervals", "value": None}]
     status, response = post(client, app, "runs-paths.figure", inputs, outputs=outputs,
@@ -238,3 +234,28 @@ def test_routes_show_pages_and_url_problems(app, client):
     shown = route("/softmax", "?t=nan&k=3&bogus=1")
     assert "cannot use" in shown and "t: 'nan' is not a finite number" in shown and "unknown setting 'bogus'" in shown
     assert "cannot use" not in route("/sampling", "?t=0.5&top_k=3")
+
+
+def test_moving_the_runs_step_redraws_only_the_paths(app, client):
+    key = key_of(app, "runs-paths.figure")
+    slider = json.dumps({"name": "step", "page": "runs"}, separators=(",", ":"))
+
+    def draw(step, changed):
+        payload = {"output": key, "outputs": RUNS_OUTPUTS, "changedPropIds": changed,
+                   "inputs": [controls("runs", {"run": "first", "reading": "data map", "step": step}),
+                              {"id": "runs-refresh", "property": "n_intervals", "value": None}],
+                   "state": [{"id": {"name": "step", "page": "runs"}, "property": "max", "value": 40}]}
+        response = client.post("/_dash-update-component", data=json.dumps(payload), content_type="application/json")
+        assert response.status_code == 200
+        return response.get_json()["response"]
+
+    opened = draw(-1, [])  # opening the run draws everything
+    assert {"runs-paths", "runs-readings", "runs-analysis"} <= set(opened)
+    moved = draw(20, [f"{slider}.value"])
+    assert "runs-readings" not in moved and "runs-analysis" not in moved  # left as drawn
+    marked = [t for t in moved["runs-paths"]["figure"]["data"] if str(t.get("uid", "")).startswith("step-")]
+    assert marked, "the step marker is drawn"
+    # the marker sits on the logits at step 20 (record 2 of the run saved by the fixture)
+    z = np.cumsum(np.random.default_rng(0).normal(size=(5, 6, 3)), axis=0)
+    xs = sorted(x for t in marked for x in arr(t["x"]))
+    np.testing.assert_allclose(xs, sorted(z[2, :, 0]), rtol=1e-5)

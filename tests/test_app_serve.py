@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from softmaxlab.app import bind, create_app
 from softmaxlab.cli.serve_cmd import serve_command
+from .app_requests import RUNS_OUTPUTS
 
 
 def test_bind_takes_the_next_free_port():
@@ -70,12 +71,7 @@ def test_a_run_being_written_refreshes_until_it_is_complete(tmp_path):
 
     app = create_app(logdir=tmp_path)
     client = app.server.test_client()
-    outputs = [{"id": i, "property": p} for i, p in (
-        ("runs-paths", "figure"), ("runs-readings", "figure"), ("runs-analysis", "figure"), ("runs-message", "children"),
-        ("runs-status", "children"), ("runs-refresh", "disabled"))] + [
-        {"id": {"name": "step", "page": "runs"}, "property": "max"}, {"id": "runs-list", "property": "children"},
-        {"id": {"name": "step", "page": "runs"}, "property": "marks"},
-        {"id": {"name": "step", "page": "runs"}, "property": "value"}]
+    outputs = RUNS_OUTPUTS
     key = next(k for k in app.callback_map if "runs-paths.figure" in k)
     slider = json.dumps({"name": "step", "page": "runs"}, separators=(",", ":"))
 

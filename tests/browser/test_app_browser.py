@@ -14,8 +14,10 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
-from .browser_helpers import arr, canvas_spread, graph_data, post_callback, wait_for_graph
 from scipy.special import softmax as scipy_softmax
+
+from ..app_requests import RUNS_OUTPUTS
+from .browser_helpers import arr, canvas_spread, graph_data, post_callback, wait_for_graph
 
 PAGES = [
     ("/softmax", "softmax-graph", False),
@@ -242,12 +244,7 @@ def test_bad_values_show_a_message_and_the_server_stays_up(server, page):
     })
     assert status == 200 and "sampling-graph" not in answer["response"]
     assert "above the maximum" in json.dumps(answer["response"]["sampling-message"])
-    outputs = [{"id": i, "property": p} for i, p in (
-        ("runs-paths", "figure"), ("runs-readings", "figure"), ("runs-analysis", "figure"), ("runs-message", "children"),
-        ("runs-status", "children"), ("runs-refresh", "disabled"))] + [
-        {"id": {"name": "step", "page": "runs"}, "property": "max"}, {"id": "runs-list", "property": "children"},
-        {"id": {"name": "step", "page": "runs"}, "property": "marks"},
-        {"id": {"name": "step", "page": "runs"}, "property": "value"}]
+    outputs = RUNS_OUTPUTS
     key = "..runs-paths.figure...runs-readings.figure...runs-analysis.figure...runs-message.children...runs-status" \
           ".children...runs-refresh.disabled...{\"name\":\"step\",\"page\":\"runs\"}.max...runs-list.children..." \
           "{\"name\":\"step\",\"page\":\"runs\"}.marks...{\"name\":\"step\",\"page\":\"runs\"}.value.."

@@ -7,6 +7,7 @@ callback is checked as a stranger's input (no separators, no `..`, no symlink le
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import dash
@@ -137,6 +138,24 @@ def register(app, ctx):
     from softmaxlab.store import RunStoreError, load_run
 
     empty = {"data": [], "layout": {"template": "plotly_white"}}
+    loaded = {}  # path -> (stamp, run): moving the step slider must not read the whole run again
+    lock = threading.Lock()
+
+    def load(path):
+        # every commit of a writer, and every save, replaces zarr.json: its inode and mtime say whether
+        # the run on disk is still the one in memory
+        info = (path / "zarr.json").stat()
+        stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+        with lock:
+            hit = loaded.get(path)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        run = load_run(path)
+        with lock:
+            if len(loaded) >= 4 and path not in loaded:
+                loaded.pop(next(iter(loaded)))
+            loaded[path] = (stamp, run)
+        return run
 
     @app.callback(
         Output("runs-paths", "figure"),
@@ -163,7 +182,7 @@ def register(app, ctx):
             return empty, empty, empty, [], "", True, 1, listing, dash.no_update, dash.no_update
         try:
             path = resolve_run(ctx.logdir, values["run"])
-            run = load_run(path)
+            run = load(path)
         except (ValueError, RunStoreError, OSError) as e:
             return (empty, empty, empty, format_errors([str(e)]), "", True, dash.no_update, listing,
                     dash.no_update, dash.no_update)
@@ -177,16 +196,21 @@ def register(app, ctx):
         shown = step if step != values["step"] else dash.no_update  # the slider shows the real step number
         paths = figures.logit_paths([run], step=step, titles=[path.name], max_records=100)
         paths.update_layout(uirevision=path.name)
-        readings = figures.readings([run], titles=[path.name])
-        try:
-            analysis = analysis_figure(run, values["reading"])
-            note = []
-        except ValueError as e:  # e.g. neural collapse needs recorded features or weights
-            analysis, note = empty, [f"{values['reading']}: {e}"]
+        trigger = dash.ctx.triggered_id
+        if isinstance(trigger, dict) and trigger.get("name") == "step":
+            # only the marked step moved: the readings and the analysis over all records stay as drawn
+            readings = analysis = note = dash.no_update
+        else:
+            readings = figures.readings([run], titles=[path.name])
+            try:
+                analysis = analysis_figure(run, values["reading"])
+                note = []
+            except ValueError as e:  # e.g. neural collapse needs recorded features or weights
+                analysis, note = empty, [f"{values['reading']}: {e}"]
         state = "complete" if run.complete else "still being written; refreshing"
         status = (f"{path.name}: {run.num_records} records up to step {last}, {run.num_samples} samples, "
                   f"{run.num_classes} classes ({state})")
-        return (paths, readings, analysis, format_errors(note), status, bool(run.complete), last, listing,
+        return (paths, readings, analysis, note if note is dash.no_update else format_errors(note), status, bool(run.complete), last, listing,
                 step_marks(last), shown)
 
 
