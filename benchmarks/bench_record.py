@@ -1,17 +1,20 @@
 """Overhead of LogitRecorder on a real training loop: examples/digits.py with and without recording.
 
-The same training (same init, same minibatch order) is timed with and without a
-recorder (every=10, penultimate features and classifier weights included, creation
-and close counted), alternating which goes first, in this one process. The figure
-is the median of the per-repeat ratios (recorded / plain) of wall time; the target is
-<= 1.05. A third variant, "floor", only runs the probe's forward pass every `every`
-steps (no recorder): the part of the cost that no recorder can avoid; "logits-only"
-records without the penultimate features. The ratios of CPU time are printed too: of the whole
-process (the recorder's worker thread included: all the work recording adds) and of the training
-thread alone (what delays training when a second core is free for the worker); on a shared,
-loaded machine they are steadier than wall time. The load average is printed before and after.
+Each repeat trains one model per variant from the same init, with the same minibatch
+order, and interleaves them epoch by epoch (one epoch of each variant in turn, the
+order rotating): the machine's drift over seconds then hits every variant alike, which
+timing whole runs one after another does not (on this shared machine whole runs of
+the same work vary +-15%; interleaved, the quartiles of the ratio are within ~2%).
+A variant's time counts making its recorder, its epochs (the recorder's `step()`
+calls included) and its `close()`. The figure is the median over repeats of the ratio
+to the plain loop; the target is <= 1.05.
 
-    python benchmarks/bench_record.py [--repeats 7] [--epochs 30] [--every 10] [--threads 1] [--breakdown]
+Variants: "floor" only runs the probe's forward pass every `every` steps (no
+recorder): the cost that no recorder running the probe on the training thread can
+avoid; "logits-only" records without the penultimate features; "recorded" is the
+example as it ships (features of layer "3" and the classifier's weights).
+
+    python benchmarks/bench_record.py [--repeats 10] [--epochs 30] [--every 10] [--threads 1] [--breakdown]
 
 `--breakdown` instead times the recorder's own parts inside the recorded loop (process CPU,
 so the worker thread's appends count): making it, its `step()` calls, and `close()`, beside
@@ -40,7 +43,7 @@ def load_example():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--every", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1,
@@ -57,17 +60,7 @@ def main():
     x_train, y_train, x_test, y_test = digits.load_data()
     folder = Path(tempfile.mkdtemp())
 
-    def plain():
-        digits.train(digits.make_model(), x_train, y_train, epochs=args.epochs)
-
     runs = iter(range(10**9))
-
-    def recorded(features="3"):
-        model = digits.make_model()
-        # a fresh folder each time: replacing the last run would time deleting its files too
-        with LogitRecorder(model, x_test, y_test, every=args.every, out=folder / f"run{next(runs)}",
-                           features=features) as recorder:
-            digits.train(model, x_train, y_train, epochs=args.epochs, recorder=recorder)
 
     class BareProbe:
         """The floor: only the probe's forward pass every `every` steps, kept nowhere."""
@@ -83,50 +76,67 @@ def main():
                     self.model(x_test)
                 self.model.train()
 
-    def floor():
-        model = digits.make_model()
-        digits.train(model, x_train, y_train, epochs=args.epochs, recorder=BareProbe(model))
+        def close(self):
+            pass
 
-    def timed(fn):
-        """Wall seconds, CPU seconds of the whole process (worker thread included), and of this thread."""
-        start, start_cpu, start_thread = time.perf_counter(), time.process_time(), time.thread_time()
-        fn()
-        return (time.perf_counter() - start, time.process_time() - start_cpu, time.thread_time() - start_thread)
+    def start(variant):
+        """(model, recorder or None) for a variant; the recorder is made here, so its making is timed."""
+        model = digits.make_model()
+        if variant == "plain":
+            return model, None
+        if variant == "floor":
+            return model, BareProbe(model)
+        # a fresh folder each time: replacing the last run would time deleting its files too
+        features = None if variant == "logits-only" else "3"
+        return model, LogitRecorder(model, x_test, y_test, every=args.every, out=folder / f"run{next(runs)}",
+                                    features=features)
 
     if args.breakdown:
         return breakdown(args, digits, LogitRecorder, (x_train, y_train, x_test, y_test), folder)
 
-    variants = {"plain": plain, "floor": floor, "logits-only": lambda: recorded(None), "recorded": recorded}
-    for fn in variants.values():  # warm up: first calls pay for lazy imports and allocator growth
-        fn()
+    variants = ["plain", "floor", "logits-only", "recorded"]
+
+    def repeat(shift):
+        """Seconds per variant of one interleaved training of them all."""
+        seconds, trainings, recorders = dict.fromkeys(variants, 0.0), {}, {}
+        for variant in variants:
+            began = time.perf_counter()
+            model, recorders[variant] = start(variant)
+            trainings[variant] = digits.epochs_of_training(model, x_train, y_train, recorder=recorders[variant])
+            seconds[variant] += time.perf_counter() - began
+        for epoch in range(args.epochs):
+            turn = (epoch + shift) % len(variants)
+            for variant in variants[turn:] + variants[:turn]:
+                began = time.perf_counter()
+                next(trainings[variant])
+                seconds[variant] += time.perf_counter() - began
+        for variant, recorder in recorders.items():
+            if recorder is not None:
+                began = time.perf_counter()
+                recorder.close()
+                seconds[variant] += time.perf_counter() - began
+        return seconds
+
+    repeat(0)  # warm up: the first calls pay for lazy imports and allocator growth
     steps = args.epochs * -(-x_train.shape[0] // 64)
     print(f"digits: {x_train.shape[0]} training / {x_test.shape[0]} probe samples, {steps} steps, "
           f"every={args.every}, torch {torch.__version__}, {torch.get_num_threads()} threads; "
           "load average %.2f %.2f %.2f" % os.getloadavg())
-    compared = [name for name in variants if name != "plain"]
-    ratios = {name: {"wall": [], "cpu": [], "thread": []} for name in compared}
-    names = list(variants)
+    ratios = {variant: [] for variant in variants[1:]}
     for i in range(args.repeats):
-        # rotate the order so drift in machine load hits every variant alike
-        order = names[i % len(names):] + names[:i % len(names)]
-        times = {name: timed(variants[name]) for name in order}
-        line = []
-        for name in compared:
-            ratios[name]["wall"].append(times[name][0] / times["plain"][0])
-            ratios[name]["cpu"].append(times[name][1] / times["plain"][1])
-            ratios[name]["thread"].append(times[name][2] / times["plain"][2])
-            line.append(f"{name} {ratios[name]['wall'][-1]:.3f} (CPU {ratios[name]['cpu'][-1]:.3f})")
-        print(f"  repeat {i}: plain {times['plain'][0]:.3f} s ({times['plain'][1]:.3f} s CPU); ratios "
-              + ", ".join(line))
-    for name, meaning in (("floor", "bare probe forward, the least any recorder pays"),
-                          ("logits-only", "LogitRecorder without features"),
-                          ("recorded", "LogitRecorder as in the example, with features; target <= 1.05")):
-        wall, cpu, thread = ratios[name]["wall"], ratios[name]["cpu"], ratios[name]["thread"]
-        print(f"median {name}/plain ({meaning}): wall {statistics.median(wall):.3f} "
-              f"[{min(wall):.3f}..{max(wall):.3f}], process CPU {statistics.median(cpu):.3f} "
-              f"[{min(cpu):.3f}..{max(cpu):.3f}], training-thread CPU {statistics.median(thread):.3f} "
-              f"[{min(thread):.3f}..{max(thread):.3f}]")
+        seconds = repeat(i)
+        for variant in ratios:
+            ratios[variant].append(seconds[variant] / seconds["plain"])
+        print(f"  repeat {i}: plain {seconds['plain']:.3f} s; ratios "
+              + ", ".join(f"{variant} {values[-1]:.3f}" for variant, values in ratios.items()))
+    for variant, meaning in (("floor", "bare probe forward, the least a recorder on the training thread pays"),
+                             ("logits-only", "LogitRecorder without features"),
+                             ("recorded", "LogitRecorder as in the example, with features; target <= 1.05")):
+        values = ratios[variant]
+        low, median, high = statistics.quantiles(values, n=4) if len(values) > 1 else values * 3
+        print(f"median {variant}/plain ({meaning}): {median:.3f} [quartiles {low:.3f}..{high:.3f}]")
     print("load average %.2f %.2f %.2f" % os.getloadavg())
+
 
 def breakdown(args, digits, LogitRecorder, data, folder):
     """Median process-CPU milliseconds of each part of a recorded run, and of the floor and the plain loop."""

@@ -34,17 +34,25 @@ def make_model(*, seed=0):
     return nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10))
 
 
-def train(model, x, y, *, epochs, recorder=None, batch_size=64, lr=1e-3, seed=0):
-    """Adam on shuffled minibatches; `recorder.step()` after each optimizer step."""
+def epochs_of_training(model, x, y, *, recorder=None, batch_size=64, lr=1e-3, seed=0):
+    """Adam on shuffled minibatches, one epoch per `next()`; `recorder.step()` after each optimizer step."""
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     order = torch.Generator().manual_seed(seed)
-    for _ in range(epochs):
+    while True:
         for batch in torch.randperm(x.shape[0], generator=order).split(batch_size):
             opt.zero_grad()
             nn.functional.cross_entropy(model(x[batch]), y[batch]).backward()
             opt.step()
             if recorder is not None:
                 recorder.step()
+        yield
+
+
+def train(model, x, y, *, epochs, **options):
+    """`epochs` passes of `epochs_of_training` (options: recorder, batch_size, lr, seed)."""
+    training = epochs_of_training(model, x, y, **options)
+    for _ in range(epochs):
+        next(training)
     return model
 
 
