@@ -50,6 +50,11 @@ def test_page_loads_without_console_errors_and_draws(server, page, path, graph_i
     assert data, f"{path}: the figure has no traces"
     if three_d:
         assert canvas_spread(page, graph_id) > 5.0, f"{path}: the 3D canvas is blank"
+        # drawn at the display's pixel density, not plotly's default 2x (four times the pixels at 1x)
+        width, shown, ratio = page.evaluate(
+            f"""() => {{ const c = document.querySelector('#{graph_id} .gl-container canvas');
+                        return [c.width, c.clientWidth, window.devicePixelRatio]; }}""")
+        assert width == round(shown * max(1, round(ratio))), (width, shown, ratio)
     assert page.locator(".help").first.inner_text().strip(), "every page has help text"
     assert page.locator(".message.error:not(:empty)").count() == 0
     assert page.errors == []

@@ -147,6 +147,23 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   },
 });
 
+// 3D scenes at the display's own pixel density: plotly draws WebGL at 2x by default whatever the display,
+// four times the pixels a 1x display shows, and every marker move redraws the whole scene. Plotly is loaded
+// with the first graph, after this file: catch its arrival, so that the first plot is configured too.
+(function usePixelRatioOfDisplay() {
+  var ratio = Math.max(1, Math.round(window.devicePixelRatio || 1));
+  var configure = function (plotly) {
+    if (plotly && typeof plotly.setPlotConfig === "function") plotly.setPlotConfig({plotGlPixelRatio: ratio});
+  };
+  if (window.Plotly) { configure(window.Plotly); return; }
+  var loaded;
+  Object.defineProperty(window, "Plotly", {
+    configurable: true, enumerable: true,
+    get: function () { return loaded; },
+    set: function (plotly) { loaded = plotly; configure(plotly); },
+  });
+})();
+
 // Draw now if nothing was drawn in this animation frame, else keep only the newest drawing for the next frame:
 // a burst of slider events (a drag, a held key) draws once per frame, and the first event waits for nothing.
 var pendingDraws = {};
