@@ -22,23 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
-from conftest import CHROMIUM, start_server  # noqa: E402
-
-
-
-def _suite_conftest():
-    # the suite's chromium flags live in tests/conftest.py; `conftest` above is the browser tests' own one
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("suite_conftest", Path(__file__).resolve().parents[1] / "tests"
-                                                  / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ARGS = _suite_conftest().CHROMIUM_ARGS  # software WebGL through SwiftShader, as in the tests
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: the tests' helpers
+from tests.browser.conftest import CHROMIUM, start_server  # noqa: E402
+from tests.conftest import CHROMIUM_ARGS as ARGS  # noqa: E402  (software WebGL through SwiftShader, as in the tests)
 
 # in-page timing: keydown (capture) to each following redraw of the graph
 ARM = """([graphId, events]) => {

@@ -12,21 +12,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-from conftest import CHROMIUM, start_server  # noqa: E402
-
-
-def _suite_args():
-    # the suite's chromium flags live in tests/conftest.py; `conftest` above is the browser tests' own one
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("suite_conftest", ROOT / "tests" / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.CHROMIUM_ARGS
-
-
-ARGS = _suite_args()
+sys.path.insert(0, str(ROOT))  # the repository: the tests' helpers
+from tests.browser.conftest import CHROMIUM, start_server  # noqa: E402
+from tests.conftest import CHROMIUM_ARGS as ARGS  # noqa: E402  (software WebGL through SwiftShader, as in the tests)
 
 # file name -> (URL path with its state, graph that must be drawn first)
 VIEWS = {

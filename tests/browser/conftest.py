@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
+from tests.conftest import CHROMIUM, need_browser
+
 # a short run for the Runs page, written by the real CLI
 TRAIN_ARGS = ["--steps", "60", "--seed", "1"]
 
@@ -25,14 +26,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
-
-
-def _need_browser():
-    if not Path(CHROMIUM).exists():
-        message = f"chromium not found at {CHROMIUM}"
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI must run the browser tests)")
-        pytest.skip(message)
 
 
 def free_port() -> int:
@@ -83,7 +76,7 @@ def logdir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def server(logdir):
-    _need_browser()
+    need_browser()
     process, url = start_server(logdir)
     yield url
     process.terminate()
