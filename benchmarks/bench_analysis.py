@@ -12,14 +12,12 @@ Run: python benchmarks/bench_analysis.py
    `Run.probabilities()` over the same logits (the cheapest thing any reading must do).
 """
 
-import statistics
-import time
-
 import numpy as np
 from scipy.linalg import pinv
 
 from softmaxlab.analysis import calibration_report, cartography, collapse_metrics, forgetting_events, neural_collapse
 from softmaxlab.store import Run
+from timing import median_times
 
 
 def textbook_nc1(h, labels):
@@ -31,16 +29,6 @@ def textbook_nc1(h, labels):
     sigma_w = within.T @ within / len(h)  # (d, d)
     sigma_b = centred.T @ centred / len(classes)  # (d, d)
     return float(np.trace(sigma_w @ pinv(sigma_b)) / len(classes))
-
-
-def median_times(functions: dict, *, repeats: int) -> dict:
-    times = {name: [] for name in functions}
-    for _ in range(repeats):
-        for name, f in functions.items():  # alternate, so drift on a shared machine hits both alike
-            start = time.perf_counter()
-            f()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def bench_nc1():

@@ -12,9 +12,6 @@ For each builder, medians of alternating calls in one process, after a warm-up:
 The budget for a redraw in the app is ~50 ms of Python (build + json).
 """
 
-import statistics
-import time
-
 import plotly.graph_objects as go
 
 from softmaxlab.figures import (
@@ -28,6 +25,7 @@ from softmaxlab.figures import (
     surfaces_2,
     surfaces_3,
 )
+from timing import median_times
 
 CASES = {
     "softmax_2d()": softmax_2d,
@@ -47,17 +45,6 @@ CASES = {
 }
 
 
-def medians(functions: dict, *, repeats: int) -> dict:
-    """Median seconds of each function, calls alternating so drift hits all of them alike."""
-    times = {name: [] for name in functions}
-    for _ in range(repeats):
-        for name, fn in functions.items():
-            began = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - began)
-    return {name: statistics.median(ts) for name, ts in times.items()}
-
-
 def main(repeats: int = 15) -> None:
     print(f"{'figure':32s} {'traces':>6s} {'build ms':>9s} {'empty ms':>9s} {'build/empty':>11s} "
           f"{'validated ms':>12s} {'valid/build':>11s} {'json ms':>8s} {'json kB':>8s}")
@@ -65,7 +52,7 @@ def main(repeats: int = 15) -> None:
         fig = build()  # warm-up, and the figure the baselines copy
         n = len(fig.data)
         as_dict = fig.to_dict()
-        t = medians(
+        t = median_times(
             {
                 "build": build,
                 "empty": lambda: go.Figure(data=[go.Scatter() for _ in range(n)]),

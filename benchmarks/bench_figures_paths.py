@@ -17,7 +17,6 @@ Measured, medians of alternating repeats in one process:
 """
 
 import io
-import statistics
 import time
 
 import numpy as np
@@ -26,6 +25,7 @@ import plotly.graph_objects as go
 from softmaxlab.figures.paths import decimate, logit_paths, sample_subset
 from softmaxlab.figures.style import class_color
 from softmaxlab.store import Run
+from timing import median_times
 
 
 def make_run(records, samples, classes, *, seed=0):
@@ -37,16 +37,6 @@ def make_run(records, samples, classes, *, seed=0):
         z[r] = z[r - 1] + step + rng.normal(scale=0.02, size=(samples, classes)).astype(np.float32)
     labels = np.arange(samples) % classes
     return Run(logits=z, steps=np.arange(records), labels=labels, inputs=rng.normal(size=(samples, 3)))
-
-
-def median_times(functions: dict, *, repeats: int) -> dict:
-    times = {name: [] for name in functions}
-    for _ in range(repeats):
-        for name, f in functions.items():  # alternate, so drift on a shared machine hits both alike
-            start = time.perf_counter()
-            f()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def npy_bytes(array) -> int:

@@ -9,7 +9,6 @@ which would flatter the lab. The compute estimate of one
 reference run is ~0.44 GFLOP (DESIGN.md).
 """
 
-import statistics
 import time
 
 import numpy as np
@@ -17,17 +16,9 @@ import torch
 
 from softmaxlab.lab import Experiment, train, train_many
 from softmaxlab.lab.engine import prepare
+from timing import median_time
 
 GFLOP_PER_RUN = 0.44
-
-
-def median_time(fn, *, repeats):
-    times = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
 
 
 def torch_reference(optimizer):

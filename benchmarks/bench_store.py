@@ -11,24 +11,13 @@ Baselines, measured in the same process on the same data:
 
 import argparse
 import shutil
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 from softmaxlab.store import Run, RunWriter, load_run
-
-
-def timed(fn, *, repeat):
-    """Median wall time of `repeat` calls of `fn()` (seconds)."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from timing import median_time
 
 
 def bench_append(folder, *, samples, classes, block, records, given_metrics):
@@ -69,8 +58,8 @@ def bench_append(folder, *, samples, classes, block, records, given_metrics):
             arrays["logits"].append(logits)
             group.update_attributes({"records": (i + 1) * block})
 
-    return (timed(store, repeat=3) / records, timed(raw, repeat=3) / records,
-            timed(naive_zarr, repeat=3) / records if given_metrics else float("nan"))
+    return (median_time(store, repeats=3) / records, median_time(raw, repeats=3) / records,
+            median_time(naive_zarr, repeats=3) / records if given_metrics else float("nan"))
 
 
 def bench_large(folder, *, records, samples, classes):
@@ -80,10 +69,10 @@ def bench_large(folder, *, records, samples, classes):
     logits = np.cumsum(rng.normal(scale=0.05, size=(records, samples, classes)).astype(np.float32), axis=0)
     run = Run(logits=logits, steps=np.arange(records), labels=rng.integers(0, classes, size=samples),
               loss=np.zeros(records), accuracy=np.zeros(records))
-    save = timed(lambda: run.save(folder / "large", overwrite=True), repeat=3)
-    load = timed(lambda: load_run(folder / "large"), repeat=3)
-    np_save = timed(lambda: np.save(folder / "large.npy", logits), repeat=3)
-    np_load = timed(lambda: np.load(folder / "large.npy"), repeat=3)
+    save = median_time(lambda: run.save(folder / "large", overwrite=True), repeats=3)
+    load = median_time(lambda: load_run(folder / "large"), repeats=3)
+    np_save = median_time(lambda: np.save(folder / "large.npy", logits), repeats=3)
+    np_load = median_time(lambda: np.load(folder / "large.npy"), repeats=3)
     return save, load, np_save, np_load, logits.nbytes
 
 
