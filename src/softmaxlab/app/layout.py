@@ -135,6 +135,15 @@ def url_notice(errors) -> Any:
     )
 
 
+def one_graph_body(page: Page, values: dict, ident: str, *, three_d: bool = False, stores=()):
+    """A page's usual body: its controls on the left; its message and one graph `ident` on the right."""
+    return html.Div(
+        [*stores, controls_panel(page, values),
+         html.Div([message(page.key), graph(ident, three_d=three_d)], className="figures")],
+        className="columns",
+    )
+
+
 def graph(ident: str, *, three_d: bool = False):
     """A graph component, as tall as its figure says (every softmaxlab figure sets its height)."""
     return dcc.Graph(id=ident, figure={"data": [], "layout": {"template": "plotly_white", "height": 120}},

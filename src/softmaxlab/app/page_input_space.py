@@ -7,9 +7,9 @@ K = 5 it is 4D, so the page shows a 3D slice and a slider moves the fourth coord
 from __future__ import annotations
 
 import dash
-from dash import ALL, Input, Output, html
+from dash import ALL, Input, Output
 
-from .layout import Page, controls_panel, format_errors, graph, message, read
+from .layout import Page, format_errors, one_graph_body, read
 from .state import Control
 
 KEY = "input-space"
@@ -30,11 +30,7 @@ CONTROLS = (
 
 
 def body(values, ctx):
-    return html.Div(
-        [controls_panel(PAGE, values),
-         html.Div([message(KEY), graph("input-space-graph", three_d=True)], className="figures")],
-        className="columns",
-    )
+    return one_graph_body(PAGE, values, "input-space-graph", three_d=True)
 
 
 def register(app, ctx):

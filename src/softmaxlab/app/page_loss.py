@@ -7,9 +7,9 @@ compared on the same logits.
 from __future__ import annotations
 
 import dash
-from dash import ALL, Input, Output, html
+from dash import ALL, Input, Output
 
-from .layout import Page, controls_panel, format_errors, graph, message, read
+from .layout import Page, format_errors, one_graph_body, read
 from .state import Control
 
 KEY = "loss"
@@ -45,11 +45,7 @@ CONTROLS = (
 
 
 def body(values, ctx):
-    return html.Div(
-        [controls_panel(PAGE, values),
-         html.Div([message(KEY), graph("loss-graph", three_d=True)], className="figures")],
-        className="columns",
-    )
+    return one_graph_body(PAGE, values, "loss-graph", three_d=True)
 
 
 def register(app, ctx):

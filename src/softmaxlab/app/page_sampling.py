@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 
 import dash
-from dash import ALL, Input, Output, html
+from dash import ALL, Input, Output
 
-from .layout import Page, controls_panel, format_errors, graph, message, read
+from .layout import Page, format_errors, one_graph_body, read
 from .state import Control
 
 KEY = "sampling"
@@ -64,11 +64,7 @@ def parse_logits(text: str) -> list[float]:
 
 
 def body(values, ctx):
-    return html.Div(
-        [controls_panel(PAGE, values),
-         html.Div([message(KEY), graph("sampling-graph")], className="figures")],
-        className="columns",
-    )
+    return one_graph_body(PAGE, values, "sampling-graph")
 
 
 def register(app, ctx):

@@ -8,9 +8,9 @@ marker and restyles the marker traces, so the point follows the slider without a
 from __future__ import annotations
 
 import dash
-from dash import ALL, Input, Output, State, dcc, html
+from dash import ALL, Input, Output, State, dcc
 
-from .layout import Page, controls_panel, format_errors, graph, message, read
+from .layout import Page, format_errors, one_graph_body, read
 from .state import Control
 
 KEY = "surfaces"
@@ -39,15 +39,8 @@ CONTROLS = (
 
 
 def body(values, ctx):
-    return html.Div(
-        [
-            dcc.Store(id="surfaces-meta"),
-            dcc.Store(id="surfaces-moved"),
-            controls_panel(PAGE, values),
-            html.Div([message(KEY), graph("surfaces-graph", three_d=True)], className="figures"),
-        ],
-        className="columns",
-    )
+    return one_graph_body(PAGE, values, "surfaces-graph", three_d=True,
+                          stores=[dcc.Store(id="surfaces-meta"), dcc.Store(id="surfaces-moved")])
 
 
 def marker_of(values) -> list[float]:
