@@ -41,6 +41,24 @@ def load_example():
     return module
 
 
+class BareProbe:
+    """The floor: only the probe's forward pass (in eval mode) every `every` steps, kept nowhere."""
+
+    def __init__(self, model, probe, every):
+        self.model, self.probe, self.every, self.count = model, probe, every, 0
+
+    def step(self):
+        self.count += 1
+        if self.count % self.every == 0:
+            self.model.eval()
+            with torch.no_grad():
+                self.model(self.probe)
+            self.model.train()
+
+    def close(self):
+        pass
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=10)
@@ -62,30 +80,13 @@ def main():
 
     runs = iter(range(10**9))
 
-    class BareProbe:
-        """The floor: only the probe's forward pass every `every` steps, kept nowhere."""
-
-        def __init__(self, model):
-            self.model, self.count = model, 0
-
-        def step(self):
-            self.count += 1
-            if self.count % args.every == 0:
-                self.model.eval()
-                with torch.no_grad():
-                    self.model(x_test)
-                self.model.train()
-
-        def close(self):
-            pass
-
     def start(variant):
         """(model, recorder or None) for a variant; the recorder is made here, so its making is timed."""
         model = digits.make_model()
         if variant == "plain":
             return model, None
         if variant == "floor":
-            return model, BareProbe(model)
+            return model, BareProbe(model, x_test, args.every)
         # a fresh folder each time: replacing the last run would time deleting its files too
         features = None if variant == "logits-only" else "3"
         return model, LogitRecorder(model, x_test, y_test, every=args.every, out=folder / f"run{next(runs)}",
@@ -152,18 +153,6 @@ def breakdown(args, digits, LogitRecorder, data, folder):
             self.inner()
             self.seconds += clock() - start
 
-    def bare(model):
-        count = [0]
-
-        def step():
-            count[0] += 1
-            if count[0] % args.every == 0:
-                model.eval()
-                with torch.no_grad():
-                    model(x_test)
-                model.train()
-        return step
-
     parts = {name: [] for name in ("make the recorder", "its step() calls", "close()", "floor: probe forwards",
                                    "plain training (floor run, less its forwards)")}
     for i in range(args.repeats + 1):
@@ -177,7 +166,7 @@ def breakdown(args, digits, LogitRecorder, data, folder):
         recorder.close()
         closed = clock() - start
         model = digits.make_model()
-        floor = Timed(bare(model))
+        floor = Timed(BareProbe(model, x_test, args.every).step)
         start = clock()
         digits.train(model, x_train, y_train, epochs=args.epochs, recorder=floor)
         plain = clock() - start - floor.seconds
