@@ -2,10 +2,11 @@
 
 Measured, each as p50/p95 over repeats:
 - first page load after serve: from `page.goto` to the Softmax figure drawn, on a server that just printed its URL;
-- Softmax page: a logit slider moved by one step (a key press) -> the figure redrawn (`plotly_afterplot`): first
-  by the browser's preview (clientside), then with the server's complete figure;
+- Softmax page: a logit slider moved by one step (a key press) -> the figure redrawn: first by the browser's
+  preview (clientside, its "softmaxlab:drawn" event), then with the server's complete figure (`plotly_afterplot`);
 - Surfaces page: the marker slider moved -> the marker redrawn (clientside, no server round trip), and the
   temperature changed -> the surfaces recomputed on the server and redrawn;
+- for the previews also the animation frame after the drawing: the frame that can show it;
 - Logit paths: a new learning rate typed (Enter) -> trained (SGD vs Adam, reference experiment) and drawn,
   after one warm-up change.
 The baseline, in the same page, is `Plotly.react` of the figure already shown (the browser's redraw alone),
@@ -26,18 +27,35 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: 
 from tests.browser.conftest import CHROMIUM, start_server  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS as ARGS  # noqa: E402  (software WebGL through SwiftShader, as in the tests)
 
-# in-page timing: keydown (capture) to each following redraw of the graph
-ARM = """([graphId, events]) => {
+# in-page timing: keydown (capture) to the graph's redraws, each a plotly event ("plotly_afterplot") or the app's own
+# "softmaxlab:drawn", which its preview redraws announce (assets/softmaxlab.js); and to the animation frame after
+# each (the drawing committed: what the screen can show next)
+ARM = """([graphId, names]) => {
   const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
-  if (!gd.__bench) {
-    gd.__bench = true;
-    events.forEach(e => gd.on(e, () => { if (window.__t && window.__t.start !== null) window.__t.ends.push(performance.now()); }));
-  }
-  window.__t = {start: null, ends: []};
+  gd.__benchNames = gd.__benchNames || [];
+  names.filter(name => !gd.__benchNames.includes(name)).forEach(name => {
+    gd.__benchNames.push(name);
+    const mark = () => {
+      const t = window.__t;
+      if (!t || t.start === null) return;
+      const event = {name: name, at: performance.now(), frame: null};
+      t.events.push(event);
+      requestAnimationFrame(() => { event.frame = performance.now(); });
+    };
+    name.startsWith('plotly_') ? gd.on(name, mark) : gd.addEventListener(name, mark);
+  });
+  window.__t = {start: null, events: []};
   document.addEventListener('keydown', () => { if (window.__t.start === null) window.__t.start = performance.now(); },
                             {capture: true, once: true});
 }"""
-READ = "n => window.__t.ends.length < n ? null : window.__t.ends[n - 1] - window.__t.start"
+# the first event of each name in `names`, each after the one before: [[drawn, next frame], ...] in ms, or null
+READ = """names => { const t = window.__t, out = []; let i = 0;
+  for (const name of names) {
+    while (i < t.events.length && t.events[i].name !== name) i++;
+    if (i === t.events.length || t.events[i].frame === null) return null;
+    out.push([t.events[i].at - t.start, t.events[i].frame - t.start]); i++;
+  }
+  return out; }"""
 BASELINE = """graphId => { const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
   const t = performance.now();
   return Plotly.react(gd, gd.data, gd.layout).then(() => performance.now() - t); }"""
@@ -47,13 +65,14 @@ def selector(page_key, name):
     return f"""[id='{{"name":"{name}","page":"{page_key}"}}']"""
 
 
-def timed_key(page, graph_id, target, key, *, events=("plotly_afterplot",), redraws=1, timeout=60_000):
-    """Milliseconds from pressing `key` on `target` to each of the first `redraws` redraws of the graph."""
-    page.evaluate(ARM, [graph_id, list(events)])
+def timed_key(page, graph_id, target, key, *, redraws=("plotly_afterplot",), timeout=60_000):
+    """Milliseconds from pressing `key` on `target` to the graph's `redraws` (event names, in order): a list of
+    `(drawn, next_frame)` pairs."""
+    page.evaluate(ARM, [graph_id, list(redraws)])
     page.locator(target).press(key)
-    page.wait_for_function(READ, arg=redraws, timeout=timeout)
+    page.wait_for_function(READ, arg=list(redraws), timeout=timeout)
     page.wait_for_timeout(50)  # let a late request finish before the next press
-    return [page.evaluate(READ, n) for n in range(1, redraws + 1)]
+    return page.evaluate(READ, list(redraws))
 
 
 def stats(name, samples, baseline=None):
@@ -100,10 +119,12 @@ def main():
         base = float(np.median([page.evaluate(BASELINE, "softmax-graph") for _ in range(10)]))
         print(f"baseline: Plotly.react of the Softmax figure        p50 {base:7.1f} ms")
         thumb = selector("softmax", "z1") + " [role=slider]"
-        times = np.array([timed_key(page, "softmax-graph", thumb, "ArrowRight" if i % 2 else "ArrowLeft", redraws=2)
-                          for i in range(repeats)])  # (repeats, 2): the browser's preview, then the server's figure
-        stats("Softmax: logit slider -> redrawn (preview)", times[:, 0], base)
-        stats("Softmax: logit slider -> server figure drawn", times[:, 1], base)
+        times = np.array([timed_key(page, "softmax-graph", thumb, "ArrowRight" if i % 2 else "ArrowLeft",
+                                    redraws=("softmaxlab:drawn", "plotly_afterplot"))
+                          for i in range(repeats)])  # (repeats, 2, 2): the browser's preview, then the server's figure
+        stats("Softmax: logit slider -> preview drawn", times[:, 0, 0], base)
+        stats("Softmax: logit slider -> preview's next frame", times[:, 0, 1], base)
+        stats("Softmax: logit slider -> server figure drawn", times[:, 1, 0], base)
 
         page.goto(url + "/surfaces")
         page.wait_for_selector("#surfaces-graph .gl-container canvas")
@@ -111,11 +132,12 @@ def main():
         base = float(np.median([page.evaluate(BASELINE, "surfaces-graph") for _ in range(5)]))
         print(f"baseline: Plotly.react of the Surfaces figure       p50 {base:7.1f} ms")
         thumb = selector("surfaces", "m0") + " [role=slider]"
-        times = [timed_key(page, "surfaces-graph", thumb, "ArrowRight" if i % 2 else "ArrowLeft",
-                           events=("plotly_restyle", "plotly_afterplot"))[0] for i in range(repeats)]
-        stats("Surfaces: marker slider -> marker redrawn", times, base)
+        times = np.array([timed_key(page, "surfaces-graph", thumb, "ArrowRight" if i % 2 else "ArrowLeft",
+                                    redraws=("softmaxlab:drawn",))[0] for i in range(repeats)])
+        stats("Surfaces: marker slider -> marker drawn", times[:, 0], base)
+        stats("Surfaces: marker slider -> its next frame", times[:, 1], base)
         thumb = selector("surfaces", "t") + " [role=slider]"
-        times = [timed_key(page, "surfaces-graph", thumb, "ArrowRight" if i % 2 else "ArrowLeft")[0]
+        times = [timed_key(page, "surfaces-graph", thumb, "ArrowRight" if i % 2 else "ArrowLeft")[0][0]
                  for i in range(max(5, repeats // 3))]
         stats("Surfaces: temperature -> surfaces recomputed", times, base)
 
@@ -128,7 +150,7 @@ def main():
         times = []
         for i, lr in enumerate(np.linspace(0.05, 0.3, max(6, repeats // 3) + 1)):
             page.locator(box).fill(f"{lr:.4f}")
-            elapsed = timed_key(page, "paths-graph", box, "Enter", timeout=120_000)[0]
+            elapsed = timed_key(page, "paths-graph", box, "Enter", timeout=120_000)[0][0]
             if i:  # the first change warms up
                 times.append(elapsed)
         stats("Logit paths: lr changed -> trained + drawn", times, base)

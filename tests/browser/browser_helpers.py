@@ -61,3 +61,49 @@ def arr(value) -> np.ndarray:
         shape = value.get("shape")
         return flat.reshape(tuple(int(n) for n in str(shape).split(",")) if shape else -1)
     return np.asarray(value, dtype=float)
+
+
+# the app's preview redraws announce themselves on the graph ("softmaxlab:drawn", detail {key, fast});
+# `listen_for_drawn` keeps them in window.__drawn[graphId]
+LISTEN_DRAWN = """id => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+                         window.__drawn = window.__drawn || {};
+                         if (!window.__drawn[id]) {
+                             window.__drawn[id] = [];
+                             gd.addEventListener('softmaxlab:drawn', e => window.__drawn[id].push(e.detail));
+                         } }"""
+
+
+def listen_for_drawn(page, graph_id: str):
+    page.evaluate(LISTEN_DRAWN, graph_id)
+
+
+def drawn_events(page, graph_id: str) -> list[dict]:
+    """The preview redraws announced on the graph since `listen_for_drawn`: [{"key", "fast"}, ...]."""
+    return page.evaluate("id => (window.__drawn || {})[id] || []", graph_id)
+
+
+# where a 2D figure's data stands on screen: every marker's position, every line, error bar and shape path, and the
+# axes' tick labels, as SVG attributes of the drawn document (not plotly's data)
+READ_SVG = """id => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+  const attr = (selector, name) => [...gd.querySelectorAll(selector)].map(e => e.getAttribute(name) || '');
+  return {points: attr('.scatterlayer .trace .point', 'transform'), lines: attr('.scatterlayer .trace .js-line', 'd'),
+          bars: attr('.scatterlayer .trace .errorbar path', 'd'), shapes: attr('.shapelayer path', 'd'),
+          ticks: [...gd.querySelectorAll('.xtick text, .ytick text')].map(e => e.textContent)}; }"""
+
+
+def drawn_geometry(page, graph_id: str) -> dict[str, list]:
+    """The SVG geometry of a 2D graph: {"points", "lines", "bars", "shapes"}: lists of coordinate arrays (pixels);
+    "ticks": the tick labels."""
+    import re
+
+    raw = page.evaluate(READ_SVG, graph_id)
+    numbers = lambda s: np.array([float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", s)])  # noqa: E731
+    return {k: (v if k == "ticks" else [numbers(s) for s in v]) for k, v in raw.items()}
+
+
+def canvas_pixels(page, graph_id: str) -> np.ndarray:
+    """The graph's first WebGL canvas as shown, `(height, width, 3)` float."""
+    import imageio.v3 as iio
+
+    canvas = page.locator(f"#{graph_id} .gl-container canvas").first
+    return np.asarray(iio.imread(io.BytesIO(canvas.screenshot())), dtype=np.float64)[..., :3]

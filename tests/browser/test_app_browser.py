@@ -17,7 +17,8 @@ import pytest
 from scipy.special import softmax as scipy_softmax
 
 from ..app_requests import RUNS_OUTPUTS
-from .browser_helpers import arr, canvas_spread, graph_data, post_callback, wait_for_graph
+from .browser_helpers import (arr, canvas_pixels, canvas_spread, drawn_events, drawn_geometry, graph_data,
+                              listen_for_drawn, post_callback, wait_for_graph)
 
 PAGES = [
     ("/softmax", "softmax-graph", False),
@@ -87,21 +88,31 @@ def test_moving_a_logit_slider_redraws_softmax_and_updates_the_url(server, page)
 def test_the_softmax_preview_in_the_browser_matches_the_server_figure(server, page, browser):
     page.goto(server + "/softmax?k=5&sweep=3&t=0.6")
     wait_for_graph(page, "softmax-graph")
+    listen_for_drawn(page, "softmax-graph")
     # cut the server's redraw off: what the graph shows after the key presses is the browser's own preview
     page.route(re.compile(r"/_dash-update-component"),
                lambda route: route.abort() if "softmax-graph.figure" in (route.request.post_data or "")
                else route.continue_())
+    # z3 becomes the smallest logit (the axes follow it); then z2 moves inside the range (the axes stay)
     page.locator(control("softmax", "z3") + " [role=slider]").focus()
     for key in ("ArrowLeft", "ArrowLeft", "ArrowLeft"):
         page.keyboard.press(key)
     page.wait_for_function("() => new URLSearchParams(location.search).get('z3') === '-1.3'")
+    page.locator(control("softmax", "z2") + " [role=slider]").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('z2') === '0.2'")
     page.wait_for_function(
         """() => { const gd = document.querySelector('#softmax-graph .js-plotly-plot');
-                   const t = gd.data.find(t => t.uid === 'softmax-3'); return Math.abs(t.x[0] + 1.3) < 1e-9; }""")
+                   const t = gd.data.find(t => t.uid === 'softmax-2'); return Math.abs(t.x[0] - 0.2) < 1e-9; }""")
+    page.wait_for_timeout(100)  # the preview's drawing follows its data
     preview = graph_data(page, "softmax-graph")
-    fresh = browser.new_page()
-    fresh.goto(page.url)  # the same state, drawn by the server
+    drawn = drawn_events(page, "softmax-graph")
+    assert drawn and all(d == {"key": "softmax-preview", "fast": True} for d in drawn), drawn
+    fresh = browser.new_page(viewport=page.viewport_size)
+    fresh.goto(page.url)  # the same state, drawn by the server and plotly's full redraw
     served = wait_for_graph(fresh, "softmax-graph")
+    fresh.wait_for_timeout(200)
+    shown, want_shown = drawn_geometry(page, "softmax-graph"), drawn_geometry(fresh, "softmax-graph")
     fresh.close()
     uids = [t["uid"] for t in served]
     assert [t["uid"] for t in preview] == uids
@@ -117,6 +128,14 @@ def test_the_softmax_preview_in_the_browser_matches_the_server_figure(server, pa
                                        rtol=1e-9, err_msg=got["uid"])
     left = page.evaluate("() => document.querySelector('#softmax-graph .js-plotly-plot')._fullLayout.xaxis.range")
     assert left[0] < -1.3 - 1.5, "the left axes follow the smallest logit (as the server's figure does)"
+    # and on screen: the preview's partial redraw puts every dot, stem, curve, the swept-logit line and the tick
+    # labels where plotly's full redraw of the server's figure puts them (to half a pixel)
+    assert sorted(shown["ticks"]) == sorted(want_shown["ticks"])  # new ticks come last in the document
+    for part in ("points", "bars", "lines", "shapes"):
+        assert len(shown[part]) == len(want_shown[part]) > 0, part
+        for i, (got, want) in enumerate(zip(shown[part], want_shown[part])):
+            assert got.shape == want.shape, (part, i)
+            np.testing.assert_allclose(got, want, atol=0.5, err_msg=f"{part} {i}")
 
 
 def test_adding_c_to_every_logit_moves_the_exponentials_not_the_probabilities(server, page):
@@ -136,19 +155,84 @@ def test_adding_c_to_every_logit_moves_the_exponentials_not_the_probabilities(se
     assert page.errors == []
 
 
-def test_the_marker_follows_its_slider_on_the_surfaces(server, page):
-    page.goto(server + "/surfaces")
+@pytest.mark.parametrize("state", ["", "?classes=3&derivatives=true"], ids=["2-classes", "3-classes-derivatives"])
+def test_the_marker_follows_its_slider_on_the_surfaces(server, page, state):
+    page.goto(server + "/surfaces" + state)
     wait_for_graph(page, "surfaces-graph")
+    page.wait_for_timeout(1000)  # let the scenes finish their first frames
+    listen_for_drawn(page, "surfaces-graph")
     start = trace(graph_data(page, "surfaces-graph"), "marker")
+    before = canvas_pixels(page, "surfaces-graph")
     page.locator(control("surfaces", "m0") + " [role=slider]").focus()
     page.keyboard.press("ArrowLeft")
     page.wait_for_function(
         """x => { const gd = document.querySelector('#surfaces-graph .js-plotly-plot');
                   const m = gd.data.find(t => t.uid === 'marker'); return m && m.x[0] !== x; }""", arg=start["x"][0])
-    moved = trace(graph_data(page, "surfaces-graph"), "marker")
-    z = np.array([moved["x"][0], moved["y"][0]])
-    assert z[0] == pytest.approx(start["x"][0] - 0.1)
-    np.testing.assert_allclose(moved["z"], scipy_softmax(z), rtol=1e-9)  # T = 1
+    page.wait_for_function("() => window.__drawn['surfaces-graph'].length > 0")
+    assert drawn_events(page, "surfaces-graph") == [{"key": "surfaces-marker", "fast": True}]
+    data = graph_data(page, "surfaces-graph")
+    moved = trace(data, "marker")
+    values = {k: float(v[0]) for k, v in parse_qs(urlparse(page.url).query).items()}
+    classes = 3 if "classes=3" in state else 2
+    z = np.array([values.get(f"m{i}", default) for i, default in enumerate((1.0, -0.5, 0.0))][:classes])
+    assert z[0] == pytest.approx(0.9)
+    p = scipy_softmax(z)  # T = 1
+    np.testing.assert_allclose(moved["z"], p, rtol=1e-9)
+    if classes == 2:
+        np.testing.assert_allclose([moved["x"][0], moved["y"][0]], z, rtol=1e-12)
+    else:  # the point of the sum-zero plane, in an orthonormal basis of it: distances to the origin agree
+        np.testing.assert_allclose(np.hypot(moved["x"][0], moved["y"][0]), np.linalg.norm(z - z.mean()), rtol=1e-9)
+        jacobian = trace(data, "marker-jacobian")["z"]  # dp0/dz0, dp0/dz1, dp0/dz2 = p0 (delta_0j - p_j)
+        np.testing.assert_allclose(jacobian, p[0] * (np.eye(3)[0] - p), rtol=1e-9, atol=1e-15)
+    # on screen: the partial redraw shows what plotly's full redraw of the same data shows, and not the old view
+    page.wait_for_timeout(300)
+    shown = canvas_pixels(page, "surfaces-graph")
+    page.evaluate("""() => { const gd = document.querySelector('#surfaces-graph .js-plotly-plot');
+                             const j = gd.data.map((t, i) => t.uid.startsWith('marker') ? i : -1).filter(i => i >= 0);
+                             return Plotly.restyle(gd, {x: j.map(i => gd.data[i].x.slice()),
+                                                        y: j.map(i => gd.data[i].y.slice()),
+                                                        z: j.map(i => gd.data[i].z.slice())}, j); }""")
+    page.wait_for_timeout(300)
+    full = canvas_pixels(page, "surfaces-graph")
+    moved_pixels = (np.abs(shown - before).max(axis=-1) > 40).sum()
+    assert moved_pixels > 20, "the marker moved on screen"
+    assert (np.abs(shown - full).max(axis=-1) > 40).sum() <= moved_pixels // 20, "the partial redraw is the full one"
+    assert page.errors == []
+
+
+def test_the_previews_fall_back_to_plotlys_full_redraw(server, page):
+    """Where plotly's internals are not as the fast redraws expect, the previews use Plotly.update / restyle."""
+    page.goto(server + "/softmax?k=3")
+    wait_for_graph(page, "softmax-graph")
+    listen_for_drawn(page, "softmax-graph")
+    page.route(re.compile(r"/_dash-update-component"),
+               lambda route: route.abort() if "softmax-graph.figure" in (route.request.post_data or "")
+               else route.continue_())
+    # as the key goes down (a figure drawn before then has its own full data): one trace without its module
+    page.evaluate("""() => document.addEventListener('keydown', () => {
+        document.querySelector('#softmax-graph .js-plotly-plot')._fullData[0]._module = null; }, {capture: true})""")
+    page.locator(control("softmax", "z1") + " [role=slider]").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => window.__drawn['softmax-graph'].length > 0")
+    assert drawn_events(page, "softmax-graph") == [{"key": "softmax-preview", "fast": False}]
+    data = graph_data(page, "softmax-graph")
+    np.testing.assert_allclose([trace(data, f"softmax-{i}")["y"][0] for i in range(3)],
+                               scipy_softmax([2.0, 1.1, 0.1]), rtol=1e-9)
+
+    page.goto(server + "/surfaces")
+    wait_for_graph(page, "surfaces-graph")
+    listen_for_drawn(page, "surfaces-graph")
+    page.evaluate("""() => document.addEventListener('keydown', () => {
+        const gd = document.querySelector('#surfaces-graph .js-plotly-plot');
+        gd._fullData.find(t => t.uid === 'marker').type = 'not scatter3d'; }, {capture: true})""")
+    page.locator(control("surfaces", "m1") + " [role=slider]").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => window.__drawn['surfaces-graph'].length > 0")
+    assert drawn_events(page, "surfaces-graph") == [{"key": "surfaces-marker", "fast": False}]
+    np.testing.assert_allclose(trace(graph_data(page, "surfaces-graph"), "marker")["z"], scipy_softmax([1.0, -0.4]),
+                               rtol=1e-9)
+    aborted = ("net::ERR_FAILED", "the server did not respond")  # the Softmax figure requests cut off above
+    assert [e for e in page.errors if not any(a in e for a in aborted)] == []
 
 
 def test_a_url_reproduces_the_view(server, browser):

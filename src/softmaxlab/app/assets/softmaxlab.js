@@ -43,13 +43,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         }
       });
       if (!updates.length) return no;
-      // only the marker traces change: restyle them (the surfaces stay as drawn), at most once per frame
+      // only the marker traces change: redraw them alone (the surfaces stay as drawn), at most once per frame
       drawOncePerFrame("surfaces-marker", function () {
-        return window.Plotly.restyle(gd, {
-          x: updates.map(function (u) { return u[1]; }),
-          y: updates.map(function (u) { return u[2]; }),
-          z: updates.map(function (u) { return u[3]; }),
-        }, updates.map(function (u) { return u[0]; }));
+        return redrawData3d(gd, updates.map(function (u) { return u[0]; }), updates.map(function (u) { return u[1]; }),
+                            updates.map(function (u) { return u[2]; }), updates.map(function (u) { return u[3]; }),
+                            "surfaces-marker");
       });
       return no;
     },
@@ -87,14 +85,14 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       });
       var xc = linspace(low - 1.5, top, 200);
       var yc = xc.map(function (x) { return Math.exp((x - shift) / t); });
-      // one Plotly.update of just the traces that move and the ranges that follow them (one redraw, no
-      // Plotly.react of the whole figure); titles, legend text and the annotation wait for the server's figure
+      // only the traces that move and the ranges that follow them are redrawn; titles, legend text and the
+      // annotation wait for the server's figure
       var traces = [], xs = [], ys = [], stems = [];
       var put = function (uid, x, y, stem) {
         var j = gd.data.findIndex(function (trace) { return trace.uid === uid; });
         if (j < 0) return;
         traces.push(j); xs.push(x); ys.push(y);
-        stems.push(stem === undefined ? undefined : [stem]);  // undefined: restyle leaves that trace's bars alone
+        stems.push(stem === undefined ? undefined : [stem]);  // undefined: that trace has no stems
       };
       for (i = 0; i < k; i++) {
         put("exp-" + i, [z[i]], [h[i]], h[i]);
@@ -106,11 +104,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       put("current", rep(z[s], k), p);
       var pad = 0.06 * (top - low + 1);
       var left = [low - 1.5 - pad, top + pad];
-      var layout = {"xaxis.range": left, "xaxis2.range": left, "yaxis.range": [0, 1.08 * Math.max.apply(null, h)],
+      var ranges = {"xaxis.range": left, "xaxis2.range": left, "yaxis.range": [0, 1.08 * Math.max.apply(null, h)],
                     "xaxis3.range": [swept[0], swept[swept.length - 1]]};
-      if (gd.layout.shapes && gd.layout.shapes.length) { layout["shapes[0].x0"] = z[s]; layout["shapes[0].x1"] = z[s]; }
+      var shapes = gd.layout.shapes && gd.layout.shapes.length ? {0: {x0: z[s], x1: z[s]}} : {};  // the swept z line
       drawOncePerFrame("softmax-preview", function () {
-        return window.Plotly.update(gd, {x: xs, y: ys, "error_y.arrayminus": stems}, layout, traces);
+        return redrawData2d(gd, traces, xs, ys, stems, ranges, shapes, "softmax-preview");
       });
       return no;
     },
@@ -163,6 +161,122 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     set: function (plotly) { loaded = plotly; configure(plotly); },
   });
 })();
+
+// Redrawing a preview. Plotly.update and Plotly.restyle recompute the whole figure when any x, y or z changes:
+// every trace's defaults and calcdata, every axis, the legend and annotations (the Softmax figure: 40-110 ms on
+// the reference machine), or every 3D surface's mesh (the Surfaces scene: 65-110 ms). A preview moves the data
+// of a few traces only, so these two give plotly just that: the new arrays where plotly keeps them (the input
+// trace and its full trace), the moved traces' calcdata from their own module, then plotly's own partial redraw
+// (2D: the path an axis-range change takes, as in pan and zoom: the changed axes and the data, no defaults;
+// 3D: the trace object's update and one redraw of its scene). They rely on internals of the plotly.js that dash
+// ships, checked before use: where anything is not as expected they fall back to Plotly.update / restyle. Either
+// way the graph then announces the drawing ("softmaxlab:drawn", detail {key, fast}) to whoever measures it.
+
+// traces: indices into gd.data; xs, ys: their new arrays; stems: each trace's new error_y.arrayminus, or
+// undefined; ranges: {"xaxis.range": [a, b], ...}; shapes: {index: {x0: .., x1: ..}}
+function redrawData2d(gd, traces, xs, ys, stems, ranges, shapes, key) {
+  var fast = patchable2d(gd, traces, stems, shapes);
+  var done;
+  if (!fast) {
+    var layout = Object.assign({}, ranges);
+    Object.keys(shapes).forEach(function (i) {
+      Object.keys(shapes[i]).forEach(function (name) { layout["shapes[" + i + "]." + name] = shapes[i][name]; });
+    });
+    done = window.Plotly.update(gd, {x: xs, y: ys, "error_y.arrayminus": stems}, layout, traces);
+  } else {
+    traces.forEach(function (j, n) {
+      var input = gd.data[j], full = gd._fullData[j];
+      input.x = full.x = xs[n];
+      input.y = full.y = ys[n];
+      full._length = Math.min(xs[n].length, ys[n].length);
+      if (stems[n] !== undefined) input.error_y.arrayminus = full.error_y.arrayminus = stems[n];
+      full._extremes = {};
+      var cd = full._module.calc(gd, full);  // as plotly's doCalcdata, for this trace alone
+      if (!cd[0].t) cd[0].t = {};
+      cd[0].trace = full;
+      var bars = full.error_y;
+      if (bars && bars.visible) {  // as plotly's errorbars calc: each bar from y - minus to y + plus
+        cd.forEach(function (point, i) {
+          var minus = Number(bars.arrayminus[i]), plus = Number(bars.array[i]);
+          if (isFinite(point.y) && isFinite(minus) && isFinite(plus)) {
+            point.ys = point.y - minus;
+            point.yh = point.y + plus;
+          }
+        });
+      }
+      gd.calcdata[j] = cd;
+    });
+    Object.keys(shapes).forEach(function (i) {
+      Object.keys(shapes[i]).forEach(function (name) {
+        gd.layout.shapes[i][name] = gd._fullLayout.shapes[i][name] = shapes[i][name];
+      });
+    });
+    done = window.Plotly.update(gd, {}, ranges);  // ranges only: plotly redraws those axes and all the data
+  }
+  return Promise.resolve(done).then(function () { announce(gd, key, fast); });
+}
+
+function patchable2d(gd, traces, stems, shapes) {
+  if (!Array.isArray(gd.calcdata) || !Array.isArray(gd._fullData) || !gd._fullLayout) return false;
+  var fullShapes = gd._fullLayout.shapes || [], inputShapes = gd.layout.shapes || [];
+  if (!Object.keys(shapes).every(function (i) { return fullShapes[i] && inputShapes[i]; })) return false;
+  return traces.every(function (j, n) {
+    var full = gd._fullData[j], bars = full && full.error_y;
+    if (!full || full.type !== "scatter" || !full._module || typeof full._module.calc !== "function") return false;
+    if (!gd.calcdata[j] || gd.data[j].uid !== full.uid) return false;
+    if (!bars || !bars.visible) return stems[n] === undefined;
+    return bars.type === "data" && !bars.symmetric && bars.array && (stems[n] !== undefined || bars.arrayminus) &&
+      gd.data[j].error_y !== undefined;
+  });
+}
+
+function redrawData3d(gd, traces, xs, ys, zs, key) {
+  var scenes = patchable3d(gd, traces, xs, ys, zs);
+  var done;
+  if (!scenes) {
+    done = window.Plotly.restyle(gd, {x: xs, y: ys, z: zs}, traces);
+  } else {
+    traces.forEach(function (j, n) {
+      var input = gd.data[j], full = gd._fullData[j];
+      input.x = full.x = xs[n];
+      input.y = full.y = ys[n];
+      input.z = full.z = zs[n];
+      full._length = Math.min(xs[n].length, ys[n].length, zs[n].length);
+      gd._fullLayout[full.scene]._scene.traces[full.uid].update(full);
+    });
+    scenes.forEach(function (scene) { scene.glplot.redraw(); });
+    done = gd;
+  }
+  return Promise.resolve(done).then(function () { announce(gd, key, !!scenes); });
+}
+
+// the scenes to redraw, or null: every trace a scatter3d already drawn in its scene, and every new point
+// inside the scene's axis ranges as drawn (so the scene's bounds and scale stay as they are)
+function patchable3d(gd, traces, xs, ys, zs) {
+  if (!Array.isArray(gd._fullData) || !gd._fullLayout) return null;
+  var scenes = [];
+  var ok = traces.every(function (j, n) {
+    var full = gd._fullData[j];
+    var holder = full && full.type === "scatter3d" && gd._fullLayout[full.scene];
+    var scene = holder && holder._scene;
+    var object = scene && scene.traces && scene.traces[full.uid];
+    if (!object || typeof object.update !== "function" || !scene.glplot || typeof scene.glplot.redraw !== "function" ||
+        !scene.fullSceneLayout || gd.data[j].uid !== full.uid) return false;
+    var inside = [["xaxis", xs[n]], ["yaxis", ys[n]], ["zaxis", zs[n]]].every(function (pair) {
+      var axis = scene.fullSceneLayout[pair[0]];
+      if (!axis || axis.type !== "linear" || !Array.isArray(axis.range)) return false;
+      var low = Math.min(axis.range[0], axis.range[1]), high = Math.max(axis.range[0], axis.range[1]);
+      return pair[1].every(function (v) { return typeof v === "number" && v >= low && v <= high; });
+    });
+    if (inside && scenes.indexOf(scene) < 0) scenes.push(scene);
+    return inside;
+  });
+  return ok ? scenes : null;
+}
+
+function announce(gd, key, fast) {
+  gd.dispatchEvent(new CustomEvent("softmaxlab:drawn", {detail: {key: key, fast: fast}}));
+}
 
 // Draw now if nothing was drawn in this animation frame, else keep only the newest drawing for the next frame:
 // a burst of slider events (a drag, a held key) draws once per frame, and the first event waits for nothing.
