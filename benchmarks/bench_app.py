@@ -6,7 +6,7 @@ Measured, each as p50/p95 over repeats:
   preview (clientside, its "softmaxlab:drawn" event), then with the server's complete figure (`plotly_afterplot`);
 - Surfaces page: the marker slider moved -> the marker redrawn (clientside, no server round trip), and the
   temperature changed -> the surfaces recomputed on the server and redrawn;
-- for the previews also the animation frame after the drawing: the frame that can show it;
+- for the previews also when the drawing is rendered (WebGL: the software GPU done) and painted (next frame);
 - Logit paths: a new learning rate typed (Enter) -> trained (SGD vs Adam, reference experiment) and drawn,
   after one warm-up change.
 The baseline, in the same page, is `Plotly.react` of the figure already shown (the browser's redraw alone),
@@ -27,9 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: 
 from tests.browser.conftest import CHROMIUM, start_server  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS as ARGS  # noqa: E402  (software WebGL through SwiftShader, as in the tests)
 
-# in-page timing: keydown (capture) to the graph's redraws, each a plotly event ("plotly_afterplot") or the app's own
-# "softmaxlab:drawn", which its preview redraws announce (assets/softmaxlab.js); and to the animation frame after
-# each (the drawing committed: what the screen can show next)
+# in-page timing, from keydown (capture) to the graph's redraws, each a plotly event ("plotly_afterplot") or the
+# app's own "softmaxlab:drawn", which its preview redraws announce (assets/softmaxlab.js). For each redraw three
+# times: drawn (the JavaScript is done), rendered (a 1-pixel readback of each WebGL canvas of the graph waits until
+# the software GPU has drawn everything sent to it; the same time as drawn for SVG) and painted (the next
+# animation frame and the task after it, when the frame with the drawing has been produced: "next paint")
 ARM = """([graphId, names]) => {
   const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
   gd.__benchNames = gd.__benchNames || [];
@@ -38,9 +40,14 @@ ARM = """([graphId, names]) => {
     const mark = () => {
       const t = window.__t;
       if (!t || t.start === null) return;
-      const event = {name: name, at: performance.now(), frame: null};
+      const event = {name: name, at: performance.now(), rendered: null, painted: null};
+      gd.querySelectorAll('.gl-container canvas').forEach(canvas => {
+        const gl = canvas.getContext('webgl') || canvas.getContext('webgl2');
+        if (gl) gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+      });
+      event.rendered = performance.now();
       t.events.push(event);
-      requestAnimationFrame(() => { event.frame = performance.now(); });
+      requestAnimationFrame(() => setTimeout(() => { event.painted = performance.now(); }, 0));
     };
     name.startsWith('plotly_') ? gd.on(name, mark) : gd.addEventListener(name, mark);
   });
@@ -48,12 +55,13 @@ ARM = """([graphId, names]) => {
   document.addEventListener('keydown', () => { if (window.__t.start === null) window.__t.start = performance.now(); },
                             {capture: true, once: true});
 }"""
-# the first event of each name in `names`, each after the one before: [[drawn, next frame], ...] in ms, or null
+# the first event of each name in `names`, each after the one before: [[drawn, rendered, painted], ...] ms, or null
 READ = """names => { const t = window.__t, out = []; let i = 0;
   for (const name of names) {
     while (i < t.events.length && t.events[i].name !== name) i++;
-    if (i === t.events.length || t.events[i].frame === null) return null;
-    out.push([t.events[i].at - t.start, t.events[i].frame - t.start]); i++;
+    if (i === t.events.length || t.events[i].painted === null) return null;
+    const e = t.events[i++];
+    out.push([e.at - t.start, e.rendered - t.start, e.painted - t.start]);
   }
   return out; }"""
 BASELINE = """graphId => { const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
@@ -67,7 +75,7 @@ def selector(page_key, name):
 
 def timed_key(page, graph_id, target, key, *, redraws=("plotly_afterplot",), timeout=60_000):
     """Milliseconds from pressing `key` on `target` to the graph's `redraws` (event names, in order): a list of
-    `(drawn, next_frame)` pairs."""
+    `(drawn, rendered, painted)`."""
     page.evaluate(ARM, [graph_id, list(redraws)])
     page.locator(target).press(key)
     page.wait_for_function(READ, arg=list(redraws), timeout=timeout)
@@ -123,7 +131,7 @@ def main():
                                     redraws=("softmaxlab:drawn", "plotly_afterplot"))
                           for i in range(repeats)])  # (repeats, 2, 2): the browser's preview, then the server's figure
         stats("Softmax: logit slider -> preview drawn", times[:, 0, 0], base)
-        stats("Softmax: logit slider -> preview's next frame", times[:, 0, 1], base)
+        stats("Softmax: logit slider -> preview painted", times[:, 0, 2], base)
         stats("Softmax: logit slider -> server figure drawn", times[:, 1, 0], base)
 
         page.goto(url + "/surfaces")
@@ -134,8 +142,9 @@ def main():
         thumb = selector("surfaces", "m0") + " [role=slider]"
         times = np.array([timed_key(page, "surfaces-graph", thumb, "ArrowRight" if i % 2 else "ArrowLeft",
                                     redraws=("softmaxlab:drawn",))[0] for i in range(repeats)])
-        stats("Surfaces: marker slider -> marker drawn", times[:, 0], base)
-        stats("Surfaces: marker slider -> its next frame", times[:, 1], base)
+        stats("Surfaces: marker slider -> marker drawn (JS)", times[:, 0], base)
+        stats("Surfaces: marker slider -> rendered (GPU done)", times[:, 1], base)
+        stats("Surfaces: marker slider -> painted", times[:, 2], base)
         thumb = selector("surfaces", "t") + " [role=slider]"
         times = [timed_key(page, "surfaces-graph", thumb, "ArrowRight" if i % 2 else "ArrowLeft")[0][0]
                  for i in range(max(5, repeats // 3))]

@@ -200,6 +200,38 @@ def test_the_marker_follows_its_slider_on_the_surfaces(server, page, state):
     assert page.errors == []
 
 
+# where a marker point is on screen: its data through the scene's scale and camera (gl-plot3d's matrices)
+MARKER_ON_SCREEN = """() => { const gd = document.querySelector('#surfaces-graph .js-plotly-plot');
+  const t = gd._fullData.find(t => t.uid === 'marker'), i = t.z[0] >= t.z[1] ? 0 : 1;  // the upper point
+  const scene = gd._fullLayout[t.scene]._scene, camera = scene.glplot.cameraParams, scale = scene.dataScale;
+  const times = (m, v) => [0, 1, 2, 3].map(r => m[r] * v[0] + m[4 + r] * v[1] + m[8 + r] * v[2] + m[12 + r] * v[3]);
+  const v = times(camera.projection, times(camera.view, times(camera.model,
+                  [t.x[i] * scale[0], t.y[i] * scale[1], t.z[i] * scale[2], 1])));
+  const box = scene.glplot.canvas.getBoundingClientRect();
+  return [box.left + (v[0] / v[3] + 1) / 2 * box.width, box.top + (1 - v[1] / v[3]) / 2 * box.height]; }"""
+
+
+def test_hovering_finds_the_marker_where_it_has_moved(server, page):
+    """While the marker moves its hover map is not redrawn (that would double each move's rendering); once it
+    rests the map follows, so the pointer finds the marker at its new place and not the surface it left."""
+    page.goto(server + "/surfaces")
+    wait_for_graph(page, "surfaces-graph")
+    page.wait_for_timeout(1000)
+    page.evaluate("""() => { window.__hover = [];
+        document.querySelector('#surfaces-graph .js-plotly-plot').on('plotly_hover',
+            e => window.__hover.push(e.points.map(p => p.data.uid))); }""")
+    page.locator(control("surfaces", "m0") + " [role=slider]").focus()
+    for _ in range(15):  # z0 from 1 to -0.5 = z1: the two points meet at p = 0.5, in sight
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('m0') === '-0.5'")
+    page.wait_for_timeout(800)  # the marker rests
+    x, y = page.evaluate(MARKER_ON_SCREEN)
+    page.mouse.move(x, y)
+    page.wait_for_function("() => window.__hover.length > 0")
+    assert page.evaluate("() => window.__hover[window.__hover.length - 1]")[0] == "marker"
+    assert page.errors == []
+
+
 def test_the_previews_fall_back_to_plotlys_full_redraw(server, page):
     """Where plotly's internals are not as the fast redraws expect, the previews use Plotly.update / restyle."""
     page.goto(server + "/softmax?k=3")

@@ -236,18 +236,44 @@ function redrawData3d(gd, traces, xs, ys, zs, key) {
   if (!scenes) {
     done = window.Plotly.restyle(gd, {x: xs, y: ys, z: zs}, traces);
   } else {
+    var moved = [];
     traces.forEach(function (j, n) {
       var input = gd.data[j], full = gd._fullData[j];
       input.x = full.x = xs[n];
       input.y = full.y = ys[n];
       input.z = full.z = zs[n];
       full._length = Math.min(xs[n].length, ys[n].length, zs[n].length);
-      gd._fullLayout[full.scene]._scene.traces[full.uid].update(full);
+      var object = gd._fullLayout[full.scene]._scene.traces[full.uid];
+      object.update(full);
+      moved.push(object);
     });
+    // gl-plot3d re-renders its hover pick buffers whenever an object is dirty, and reads them back with a
+    // readPixels that waits for the whole (software) rendering: half the cost of a move. While the marker
+    // moves only the picture is redrawn; the pick buffers follow once it has rested (refreshPicking).
+    moved.forEach(function (object) { glParts(object).forEach(function (part) { part.dirty = false; }); });
     scenes.forEach(function (scene) { scene.glplot.redraw(); });
+    refreshPicking(key, moved);
     done = gd;
   }
   return Promise.resolve(done).then(function () { announce(gd, key, !!scenes); });
+}
+
+// the gl-plot3d objects a plotly scatter3d trace object draws with
+function glParts(object) {
+  return ["linePlot", "scatterPlot", "errorBars", "textMarkers", "delaunayMesh"].map(function (name) {
+    return object[name];
+  }).filter(function (part) { return part && typeof part === "object"; });
+}
+
+// mark the moved objects dirty once no move has come for a while: the scene's own render loop then redraws them
+// with their pick buffers, so hovering finds the marker where it now is
+var pickingTimers = {};
+function refreshPicking(key, objects) {
+  clearTimeout(pickingTimers[key]);
+  pickingTimers[key] = setTimeout(function () {
+    delete pickingTimers[key];
+    objects.forEach(function (object) { glParts(object).forEach(function (part) { part.dirty = true; }); });
+  }, 300);
 }
 
 // the scenes to redraw, or null: every trace a scatter3d already drawn in its scene, and every new point
