@@ -6,11 +6,12 @@ Measured, each as p50/p95 over repeats:
   preview (clientside, its "softmaxlab:drawn" event), then with the server's complete figure (`plotly_afterplot`);
 - Surfaces page: the marker slider moved -> the marker redrawn (clientside, no server round trip), and the
   temperature changed -> the surfaces recomputed on the server and redrawn;
-- for the previews also when the drawing is rendered (WebGL: the software GPU done) and painted (next frame);
+- for the previews also when the drawing is rendered (WebGL: the software GPU done) and the next frame;
 - Logit paths: a new learning rate typed (Enter) -> trained (SGD vs Adam, reference experiment) and drawn,
   after one warm-up change.
 The baseline, in the same page, is `Plotly.react` of the figure already shown (the browser's redraw alone),
-so the ratios say how much the app adds to drawing.
+so the ratios say how much the app adds to drawing; for the Surfaces scene also one frame of it rendered by the
+software GPU, the floor under anything a 3D graph shows.
 
     python benchmarks/bench_app.py [--repeats 30]
 """
@@ -30,8 +31,9 @@ from tests.conftest import CHROMIUM_ARGS as ARGS  # noqa: E402  (software WebGL 
 # in-page timing, from keydown (capture) to the graph's redraws, each a plotly event ("plotly_afterplot") or the
 # app's own "softmaxlab:drawn", which its preview redraws announce (assets/softmaxlab.js). For each redraw three
 # times: drawn (the JavaScript is done), rendered (a 1-pixel readback of each WebGL canvas of the graph waits until
-# the software GPU has drawn everything sent to it; the same time as drawn for SVG) and painted (the next
-# animation frame and the task after it, when the frame with the drawing has been produced: "next paint")
+# the software GPU has drawn everything sent to it; the same time as drawn for SVG) and frame (the start of the
+# next animation frame, whose rendering steps paint the drawing; a probe after that frame, e.g. a setTimeout from
+# its requestAnimationFrame, would also count whatever task the browser runs first, such as the server's figure)
 ARM = """([graphId, names]) => {
   const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
   gd.__benchNames = gd.__benchNames || [];
@@ -40,14 +42,14 @@ ARM = """([graphId, names]) => {
     const mark = () => {
       const t = window.__t;
       if (!t || t.start === null) return;
-      const event = {name: name, at: performance.now(), rendered: null, painted: null};
+      const event = {name: name, at: performance.now(), rendered: null, frame: null};
       gd.querySelectorAll('.gl-container canvas').forEach(canvas => {
         const gl = canvas.getContext('webgl') || canvas.getContext('webgl2');
         if (gl) gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
       });
       event.rendered = performance.now();
       t.events.push(event);
-      requestAnimationFrame(() => setTimeout(() => { event.painted = performance.now(); }, 0));
+      requestAnimationFrame(() => { event.frame = performance.now(); });
     };
     name.startsWith('plotly_') ? gd.on(name, mark) : gd.addEventListener(name, mark);
   });
@@ -55,18 +57,32 @@ ARM = """([graphId, names]) => {
   document.addEventListener('keydown', () => { if (window.__t.start === null) window.__t.start = performance.now(); },
                             {capture: true, once: true});
 }"""
-# the first event of each name in `names`, each after the one before: [[drawn, rendered, painted], ...] ms, or null
+# the first event of each name in `names`, each after the one before: [[drawn, rendered, frame], ...] ms, or null
 READ = """names => { const t = window.__t, out = []; let i = 0;
   for (const name of names) {
     while (i < t.events.length && t.events[i].name !== name) i++;
-    if (i === t.events.length || t.events[i].painted === null) return null;
+    if (i === t.events.length || t.events[i].frame === null) return null;
     const e = t.events[i++];
-    out.push([e.at - t.start, e.rendered - t.start, e.painted - t.start]);
+    out.push([e.at - t.start, e.rendered - t.start, e.frame - t.start]);
   }
   return out; }"""
 BASELINE = """graphId => { const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
   const t = performance.now();
   return Plotly.react(gd, gd.data, gd.layout).then(() => performance.now() - t); }"""
+
+
+# one frame of a 3D scene, nothing changed, until the software GPU has drawn it (redraw + a 1-pixel readback):
+# the floor under any change a 3D graph shows
+FRAME = """async graphId => { const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
+  const glplot = gd._fullLayout.scene._scene.glplot, gl = glplot.gl, times = [];
+  for (let i = 0; i < 9; i++) {
+    const t = performance.now();
+    glplot.redraw();
+    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+    times.push(performance.now() - t);
+    await new Promise(done => setTimeout(done, 50));
+  }
+  return times.sort((a, b) => a - b)[4]; }"""
 
 
 def selector(page_key, name):
@@ -75,7 +91,7 @@ def selector(page_key, name):
 
 def timed_key(page, graph_id, target, key, *, redraws=("plotly_afterplot",), timeout=60_000):
     """Milliseconds from pressing `key` on `target` to the graph's `redraws` (event names, in order): a list of
-    `(drawn, rendered, painted)`."""
+    `(drawn, rendered, frame)`."""
     page.evaluate(ARM, [graph_id, list(redraws)])
     page.locator(target).press(key)
     page.wait_for_function(READ, arg=list(redraws), timeout=timeout)
@@ -131,7 +147,7 @@ def main():
                                     redraws=("softmaxlab:drawn", "plotly_afterplot"))
                           for i in range(repeats)])  # (repeats, 2, 2): the browser's preview, then the server's figure
         stats("Softmax: logit slider -> preview drawn", times[:, 0, 0], base)
-        stats("Softmax: logit slider -> preview painted", times[:, 0, 2], base)
+        stats("Softmax: logit slider -> preview's next frame", times[:, 0, 2], base)
         stats("Softmax: logit slider -> server figure drawn", times[:, 1, 0], base)
 
         page.goto(url + "/surfaces")
@@ -139,12 +155,13 @@ def main():
         page.wait_for_timeout(3000)
         base = float(np.median([page.evaluate(BASELINE, "surfaces-graph") for _ in range(5)]))
         print(f"baseline: Plotly.react of the Surfaces figure       p50 {base:7.1f} ms")
+        print(f"baseline: one frame of its scene, rendered           p50 {page.evaluate(FRAME, 'surfaces-graph'):7.1f} ms")
         thumb = selector("surfaces", "m0") + " [role=slider]"
         times = np.array([timed_key(page, "surfaces-graph", thumb, "ArrowRight" if i % 2 else "ArrowLeft",
                                     redraws=("softmaxlab:drawn",))[0] for i in range(repeats)])
         stats("Surfaces: marker slider -> marker drawn (JS)", times[:, 0], base)
         stats("Surfaces: marker slider -> rendered (GPU done)", times[:, 1], base)
-        stats("Surfaces: marker slider -> painted", times[:, 2], base)
+        stats("Surfaces: marker slider -> next frame", times[:, 2], base)
         thumb = selector("surfaces", "t") + " [role=slider]"
         times = [timed_key(page, "surfaces-graph", thumb, "ArrowRight" if i % 2 else "ArrowLeft")[0][0]
                  for i in range(max(5, repeats // 3))]

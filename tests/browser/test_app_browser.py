@@ -200,6 +200,28 @@ def test_the_marker_follows_its_slider_on_the_surfaces(server, page, state):
     assert page.errors == []
 
 
+def test_a_server_figure_waits_for_the_frame_that_shows_the_preview(server, page):
+    """A Plotly.react that comes between a preview's drawing and its frame runs after that frame, so the preview
+    is seen before the server's figure (whose react takes 50-90 ms here) instead of together with it."""
+    page.goto(server + "/softmax")
+    wait_for_graph(page, "softmax-graph")
+    page.evaluate("""() => { const gd = document.querySelector('#softmax-graph .js-plotly-plot');
+        window.__order = [];
+        gd.addEventListener('softmaxlab:drawn', () => {
+            requestAnimationFrame(() => window.__order.push('frame'));
+            // as if the server's figure came now
+            Plotly.react(gd, gd.data, gd.layout).then(() => window.__order.push('react drawn'));
+        }, {once: true}); }""")
+    page.locator(control("softmax", "z1") + " [role=slider]").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => window.__order.length >= 2")
+    assert page.evaluate("() => window.__order")[:2] == ["frame", "react drawn"]
+    # with no preview waiting for its frame a react runs at once, as plotly's own
+    assert page.evaluate("""() => { const gd = document.querySelector('#softmax-graph .js-plotly-plot');
+        const before = gd._fullLayout; Plotly.react(gd, gd.data, gd.layout); return gd._fullLayout !== before; }""")
+    assert page.errors == []
+
+
 # where a marker point is on screen: its data through the scene's scale and camera (gl-plot3d's matrices)
 MARKER_ON_SCREEN = """() => { const gd = document.querySelector('#surfaces-graph .js-plotly-plot');
   const t = gd._fullData.find(t => t.uid === 'marker'), i = t.z[0] >= t.z[1] ? 0 : 1;  // the upper point

@@ -145,13 +145,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   },
 });
 
-// 3D scenes at the display's own pixel density: plotly draws WebGL at 2x by default whatever the display,
-// four times the pixels a 1x display shows, and every marker move redraws the whole scene. Plotly is loaded
-// with the first graph, after this file: catch its arrival, so that the first plot is configured too.
-(function usePixelRatioOfDisplay() {
+// Plotly as it arrives: 3D scenes at the display's own pixel density, and reacts held for a preview's frame
+// (holdReactsForFrame, below). Plotly draws WebGL at 2x by default whatever the display, four times the pixels a
+// 1x display shows, and every marker move redraws the whole scene. Plotly is loaded with the first graph, after
+// this file: catch its arrival, so that the first plot is configured too.
+(function configurePlotlyOnArrival() {
   var ratio = Math.max(1, Math.round(window.devicePixelRatio || 1));
   var configure = function (plotly) {
     if (plotly && typeof plotly.setPlotConfig === "function") plotly.setPlotConfig({plotGlPixelRatio: ratio});
+    if (plotly) holdReactsForFrame(plotly);
   };
   if (window.Plotly) { configure(window.Plotly); return; }
   var loaded;
@@ -301,7 +303,30 @@ function patchable3d(gd, traces, xs, ys, zs) {
 }
 
 function announce(gd, key, fast) {
+  // a figure from the server that comes now waits for the frame that shows this drawing (holdReactsForFrame)
+  var frame = new Promise(function (resolve) {
+    window.requestAnimationFrame(function () { setTimeout(resolve, 0); });  // after the frame's rendering
+  });
+  gd.__softmaxlabFrame = frame;
+  frame.then(function () { if (gd.__softmaxlabFrame === frame) delete gd.__softmaxlabFrame; });
   gd.dispatchEvent(new CustomEvent("softmaxlab:drawn", {detail: {key: key, fast: fast}}));
+}
+
+// The server's figure often comes while a preview's drawing waits for its frame; drawn at once, its Plotly.react
+// (50-90 ms for the Softmax figure) would run first and the preview would be seen only with it. So a react of a
+// graph whose preview has not been shown yet runs just after that frame.
+function holdReactsForFrame(plotly) {
+  var react = plotly.react;
+  if (typeof react !== "function" || react.softmaxlabHeld) return;
+  var held = function (gd) {
+    var self = this, args = arguments;
+    var div = typeof gd === "string" ? document.getElementById(gd) : gd;
+    var frame = div && div.__softmaxlabFrame;
+    if (!frame) return react.apply(self, args);
+    return frame.then(function () { return react.apply(self, args); });
+  };
+  held.softmaxlabHeld = true;
+  plotly.react = held;
 }
 
 // Draw now if nothing was drawn in this animation frame, else keep only the newest drawing for the next frame:
