@@ -138,6 +138,41 @@ def test_the_softmax_preview_in_the_browser_matches_the_server_figure(server, pa
             np.testing.assert_allclose(got, want, atol=0.5, err_msg=f"{part} {i}")
 
 
+def test_dragging_a_logit_moves_the_preview_and_asks_the_server_once_at_the_end(server, page):
+    page.goto(server + "/softmax")
+    wait_for_graph(page, "softmax-graph")
+    page.wait_for_timeout(500)
+    asked = []
+    page.on("request", lambda r: asked.append(r) if "softmax-graph.figure" in (r.post_data or "") else None)
+    box = page.locator(control("softmax", "z1") + " .dash-slider-root").bounding_box()
+    x_of = lambda z: box["x"] + box["width"] * (z + 8) / 16  # noqa: E731  (the slider spans -8 to 8)
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(x_of(1.0), y)
+    page.mouse.down()
+    seen = []
+    for z in (1.5, 2.5, 3.5, 4.5):
+        page.mouse.move(x_of(z), y, steps=3)
+        page.wait_for_function(
+            """z => { const gd = document.querySelector('#softmax-graph .js-plotly-plot');
+                      const t = gd.data.find(t => t.uid === 'softmax-1'); return Math.abs(t.x[0] - z) < 0.11; }""", arg=z)
+        seen.append(trace(graph_data(page, "softmax-graph"), "softmax-1")["x"][0])
+    assert asked == [], "nothing is sent while the slider is dragged"
+    assert query(page).get("z1") in (None, "1")
+    page.mouse.up()
+    page.wait_for_function("() => Math.abs(Number(new URLSearchParams(location.search).get('z1')) - 4.5) < 0.11")
+    z1 = float(query(page)["z1"])
+    page.wait_for_function(  # the server's figure: its legend names the new z1
+        """z => { const gd = document.querySelector('#softmax-graph .js-plotly-plot');
+                  return gd.data.find(t => t.uid === 'sweep-1').name.includes('z₁ = ' + z); }""", arg=f"{z1:.3g}")
+    assert len(asked) == 1, [r.post_data for r in asked]
+    np.testing.assert_allclose(seen, [1.5, 2.5, 3.5, 4.5], atol=0.11)
+    logits = np.array([2.0, z1, 0.1, -1.0])
+    data = graph_data(page, "softmax-graph")
+    np.testing.assert_allclose([trace(data, f"softmax-{i}")["y"][0] for i in range(4)], scipy_softmax(logits),
+                               rtol=1e-9)
+    assert page.errors == []
+
+
 def test_adding_c_to_every_logit_moves_the_exponentials_not_the_probabilities(server, page):
     page.goto(server + "/softmax?k=3&z0=1&z1=0.5&z2=-1&c=1.5")
     before = wait_for_graph(page, "softmax-graph")

@@ -27,10 +27,13 @@ HELP = (
 CONTROLS = (
     Control("k", "int", 4, label="classes K", help="number of classes (2 to 10)", minimum=2, maximum=MAX_K, step=1,
             extra={"marks": {i: str(i) for i in range(2, MAX_K + 1)}}),
+    # while a logit or the temperature is dragged only the browser's preview follows (its drag_value); the value,
+    # and with it the server's figure and the URL, follow where the drag ends
     *(Control(f"z{i}", "float", DEFAULT_LOGITS[i], label=f"logit z{i}", help=f"the logit of class {i}",
-              minimum=-LOGIT_RANGE, maximum=LOGIT_RANGE, step=0.1) for i in range(MAX_K)),
+              minimum=-LOGIT_RANGE, maximum=LOGIT_RANGE, step=0.1, extra={"updatemode": "mouseup"})
+      for i in range(MAX_K)),
     Control("t", "float", 1.0, label="temperature T", help="p = softmax(z / T)", minimum=0.05, maximum=10.0,
-            step=0.05, extra={"marks": {0.05: "0.05", 1: "1", 5: "5", 10: "10"}}),
+            step=0.05, extra={"marks": {0.05: "0.05", 1: "1", 5: "5", 10: "10"}, "updatemode": "mouseup"}),
     Control("sweep", "int", 0, label="swept logit", help="the class whose logit sweeps in the right panel",
             minimum=0, maximum=MAX_K - 1, step=1, extra={"marks": {i: str(i) for i in range(MAX_K)}}),
     Control("c", "float", 1.0, label="shift c", help="the constant the button adds to every logit",
@@ -98,11 +101,13 @@ def register(app, ctx):
             return fig, sigmoid, {"display": "block"}, [], drawn
         return fig, dash.no_update, {"display": "none"}, [], drawn
 
-    # the dots and curves move in the browser at once; the server's complete figure follows
+    # the dots and curves move in the browser at once, while a slider is dragged too; the server's complete
+    # figure follows the values
     app.clientside_callback(
         dash.ClientsideFunction(namespace="softmaxlab", function_name="softmaxPreview"),
         Output("softmax-preview", "data"),
         Input({"page": KEY, "name": ALL}, "value"),
+        Input({"page": KEY, "name": ALL}, "drag_value"),
         State({"page": KEY, "name": ALL}, "id"),
         State("softmax-drawn", "data"),
         prevent_initial_call=True,

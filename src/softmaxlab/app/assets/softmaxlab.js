@@ -55,12 +55,20 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     // Softmax page: redraw the dots, curves and markers at once from the sliders' values; the server's
     // figure (with its titles, entropy and legend text) follows and replaces this one. Mirrors
     // figures.softmax_2d (trace uids exp-i, softmax-i, sweep-i, exp-curve, scaled-curve, current).
-    softmaxPreview: function (values, ids, drawn) {
+    softmaxPreview: function (values, dragged, ids, drawn) {
       var no = window.dash_clientside.no_update;
       var gd = plotDiv("softmax-graph");
       if (!gd || !gd.data || !gd.layout || !drawn || !ids) return no;
       var v = {};
-      ids.forEach(function (id, i) { v[id.name] = values[i]; });
+      // a slider being dragged has its drag_value ahead of its value; the newest of the two is the one that changed
+      var changed = ((window.dash_clientside.callback_context || {}).triggered || []).map(function (t) {
+        return t.prop_id;
+      });
+      ids.forEach(function (id, i) {
+        var key = JSON.stringify({name: id.name, page: id.page}) + ".drag_value";
+        var drag = dragged && dragged[i];
+        v[id.name] = typeof drag === "number" && changed.indexOf(key) >= 0 ? drag : values[i];
+      });
       var k = v.k, t = v.t;
       if (k !== drawn.k || Math.min(v.sweep, k - 1) !== drawn.sweep) return no;  // new structure: the server draws it
       if (typeof t !== "number" || !(t > 0) || !isFinite(t)) return no;
