@@ -85,14 +85,18 @@ def test_moving_a_logit_slider_redraws_softmax_and_updates_the_url(server, page)
     assert page.errors == []
 
 
+def cut_off_softmax_figure(page):
+    """Abort the page's requests for the server's Softmax figure (the other callbacks still reach the server)."""
+    page.route(re.compile(r"/_dash-update-component"),
+               lambda route: route.abort() if "softmax-graph.figure" in (route.request.post_data or "")
+               else route.continue_())
+
+
 def test_the_softmax_preview_in_the_browser_matches_the_server_figure(server, page, browser):
     page.goto(server + "/softmax?k=5&sweep=3&t=0.6")
     wait_for_graph(page, "softmax-graph")
     listen_for_drawn(page, "softmax-graph")
-    # cut the server's redraw off: what the graph shows after the key presses is the browser's own preview
-    page.route(re.compile(r"/_dash-update-component"),
-               lambda route: route.abort() if "softmax-graph.figure" in (route.request.post_data or "")
-               else route.continue_())
+    cut_off_softmax_figure(page)  # what the graph shows after the key presses is the browser's own preview
     # z3 becomes the smallest logit (the axes follow it); then z2 moves inside the range (the axes stay)
     page.locator(control("softmax", "z3") + " [role=slider]").focus()
     for key in ("ArrowLeft", "ArrowLeft", "ArrowLeft"):
@@ -294,9 +298,7 @@ def test_the_previews_fall_back_to_plotlys_full_redraw(server, page):
     page.goto(server + "/softmax?k=3")
     wait_for_graph(page, "softmax-graph")
     listen_for_drawn(page, "softmax-graph")
-    page.route(re.compile(r"/_dash-update-component"),
-               lambda route: route.abort() if "softmax-graph.figure" in (route.request.post_data or "")
-               else route.continue_())
+    cut_off_softmax_figure(page)
     # as the key goes down (a figure drawn before then has its own full data): one trace without its module
     page.evaluate("""() => document.addEventListener('keydown', () => {
         document.querySelector('#softmax-graph .js-plotly-plot')._fullData[0]._module = null; }, {capture: true})""")
