@@ -293,6 +293,30 @@ def test_hovering_finds_the_marker_where_it_has_moved(server, page):
     assert page.errors == []
 
 
+def test_dragging_the_marker_moves_it_without_asking_the_server(server, page):
+    page.goto(server + "/surfaces")
+    wait_for_graph(page, "surfaces-graph")
+    page.wait_for_timeout(500)
+    asked = []
+    page.on("request", lambda r: asked.append(r) if "_dash-update-component" in r.url else None)
+    box = page.locator(control("surfaces", "m0") + " .dash-slider-root").bounding_box()
+    x_of = lambda z: box["x"] + box["width"] * (z + 4) / 8  # noqa: E731  (the slider spans -4 to 4)
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(x_of(1.0), y)
+    page.mouse.down()
+    for z in (0.5, -0.5, -1.5):
+        page.mouse.move(x_of(z), y, steps=3)
+        page.wait_for_function(
+            """z => { const gd = document.querySelector('#surfaces-graph .js-plotly-plot');
+                      const m = gd.data.find(t => t.uid === 'marker'); return Math.abs(m.x[0] - z) < 0.11; }""", arg=z)
+        moved = trace(graph_data(page, "surfaces-graph"), "marker")
+        np.testing.assert_allclose(moved["z"], scipy_softmax([moved["x"][0], moved["y"][0]]), rtol=1e-9)
+    assert asked == [], "nothing is sent while the marker is dragged"
+    page.mouse.up()
+    page.wait_for_function("() => Math.abs(Number(new URLSearchParams(location.search).get('m0')) + 1.5) < 0.11")
+    assert page.errors == []
+
+
 def test_the_previews_fall_back_to_plotlys_full_redraw(server, page):
     """Where plotly's internals are not as the fast redraws expect, the previews use Plotly.update / restyle."""
     page.goto(server + "/softmax?k=3")

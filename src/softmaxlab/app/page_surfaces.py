@@ -2,7 +2,8 @@
 
 The marker sliders move a point across the surfaces. Moving it redraws nothing on the server: a
 clientside callback (assets/softmaxlab.js, `moveMarker`) computes softmax and its Jacobian at the
-marker and restyles the marker traces, so the point follows the slider without a round trip.
+marker and redraws the marker traces, so the point follows the slider without a round trip; while a marker
+slider is dragged nothing is sent at all (its value, and with it the URL, follows where the drag ends).
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ CONTROLS = (
     Control("gaussians", "bool", False, label="Gaussians", help="add the class Gaussians and their posterior"),
     Control("shift", "bool", False, label="shift line (2 classes)", help="the line z + c(1, 1), along which p is "
             "constant"),
+    # a dragged marker moves in the browser (its drag_value); the value and the URL follow where the drag ends
     *(Control(m, "float", v, label=f"marker z{m[1]}", help=f"logit z{m[1]} of the marked point", minimum=-4.0,
-              maximum=4.0, step=0.1) for m, v in zip(MARKERS, (1.0, -0.5, 0.0))),
+              maximum=4.0, step=0.1, extra={"updatemode": "mouseup"}) for m, v in zip(MARKERS, (1.0, -0.5, 0.0))),
 )
 
 
@@ -87,6 +89,9 @@ def register(app, ctx):
         Input({"page": KEY, "name": "m0"}, "value"),
         Input({"page": KEY, "name": "m1"}, "value"),
         Input({"page": KEY, "name": "m2"}, "value"),
+        Input({"page": KEY, "name": "m0"}, "drag_value"),
+        Input({"page": KEY, "name": "m1"}, "drag_value"),
+        Input({"page": KEY, "name": "m2"}, "drag_value"),
         State("surfaces-meta", "data"),
         prevent_initial_call=True,
     )

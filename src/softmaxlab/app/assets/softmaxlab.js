@@ -15,8 +15,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       return window.dash_clientside.no_update;
     },
 
-    moveMarker: function (m0, m1, m2, meta) {
+    moveMarker: function (m0, m1, m2, d0, d1, d2, meta) {
       var no = window.dash_clientside.no_update;
+      var dragged = [d0, d1, d2];
+      var values = [m0, m1, m2].map(function (value, i) { return newestValue("surfaces", "m" + i, value, dragged[i]); });
+      m0 = values[0]; m1 = values[1]; m2 = values[2];
       if (!meta || [m0, m1, m2].some(function (v) { return typeof v !== "number" || !isFinite(v); })) return no;
       var gd = plotDiv("surfaces-graph");
       if (!gd || !gd.data) return no;
@@ -60,15 +63,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var gd = plotDiv("softmax-graph");
       if (!gd || !gd.data || !gd.layout || !drawn || !ids) return no;
       var v = {};
-      // a slider being dragged has its drag_value ahead of its value; the newest of the two is the one that changed
-      var changed = ((window.dash_clientside.callback_context || {}).triggered || []).map(function (t) {
-        return t.prop_id;
-      });
-      ids.forEach(function (id, i) {
-        var key = JSON.stringify({name: id.name, page: id.page}) + ".drag_value";
-        var drag = dragged && dragged[i];
-        v[id.name] = typeof drag === "number" && changed.indexOf(key) >= 0 ? drag : values[i];
-      });
+      ids.forEach(function (id, i) { v[id.name] = newestValue(id.page, id.name, values[i], dragged && dragged[i]); });
       var k = v.k, t = v.t;
       if (k !== drawn.k || Math.min(v.sweep, k - 1) !== drawn.sweep) return no;  // new structure: the server draws it
       if (typeof t !== "number" || !(t > 0) || !isFinite(t)) return no;
@@ -353,6 +348,16 @@ function drawOncePerFrame(key, draw) {
     });
   };
   Promise.resolve(draw()).then(settle, settle);
+}
+
+// A slider being dragged has its drag_value ahead of its value (sent where the drag ends): of the two, the one
+// that triggered the running clientside callback is the newest.
+function newestValue(page, name, value, dragValue) {
+  var triggered = ((window.dash_clientside.callback_context || {}).triggered || []).map(function (t) {
+    return t.prop_id;
+  });
+  var key = JSON.stringify({name: name, page: page}) + ".drag_value";
+  return typeof dragValue === "number" && triggered.indexOf(key) >= 0 ? dragValue : value;
 }
 
 function plotDiv(id) {
