@@ -3,6 +3,7 @@
 import base64
 import io
 import json
+import re
 import urllib.error
 import urllib.request
 
@@ -33,13 +34,9 @@ def wait_for_graph(page, graph_id: str, *, timeout: float = 60_000):
 
 def canvas_spread(page, graph_id: str) -> float:
     """Standard deviation of the pixels of the graph's WebGL canvas (0 for a blank canvas)."""
-    import imageio.v3 as iio
-
-    canvas = page.locator(f"#{graph_id} .gl-container canvas").first
-    canvas.wait_for(state="visible", timeout=30_000)
+    page.locator(f"#{graph_id} .gl-container canvas").first.wait_for(state="visible", timeout=30_000)
     page.wait_for_timeout(500)  # let WebGL finish its first frames
-    pixels = iio.imread(io.BytesIO(canvas.screenshot()))  # (height, width, channels)
-    return float(np.asarray(pixels, dtype=np.float64)[..., :3].std())
+    return float(canvas_pixels(page, graph_id).std())
 
 
 def post_callback(url: str, payload: dict) -> tuple[int, dict | str]:
@@ -94,8 +91,6 @@ READ_SVG = """id => { const gd = document.querySelector('#' + id + ' .js-plotly-
 def drawn_geometry(page, graph_id: str) -> dict[str, list]:
     """The SVG geometry of a 2D graph: {"points", "lines", "bars", "shapes"}: lists of coordinate arrays (pixels);
     "ticks": the tick labels."""
-    import re
-
     raw = page.evaluate(READ_SVG, graph_id)
     numbers = lambda s: np.array([float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", s)])  # noqa: E731
     return {k: (v if k == "ticks" else [numbers(s) for s in v]) for k, v in raw.items()}

@@ -17,8 +17,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
 
     moveMarker: function (m0, m1, m2, d0, d1, d2, meta) {
       var no = window.dash_clientside.no_update;
-      var dragged = [d0, d1, d2];
-      var values = [m0, m1, m2].map(function (value, i) { return newestValue("surfaces", "m" + i, value, dragged[i]); });
+      var values = newestValues("surfaces", ["m0", "m1", "m2"], [m0, m1, m2], [d0, d1, d2]);
       m0 = values[0]; m1 = values[1]; m2 = values[2];
       if (!meta || [m0, m1, m2].some(function (v) { return typeof v !== "number" || !isFinite(v); })) return no;
       var gd = plotDiv("surfaces-graph");
@@ -63,7 +62,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var gd = plotDiv("softmax-graph");
       if (!gd || !gd.data || !gd.layout || !drawn || !ids) return no;
       var v = {};
-      ids.forEach(function (id, i) { v[id.name] = newestValue(id.page, id.name, values[i], dragged && dragged[i]); });
+      var names = ids.map(function (id) { return id.name; });
+      newestValues("softmax", names, values, dragged || []).forEach(function (value, i) { v[names[i]] = value; });
       var k = v.k, t = v.t;
       if (k !== drawn.k || Math.min(v.sweep, k - 1) !== drawn.sweep) return no;  // new structure: the server draws it
       if (typeof t !== "number" || !(t > 0) || !isFinite(t)) return no;
@@ -253,8 +253,9 @@ function redrawData3d(gd, traces, xs, ys, zs, key) {
       moved.push(object);
     });
     // gl-plot3d re-renders its hover pick buffers whenever an object is dirty, and reads them back with a
-    // readPixels that waits for the whole (software) rendering: half the cost of a move. While the marker
-    // moves only the picture is redrawn; the pick buffers follow once it has rested (refreshPicking).
+    // readPixels that blocks the page until the (software) GPU is done: about half the main thread's time per
+    // move. While the marker moves only the picture is redrawn; the pick buffers follow once it has rested
+    // (refreshPicking).
     moved.forEach(function (object) { glParts(object).forEach(function (part) { part.dirty = false; }); });
     scenes.forEach(function (scene) { scene.glplot.redraw(); });
     refreshPicking(key, moved);
@@ -351,13 +352,15 @@ function drawOncePerFrame(key, draw) {
 }
 
 // A slider being dragged has its drag_value ahead of its value (sent where the drag ends): of the two, the one
-// that triggered the running clientside callback is the newest.
-function newestValue(page, name, value, dragValue) {
+// that triggered the running clientside callback is the newest. The values of the sliders `names` of `page`.
+function newestValues(page, names, values, dragValues) {
   var triggered = ((window.dash_clientside.callback_context || {}).triggered || []).map(function (t) {
     return t.prop_id;
   });
-  var key = JSON.stringify({name: name, page: page}) + ".drag_value";
-  return typeof dragValue === "number" && triggered.indexOf(key) >= 0 ? dragValue : value;
+  return names.map(function (name, i) {
+    var dragged = triggered.indexOf(JSON.stringify({name: name, page: page}) + ".drag_value") >= 0;
+    return dragged && typeof dragValues[i] === "number" ? dragValues[i] : values[i];
+  });
 }
 
 function plotDiv(id) {
