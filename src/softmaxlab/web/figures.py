@@ -1,0 +1,98 @@
+"""Which figures the browser draws, and the skeletons it draws them from.
+
+One design of each figure: the Python builder (`softmaxlab.figures`) makes it. For each structural variant
+of a figure (for example one per number of classes) the build embeds the builder's figure with its bulky
+data arrays taken out, a *skeleton*; the browser's module of the same name (`static/js/figures/`) writes
+into a copy of it every number and text that the options change. `tests/test_web_figures.py` proves, for
+random options, that the browser's figure equals the builder's, every array to 1e-9 and every text exactly.
+
+A `WebFigure` names the builder (its key in `softmaxlab.figures.FIGURES`), says which variant a set of
+options needs (`variant`, mirrored by the JS module's `variant`) and lists the options that make each
+variant's skeleton (`variants`).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Callable, Mapping
+
+import numpy as np
+
+__all__ = ["WebFigure", "WEB_FIGURES", "skeleton", "skeletons", "plain_figure"]
+
+# trace keys that hold the bulky numbers; the browser recomputes them, so skeletons leave them out
+DATA_KEYS = ("x", "y", "z", "customdata")
+
+
+@dataclass(frozen=True)
+class WebFigure:
+    """A figure the browser draws: builder `name` (in `FIGURES`), `variant(options) -> key`, `variants`."""
+
+    name: str
+    variant: Callable[[dict], str]
+    variants: Mapping[str, dict]
+
+    def build(self, options: dict):
+        """The Python builder's figure for these options (keyword arguments of the builder)."""
+        from softmaxlab.figures import FIGURES
+
+        return FIGURES[self.name].build(**options)
+
+
+def plain_figure(fig) -> dict:
+    """A figure as plain JSON-ready data: arrays become lists and NaN becomes None, as JSON writes them."""
+    return _plain(fig.to_plotly_json())
+
+
+def _plain(value):
+    if isinstance(value, dict) and "bdata" in value and "dtype" in value:  # plotly's base64 typed array
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = value.get("shape")
+        if shape is not None:
+            array = array.reshape([int(n) for n in str(shape).split(",")])
+        return _plain(array)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, (float, np.floating)):
+        return None if not np.isfinite(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def skeleton(fig) -> dict:
+    """`fig` as plain data with every trace's data arrays (`DATA_KEYS`) set to None."""
+    out = plain_figure(fig)
+    for trace in out["data"]:
+        for key in DATA_KEYS:
+            if key in trace:
+                trace[key] = None
+    return out
+
+
+def skeletons(names=None) -> dict:
+    """`{figure name: {variant key: skeleton}}` for every web figure (or those in `names`)."""
+    chosen = WEB_FIGURES if names is None else {n: WEB_FIGURES[n] for n in names}
+    return {name: {key: skeleton(spec.build(options)) for key, options in spec.variants.items()}
+            for name, spec in chosen.items()}
+
+
+# ---- the figures -----------------------------------------------------------------------------------
+
+def _sigmoid_variant(options):
+    return "plain" if options.get("marker") is None else "marker"
+
+
+_FIGURES = (
+    WebFigure("sigmoid", _sigmoid_variant, MappingProxyType({"plain": {}, "marker": {"marker": (1.0, 0.0)}})),
+)
+
+WEB_FIGURES = MappingProxyType({f.name: f for f in _FIGURES})

@@ -1,0 +1,33 @@
+// What every figure module shares: a deep copy of a skeleton and numpy's linspace.
+import { format } from "../format.js";
+
+/** A deep copy of a skeleton (plain JSON data), so drawing never changes the embedded original. */
+export function copy(skeleton) {
+  return structuredClone(skeleton);
+}
+
+/** numpy.linspace(start, stop, num): start + i * step, the last point exactly `stop`. */
+export function linspace(start, stop, num) {
+  const out = new Float64Array(num);
+  const div = num - 1;
+  const step = (stop - start) / div;
+  for (let i = 0; i < num; i++) out[i] = start + i * step;
+  if (num > 1) out[num - 1] = stop;
+  return out;
+}
+
+/** The trace with this uid (a skeleton's traces keep the builder's uids: the contract). */
+export function trace(fig, uid) {
+  const found = fig.data.find((t) => t.uid === uid);
+  if (!found) throw new Error(`the figure has no trace ${uid}`);
+  return found;
+}
+
+const SUBSCRIPTS = { 0: "₀", 1: "₁", 2: "₂", 3: "₃", 4: "₄", 5: "₅", 6: "₆", 7: "₇", 8: "₈", 9: "₉", "-": "₋" };
+
+/** i as Unicode subscript digits, as style.sub writes them. */
+export function sub(i) {
+  return String(i).replace(/[0-9-]/g, (c) => SUBSCRIPTS[c]);
+}
+
+export { format };

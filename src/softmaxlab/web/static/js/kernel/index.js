@@ -1,0 +1,2 @@
+// The browser's second home of softmaxlab.core: every module of the kernel, one import for the pages.
+export * from "./softmax.js";

@@ -1,0 +1,72 @@
+"""The browser's figures equal the Python builders' figures, for random options of every web figure.
+
+The browser's modules (src/softmaxlab/web/static/js/figures/) run in node on the skeletons the site
+embeds; every array must agree with the builder to 1e-9 and every text exactly. Each figure has a
+generator of random options below (`CASES`); a new web figure without one fails `test_every_web_figure_has_cases`.
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from softmaxlab.web.figures import WEB_FIGURES, plain_figure, skeletons
+from tests.web_compare import figure_differences
+
+NODE = shutil.which("node")
+RENDER = Path(__file__).parent / "js" / "render_figures.mjs"
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+
+def _sigmoid(rng):
+    options = {"temperature": float(np.exp(rng.uniform(np.log(0.05), np.log(10))))}
+    if rng.random() < 0.7:
+        options["marker"] = [round(float(v), 1) for v in rng.uniform(-8, 8, size=2)]
+    return options
+
+
+# figure name -> random builder options; every web figure needs an entry
+CASES = {
+    "sigmoid": _sigmoid,
+}
+
+
+def render(requests):
+    """The browser modules' figures for `requests` [{figure, options}], run in node."""
+    names = sorted({r["figure"] for r in requests})
+    payload = json.dumps({"skeletons": skeletons(names), "requests": requests})
+    result = subprocess.run([NODE, str(RENDER)], input=payload, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-5000:]
+    return json.loads(result.stdout)
+
+
+def test_every_web_figure_has_cases():
+    assert sorted(CASES) == sorted(WEB_FIGURES)
+
+
+@pytest.mark.parametrize("name", sorted(WEB_FIGURES))
+def test_browser_figure_equals_the_builder(name):
+    rng = np.random.default_rng(abs(hash(name)) % 2**32)
+    spec = WEB_FIGURES[name]
+    # every variant's own options first, then random ones
+    requests = [{"figure": name, "options": dict(o)} for o in spec.variants.values()]
+    requests += [{"figure": name, "options": CASES[name](rng)} for _ in range(25)]
+    for request, result in zip(requests, render(requests)):
+        assert "error" not in result, result["error"]
+        assert result["variant"] == spec.variant(request["options"]), request
+        expected = plain_figure(spec.build(request["options"]))
+        problems = figure_differences(result["figure"], expected, where=name)
+        assert not problems, f"options {request['options']}:\n" + "\n".join(problems)
+
+
+def test_the_comparison_catches_a_wrong_number_and_a_wrong_text():
+    spec = WEB_FIGURES["sigmoid"]
+    expected = plain_figure(spec.build({"temperature": 2.0}))
+    wrong = json.loads(json.dumps(expected))
+    wrong["data"][0]["y"][7] += 1e-6
+    wrong["layout"]["title"]["text"] += " "
+    problems = figure_differences(wrong, expected)
+    assert any("y[7]" in p for p in problems) and any("title.text" in p for p in problems)
