@@ -114,8 +114,8 @@ def test_bad_options_exit_2_with_one_line(run_path, tmp_path):
     _one_line_error(invoke(run_path, "--record", 99, "--no-figures"), "out of range")
     _one_line_error(invoke(run_path, "--from-step", 1000, "--no-figures"), "--from-step")
     (tmp_path / "file").write_text("x")
-    _one_line_error(invoke(run_path, "--out", tmp_path / "file"), "not a folder")
-    _one_line_error(invoke(run_path, "--out", tmp_path / "file" / "below"), "cannot write the figures")
+    _one_line_error(invoke(run_path, "--out", tmp_path / "file"), "is a file, not a folder")
+    _one_line_error(invoke(run_path, "--out", tmp_path / "file" / "below"), "--out", "is a file")
 
 
 def test_help_names_every_reading():

@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 import numpy as np
 
+from softmaxlab.cli.destinations import output_dir
+
 FIGURE_FILES = ("data-map.html", "reliability.html", "neural-collapse.html", "forgetting.html")
 
 
@@ -169,8 +171,8 @@ def analyze_command(run_path, out, bins, holdout, seed, record, from_step, sourc
         if records.size == 0:
             raise click.UsageError(f"--from-step {from_step}: the run's last step is {run.steps[-1]}")
     out = run_path / "analysis" if out is None else out
-    if figures and out.exists() and not out.is_dir():
-        raise click.UsageError(f"--out {out}: exists and is not a folder")
+    if figures:
+        output_dir(out, allow_existing=True)  # before any reading is computed
 
     steps = tqdm(total=8 if figures else 4, desc="analyze", unit="step", disable=None, leave=False)
     try:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from softmaxlab.cli.destinations import output_file
 from softmaxlab.figures.registry import FIGURES, KINDS, parse_value
 
 IMAGE_WIDTH = 1100  # default width of a PNG/SVG in CSS pixels: room for scenes side by side
@@ -109,6 +110,7 @@ def _export(spec, *, out, width, height, scale, fps=8.0, run_dirs=(), **values):
         raise click.UsageError(f"--out: only animated figures export to {suffix} (try logit-paths)")
     if animation and ("step" in figure_options or figure_options.get("animate")):
         raise click.UsageError("--step and --animate do not apply to .gif/.mp4: every frame is a step")
+    output_file(out)  # before training or rendering anything
 
     from softmaxlab.figures.animation import export_animation
     from softmaxlab.figures.export import export

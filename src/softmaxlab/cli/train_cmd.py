@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from softmaxlab.cli.destinations import run_folder
 from softmaxlab.cli.experiment_options import experiment_from_options, experiment_options
 
 
@@ -26,8 +27,7 @@ def train_command(out, overwrite, **fields):
       softmaxlab train --dataset spirals --dim 2 --hidden 64,64 --activation tanh --out runs/spirals
     """
     experiment = experiment_from_options(fields)
-    if out.exists() and not (out.is_dir() and not any(out.iterdir())) and not overwrite:
-        raise click.UsageError(f"--out: {out} already exists (pass --overwrite to replace a run there)")
+    run_folder(out, overwrite=overwrite)  # before training: a bad --out costs milliseconds, not the run
 
     from softmaxlab.lab import train
     from softmaxlab.store import RunStoreError
