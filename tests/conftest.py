@@ -8,21 +8,35 @@ variable CI is set: there `.ci/run` installs chromium, so a missing browser fail
 """
 
 import os
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
+def _browser():
+    """The browser the exporter would use (`find_browser`: one rule for the tests and the code) and why not."""
+    from softmaxlab.figures.export import BrowserNotFoundError, find_browser
+
+    try:
+        return find_browser(), None
+    except BrowserNotFoundError as e:
+        return None, str(e)
+
+
+CHROMIUM, MISSING_BROWSER = _browser()
 CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
                  "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 
 
 def need_browser():
-    if not Path(CHROMIUM).exists():
-        message = f"chromium not found at {CHROMIUM}"
+    if CHROMIUM is None:
+        message = MISSING_BROWSER
         if os.environ.get("CI"):
             pytest.fail(message + " (CI must run the browser tests)")
         pytest.skip(message)
+
+
+@pytest.fixture
+def needs_browser():
+    """For tests that render with Chromium but need no Playwright page (PNG, GIF, MP4 export)."""
+    need_browser()
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,5 @@
 """Exports are real files: an HTML page that works offline in a real browser, PNG/SVG images, GIF/MP4 animations."""
 
-import os
-import shutil
 from pathlib import Path
 
 import imageio.v2 as imageio_v2
@@ -16,10 +14,8 @@ from softmaxlab.figures.export import export
 from softmaxlab.figures.paths import logit_paths
 from softmaxlab.store import Run
 
-CHROMIUM = "/usr/bin/chromium"
-# skipped where chromium is missing, except in CI (which installs it): there the tests run and fail
-needs_chromium = pytest.mark.skipif(not os.environ.get("CI") and not os.path.exists(CHROMIUM)
-                                    and shutil.which("chromium") is None, reason="needs Debian's chromium")
+# skipped where the exporter finds no browser, except in CI (which installs it): there they fail
+needs_chromium = pytest.mark.usefixtures("needs_browser")
 
 
 def small_run(seed=0, records=12):

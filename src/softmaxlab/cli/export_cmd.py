@@ -111,6 +111,8 @@ def _export(spec, *, out, width, height, scale, fps=8.0, run_dirs=(), **values):
     if animation and ("step" in figure_options or figure_options.get("animate")):
         raise click.UsageError("--step and --animate do not apply to .gif/.mp4: every frame is a step")
     output_file(out)  # before training or rendering anything
+    if suffix != ".html":
+        _check_browser()
 
     from softmaxlab.figures.animation import export_animation
     from softmaxlab.figures.export import export
@@ -128,6 +130,21 @@ def _export(spec, *, out, width, height, scale, fps=8.0, run_dirs=(), **values):
         raise click.UsageError(str(e).splitlines()[0]) from None
     size = out.stat().st_size
     click.echo(f"wrote {out} ({size / 1e6:.2f} MB)" if size > 1e5 else f"wrote {out} ({size / 1e3:.1f} kB)")
+
+
+class MissingTool(click.ClickException):
+    """Something the export needs is not installed: one line, exit code 2 (as a usage error)."""
+
+    exit_code = 2
+
+
+def _check_browser() -> None:
+    from softmaxlab.figures.export import BrowserNotFoundError, find_browser
+
+    try:
+        find_browser()
+    except BrowserNotFoundError as e:
+        raise MissingTool(str(e)) from None
 
 
 def _runs(spec, run_dirs, values):
