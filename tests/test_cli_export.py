@@ -207,3 +207,33 @@ def test_mp4_after_training_starts_the_encoder_without_a_fork_warning(tmp_path):
     frames = np.frombuffer(raw, np.uint8).reshape(-1, 320, 320, 3)
     assert len(frames) == 2
     assert not np.array_equal(frames[0], frames[1])  # the diamonds moved
+
+
+def test_an_unknown_figure_near_a_name_suggests_it_and_the_list():
+    line = one_line_error(invoke("softmax", "--out", "x.html"))
+    assert "did you mean 'softmax-2d'?" in line and "softmaxlab export --list" in line
+
+
+@pytest.mark.parametrize("logits", [["2", "1", "0.1"], ["2,1,0.1"], ["2,", "1,", "0.1"]])
+def test_lists_take_spaces_as_well_as_commas(tmp_path, captured, logits):
+    result = invoke("softmax-2d", "--logits", *logits, "--temperature", "0.5", "--out", str(tmp_path / "s.html"))
+    assert result.exit_code == 0, result.output
+    dots = [float(t.y[0]) for t in captured[-1].data if t.uid.startswith("softmax-")]
+    np.testing.assert_allclose(dots, scipy_softmax(np.array([2.0, 1.0, 0.1]) / 0.5), rtol=1e-12)
+
+
+def test_negative_values_and_pairs_in_space_separated_lists(tmp_path, captured):
+    result = invoke("surfaces-2", "--derivatives", "--entries", "0:1", "1:1", "--marker", "1", "-1",
+                    "--out", str(tmp_path / "d.html"))
+    assert result.exit_code == 0, result.output
+    uids = {t.uid for t in captured[-1].data}
+    assert {"dp0-dz1", "dp1-dz1", "marker"} <= uids
+    marker = next(t for t in captured[-1].data if t.uid == "marker")
+    assert (float(marker.x[0]), float(marker.y[0])) == (1.0, -1.0)
+
+
+def test_figure_help_speaks_flags_not_python():
+    for name in FIGURES:
+        text = invoke(name, "--help").output
+        for python in ("`(K,)`", "None:", "or None", ":func:", "(int >= 1)"):
+            assert python not in text, (name, python)

@@ -84,7 +84,7 @@ def forgetting_section(events, labels, *, top: int) -> str:
     if worst:
         lines += ["", "Most forgotten (never learned first):",
                   format_table(["sample", "class", "events", "first correct at step"],
-                               [[int(s), int(labels[s]), "inf" if events.never_learned[s] else int(events.counts[s]),
+                               [[int(s), int(labels[s]), "never learned" if events.never_learned[s] else int(events.counts[s]),
                                  "-" if events.never_learned[s] else int(events.steps[events.first_learned[s]])]
                                 for s in worst])]
     return "\n".join(lines)
@@ -159,6 +159,14 @@ def analyze_command(run_path, out, bins, holdout, seed, record, from_step, sourc
     from softmaxlab.analysis import calibration_report, cartography, forgetting_events, neural_collapse
     from softmaxlab.store import load_run
 
+    from softmaxlab.store.catalog import read_group_attributes_safely
+
+    if run_path.is_dir() and read_group_attributes_safely(run_path) is None:
+        inside = sorted(p for p in run_path.iterdir() if p.is_dir() and read_group_attributes_safely(p) is not None)
+        if inside:
+            shown = ", ".join(str(p) for p in inside[:3]) + (", ..." if len(inside) > 3 else "")
+            raise click.UsageError(f"{run_path} is a folder of {len(inside)} runs, not a run; pick one inside it: "
+                                   f"{shown} ('softmaxlab runs {run_path}' lists them)")
     try:
         run = load_run(run_path)
     except ValueError as e:  # RunStoreError names the path and the problem

@@ -13,8 +13,11 @@ from pathlib import Path
 import click
 
 from softmaxlab.cli.destinations import output_file
+from softmaxlab.cli.lists import ListCommand, experiment_list_flags
+from softmaxlab.cli.plain_help import plain_help
 from softmaxlab.figures.registry import FIGURES, KINDS, parse_value
 
+LIST_KINDS = ("floats", "ints", "strs", "pairs")
 IMAGE_WIDTH = 1100  # default width of a PNG/SVG in CSS pixels: room for scenes side by side
 
 
@@ -51,11 +54,11 @@ def _figure_option(param):
     if param.kind == "bool":
         negative = "--no-" + param.cli_flag[2:]
         return click.option(f"{param.cli_flag}/{negative}", dest, default=None,
-                            help=f"{param.help} [default: {_shown(param.default)}]")
+                            help=f"{plain_help(param.help)} [default: {_shown(param.default)}]")
     kind = click.Choice(param.choices) if param.choices else _KindType(param.kind)
     metavar = {"floats": "X,Y,..", "ints": "I,J,..", "strs": "A,B,..", "pairs": "I:J,.."}.get(param.kind)
     return click.option(param.cli_flag, dest, type=kind, default=None, metavar=metavar,
-                        help=f"{param.help} [default: {_shown(param.default)}]")
+                        help=f"{plain_help(param.help)} [default: {_shown(param.default)}]")
 
 
 def _figure_command(spec) -> click.Command:
@@ -90,8 +93,10 @@ def _figure_command(spec) -> click.Command:
     for option in reversed(options):
         callback = option(callback)
     where = "" if spec.data == "none" else "\n\nDraws --run DIR (repeatable), or trains the experiment the flags give."
-    command = click.command(spec.name, help=f"{spec.description}{where}", short_help=spec.description,
-                            context_settings={"max_content_width": 100})(callback)
+    command = click.command(spec.name, cls=ListCommand, help=f"{spec.description}{where}",
+                            short_help=spec.description, context_settings={"max_content_width": 100})(callback)
+    command.list_flags = frozenset([p.cli_flag for p in spec.params() if p.kind in LIST_KINDS]
+                                   + (experiment_list_flags() if spec.data != "none" else []))
     flags = [opt for p in command.params for opt in (*p.opts, *p.secondary_opts)]
     duplicates = sorted({f for f in flags if flags.count(f) > 1})
     if duplicates:  # a figure option shadowing an experiment flag: rename it with FigureSpec.flags
@@ -192,7 +197,10 @@ class _FigureGroup(click.Group):
 
     def resolve_command(self, ctx, args):
         if args and args[0] not in FIGURES and not args[0].startswith("-"):
-            raise click.UsageError(f"unknown figure {args[0]!r}", ctx)
+            from softmaxlab.cli import did_you_mean
+
+            raise click.UsageError(f"unknown figure {args[0]!r}{did_you_mean(args[0], FIGURES)} "
+                                   "('softmaxlab export --list' names every figure)", ctx)
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx, formatter):
@@ -208,7 +216,7 @@ def export_command():
     (rendered by Kaleido in the system chromium), or .gif/.mp4 (the logit paths, animated).
 
     Every figure exports with its defaults alone; its own options are flags, listed by
-    `softmaxlab export FIGURE --help`. Lists are written with commas (--logits 2,1,0.1).
+    `softmaxlab export FIGURE --help`. Lists take commas or spaces (--logits 2,1,0.1 or --logits 2 1 0.1).
 
     \b
     Examples:

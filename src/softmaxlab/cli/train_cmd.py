@@ -7,9 +7,10 @@ import click
 
 from softmaxlab.cli.destinations import run_folder
 from softmaxlab.cli.experiment_options import experiment_from_options, experiment_options
+from softmaxlab.cli.lists import ListCommand, experiment_list_flags
 
 
-@click.command("train", context_settings={"max_content_width": 100})
+@click.command("train", cls=ListCommand, context_settings={"max_content_width": 100})
 @experiment_options
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="folder to save the run in (a Zarr directory), e.g. runs/reference")
@@ -44,3 +45,6 @@ def train_command(out, overwrite, **fields):
     click.echo(f"final loss {run.loss[-1]:.4g}, accuracy {run.accuracy[-1]:.3f}, "
                f"mean logit norm {run.logit_norms()[-1].mean():.3g}")
     click.echo(f"saved {run.num_records} records to {out}")
+
+
+train_command.list_flags = frozenset(experiment_list_flags())
