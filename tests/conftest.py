@@ -48,3 +48,21 @@ def chromium_browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+def decode_mp4(path):
+    """The frames of an MP4, `(frames, height, width, 3)` uint8, decoded by ffmpeg itself.
+
+    imageio's reader starts ffmpeg with `preexec_fn`, a Python fork, which JAX warns about in a process
+    whose JAX threads run (this one, once a test has trained); a plain subprocess does not fork in Python.
+    """
+    import re
+    import subprocess
+
+    import imageio_ffmpeg
+    import numpy as np
+
+    done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path), "-f", "rawvideo",
+                           "-pix_fmt", "rgb24", "-"], capture_output=True, check=True, timeout=120)
+    width, height = map(int, re.search(rb"Video: .*?, (\d+)x(\d+)", done.stderr).groups())
+    return np.frombuffer(done.stdout, np.uint8).reshape(-1, height, width, 3)

@@ -193,7 +193,7 @@ def test_mp4_after_training_starts_the_encoder_without_a_fork_warning(tmp_path):
     import subprocess
     import sys
 
-    import imageio_ffmpeg
+    from tests.conftest import decode_mp4
 
     out = tmp_path / "small.mp4"
     done = subprocess.run([sys.executable, "-m", "softmaxlab", "export", "logit-paths", "--steps", "20",
@@ -201,11 +201,8 @@ def test_mp4_after_training_starts_the_encoder_without_a_fork_warning(tmp_path):
                            "--out", str(out)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "fork" not in done.stderr and "Warning" not in done.stderr, done.stderr
-    # decoded by ffmpeg itself (imageio's reader would start it with a fork, in this process with JAX's threads)
-    raw = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-i", str(out), "-f", "rawvideo",
-                          "-pix_fmt", "rgb24", "-"], capture_output=True, check=True, timeout=60).stdout
-    frames = np.frombuffer(raw, np.uint8).reshape(-1, 320, 320, 3)
-    assert len(frames) == 2
+    frames = decode_mp4(out)
+    assert frames.shape == (2, 320, 320, 3)
     assert not np.array_equal(frames[0], frames[1])  # the diamonds moved
 
 

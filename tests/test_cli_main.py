@@ -33,3 +33,15 @@ def test_a_near_miss_command_names_the_one_meant(typed, meant):
 def test_a_word_like_nothing_gets_no_suggestion():
     result = CliRunner().invoke(main, ["qqqqq"])
     assert result.exit_code == 2 and "did you mean" not in result.output and "no such command" in result.output
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_command_takes_dash_h_also_on_its_own(name):
+    """Each command carries its own -h (click caches a command's help option on first use, so one
+    inherited from the group would depend on how the command was first called)."""
+    import importlib
+
+    module, attribute, _ = COMMANDS[name]
+    command = getattr(importlib.import_module(module), attribute)
+    result = CliRunner().invoke(command, ["-h"])
+    assert result.exit_code == 0 and "-h, --help" in result.output

@@ -124,7 +124,7 @@ def _write(fig, path: Path) -> None:
         export(fig, path)
 
 
-@click.command("analyze")
+@click.command("analyze", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("run_path", metavar="RUN", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Folder for the figures (self-contained HTML). Default: RUN/analysis.")

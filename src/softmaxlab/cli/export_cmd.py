@@ -94,7 +94,8 @@ def _figure_command(spec) -> click.Command:
         callback = option(callback)
     where = "" if spec.data == "none" else "\n\nDraws --run DIR (repeatable), or trains the experiment the flags give."
     command = click.command(spec.name, cls=ListCommand, help=f"{spec.description}{where}",
-                            short_help=spec.description, context_settings={"max_content_width": 100})(callback)
+                            short_help=spec.description,
+                            context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})(callback)
     command.list_flags = frozenset([p.cli_flag for p in spec.params() if p.kind in LIST_KINDS]
                                    + (experiment_list_flags() if spec.data != "none" else []))
     flags = [opt for p in command.params for opt in (*p.opts, *p.secondary_opts)]
@@ -208,7 +209,7 @@ class _FigureGroup(click.Group):
             formatter.write_dl([(name, spec.description) for name, spec in FIGURES.items()])
 
 
-@click.group("export", cls=_FigureGroup, context_settings={"max_content_width": 100})
+@click.group("export", cls=_FigureGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--list", "list_figures", is_flag=True, is_eager=True, expose_value=False, callback=_print_list,
               help="Print every figure's name and one-line description, then exit.")
 def export_command():

@@ -54,7 +54,7 @@ def _folders_with_runs(directory: Path) -> list[Path]:
     return [p for p in sorted(directory.iterdir()) if p.is_dir() and not p.name.startswith(".") and holds_runs(p)]
 
 
-@click.command("runs")
+@click.command("runs", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("directory", required=False, default="runs", type=click.Path(path_type=Path))
 def runs_command(directory):
     """List the runs in DIRECTORY (default: ./runs) as a table.

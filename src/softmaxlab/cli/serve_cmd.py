@@ -17,7 +17,7 @@ def _check_host(host: str, port: int) -> None:
         raise click.UsageError(f"--host {host!r}: not a valid host name") from None
 
 
-@click.command("serve")
+@click.command("serve", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. The default is this machine only; 0.0.0.0 lets others reach the app.")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535),

@@ -10,7 +10,7 @@ from softmaxlab.cli.experiment_options import experiment_from_options, experimen
 from softmaxlab.cli.lists import ListCommand, experiment_list_flags
 
 
-@click.command("train", cls=ListCommand, context_settings={"max_content_width": 100})
+@click.command("train", cls=ListCommand, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @experiment_options
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="folder to save the run in (a Zarr directory), e.g. runs/reference")
