@@ -1,6 +1,5 @@
 """Exports are real files: an HTML page that works offline in a real browser, PNG/SVG images, GIF/MP4 animations."""
 
-
 import imageio.v3 as iio
 import numpy as np
 import plotly.graph_objects as go
