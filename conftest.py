@@ -3,6 +3,8 @@
 import importlib.util
 import os
 
+import pytest
+
 collect_ignore = ["src/softmaxlab/__main__.py", "benchmarks", "examples", "scripts"]
 
 # adapters for optional frameworks are collected only when the framework is installed
@@ -23,3 +25,12 @@ try:
         settings.load_profile("ci")
 except ImportError:  # hypothesis comes with the test extra
     pass
+
+
+@pytest.fixture(autouse=True)
+def _temporary_folders_inside_tmp_path(tmp_path_factory, monkeypatch):
+    """`tempfile.mkdtemp()` in a doctest (or a test) makes its folder under pytest's temporary root, which
+    pytest removes (`tmp_path_retention_policy`), so a run of the suite leaves no folders behind in /tmp."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("tempfile", numbered=True)))

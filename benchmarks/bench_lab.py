@@ -6,7 +6,7 @@ Everything is measured in one process, after warm-up, as medians; ratios are aga
 (float32, the video's loop plus recording every logit) timed here too. PyTorch gets one thread:
 on this shared 2-core machine its default of 2 threads spin-waits under load and ran ~40x slower,
 which would flatter the lab. The compute estimate of one
-reference run is ~0.44 GFLOP (DESIGN.md).
+reference run is ~0.44 GFLOP (docs/design.md).
 """
 
 import time

@@ -4,15 +4,20 @@ The digits (8x8 images, 10 classes, 1797 samples) ship with scikit-learn: no dow
 A held-out fifth of them is the probe set: every `--every` optimizer steps the recorder
 stores its logits (and the 64-d penultimate features, for neural-collapse readings).
 
+    pip install -e ".[examples]"      # PyTorch and scikit-learn
     python examples/digits.py --out runs/digits --epochs 30 --every 10
     softmaxlab serve --logdir runs
 """
 
 import argparse
+import importlib.util
 import sys
 
-import torch
-from torch import nn
+if importlib.util.find_spec("torch") is None or importlib.util.find_spec("sklearn") is None:
+    sys.exit('examples/digits.py needs PyTorch and scikit-learn: pip install -e ".[examples]"')
+
+import torch  # noqa: E402  (after the check, so a missing package is one line, not a traceback)
+from torch import nn  # noqa: E402
 
 
 def load_data(*, seed=0):

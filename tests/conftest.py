@@ -8,21 +8,35 @@ variable CI is set: there `.ci/run` installs chromium, so a missing browser fail
 """
 
 import os
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
+def _browser():
+    """The browser the exporter would use (`find_browser`: one rule for the tests and the code) and why not."""
+    from softmaxlab.figures.export import BrowserNotFoundError, find_browser
+
+    try:
+        return find_browser(), None
+    except BrowserNotFoundError as e:
+        return None, str(e)
+
+
+CHROMIUM, MISSING_BROWSER = _browser()
 CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
                  "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 
 
 def need_browser():
-    if not Path(CHROMIUM).exists():
-        message = f"chromium not found at {CHROMIUM}"
+    if CHROMIUM is None:
+        message = MISSING_BROWSER
         if os.environ.get("CI"):
             pytest.fail(message + " (CI must run the browser tests)")
         pytest.skip(message)
+
+
+@pytest.fixture
+def needs_browser():
+    """For tests that render with Chromium but need no Playwright page (PNG, GIF, MP4 export)."""
+    need_browser()
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +48,21 @@ def chromium_browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+def decode_mp4(path):
+    """The frames of an MP4, `(frames, height, width, 3)` uint8, decoded by ffmpeg itself.
+
+    imageio's reader starts ffmpeg with `preexec_fn`, a Python fork, which JAX warns about in a process
+    whose JAX threads run (this one, once a test has trained); a plain subprocess does not fork in Python.
+    """
+    import re
+    import subprocess
+
+    import imageio_ffmpeg
+    import numpy as np
+
+    done = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path), "-f", "rawvideo",
+                           "-pix_fmt", "rgb24", "-"], capture_output=True, check=True, timeout=120)
+    width, height = map(int, re.search(rb"Video: .*?, (\d+)x(\d+)", done.stderr).groups())
+    return np.frombuffer(done.stdout, np.uint8).reshape(-1, height, width, 3)

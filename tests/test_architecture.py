@@ -1,6 +1,6 @@
 """The file list is the architecture: inner packages never import outer ones.
 
-Layers, inner to outer (DESIGN.md):
+Layers, inner to outer (docs/design.md):
 core <- lab, store <- record, analysis <- figures <- app <- cli.
 A package may import itself and the packages listed for it below, nothing else of ours.
 """

@@ -114,8 +114,8 @@ def test_bad_options_exit_2_with_one_line(run_path, tmp_path):
     _one_line_error(invoke(run_path, "--record", 99, "--no-figures"), "out of range")
     _one_line_error(invoke(run_path, "--from-step", 1000, "--no-figures"), "--from-step")
     (tmp_path / "file").write_text("x")
-    _one_line_error(invoke(run_path, "--out", tmp_path / "file"), "not a folder")
-    _one_line_error(invoke(run_path, "--out", tmp_path / "file" / "below"), "cannot write the figures")
+    _one_line_error(invoke(run_path, "--out", tmp_path / "file"), "is a file, not a folder")
+    _one_line_error(invoke(run_path, "--out", tmp_path / "file" / "below"), "--out", "is a file")
 
 
 def test_help_names_every_reading():
@@ -123,3 +123,26 @@ def test_help_names_every_reading():
     assert result.exit_code == 0
     for word in ("cartography", "forgetting", "neural collapse", "temperature", "--holdout", "--bins"):
         assert word in result.output.lower() or word in result.output
+
+
+def test_a_folder_of_runs_says_to_pick_one_and_lists_a_few(run_path, tmp_path):
+    for name in ("adam", "sgd", "sgd-2", "sgd-3"):
+        shutil.copytree(run_path, tmp_path / "runs" / name)
+    _one_line_error(invoke(tmp_path / "runs"), "folder of 4 runs", "pick one inside it",
+                    str(tmp_path / "runs" / "adam"), str(tmp_path / "runs" / "sgd"), "softmaxlab runs")
+
+
+def test_never_learned_samples_are_said_so_not_inf(tmp_path):
+    # sample 0 of class 0 is always wrong (class 1 wins); sample 1 learns at step 1, forgets at 2
+    logits = np.zeros((4, 3, 2))
+    logits[:, 0] = [-1.0, 1.0]
+    logits[:, 1] = [[-1, 1], [1, -1], [-1, 1], [1, -1]]
+    logits[:, 2] = [-1.0, 1.0]  # class 1: always right
+    Run(logits=logits, steps=[0, 1, 2, 3], labels=[0, 0, 1]).save(tmp_path / "run")
+    result = invoke(tmp_path / "run", "--no-figures")
+    assert result.exit_code == 0, result.output
+    rows = _section(result.output, "Most forgotten")[2:]
+    cells = {int(r.split()[0]): r for r in rows}
+    assert "never learned" in cells[0] and "inf" not in result.output
+    assert cells[1].split()[2] == "1"  # correct -> wrong once (step 1 -> 2)
+    assert forgetting_events(load_run(tmp_path / "run")).never_learned.tolist() == [True, False, False]

@@ -138,6 +138,7 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path, monkeypatch, args, words
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("needs_browser")
 def test_gif_of_a_trained_experiment(tmp_path):
     import imageio.v3 as iio
 
@@ -146,3 +147,90 @@ def test_gif_of_a_trained_experiment(tmp_path):
                     "--height", "320", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert iio.imread(out, index=None).shape[:3] == (2, 320, 320)
+
+
+@pytest.fixture
+def no_browser(monkeypatch, tmp_path):
+    """A machine without Chromium: no BROWSER_PATH, no system chromium, nothing on PATH."""
+    export_module = importlib.import_module("softmaxlab.figures.export")
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    monkeypatch.setattr(export_module, "_SYSTEM_CHROMIUM", str(tmp_path / "no-chromium"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    import softmaxlab.lab as lab
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("trained before finding out that the export cannot be rendered")
+
+    monkeypatch.setattr(lab, "train", forbidden)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".gif", ".mp4"])
+def test_no_browser_is_one_line_saying_how_to_get_one(tmp_path, no_browser, no_training, suffix):
+    name = "logit-paths" if suffix in (".gif", ".mp4") else "softmax-2d"
+    line = one_line_error(invoke(name, "--out", str(tmp_path / f"x{suffix}")))
+    assert "Chromium" in line and "apt-get install chromium" in line and "BROWSER_PATH" in line
+    assert not (tmp_path / f"x{suffix}").exists()
+
+
+def test_a_browser_path_that_is_not_a_program_is_named(tmp_path, monkeypatch, no_training):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "chrome"))
+    line = one_line_error(invoke("logit-paths", "--out", str(tmp_path / "x.png")))
+    assert f"BROWSER_PATH={tmp_path / 'chrome'} is not a program" in line
+
+
+def test_html_needs_no_browser(tmp_path, no_browser):
+    assert invoke("softmax-2d", "--out", str(tmp_path / "x.html")).exit_code == 0
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("needs_browser")
+def test_mp4_after_training_starts_the_encoder_without_a_fork_warning(tmp_path):
+    """A real process: training starts JAX's threads, then ffmpeg starts; JAX warns on any os.fork()."""
+    import subprocess
+    import sys
+
+    from tests.conftest import decode_mp4
+
+    out = tmp_path / "small.mp4"
+    done = subprocess.run([sys.executable, "-m", "softmaxlab", "export", "logit-paths", "--steps", "20",
+                           "--max-frames", "2", "--no-show-inputs", "--width", "320", "--height", "320",
+                           "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "fork" not in done.stderr and "Warning" not in done.stderr, done.stderr
+    frames = decode_mp4(out)
+    assert frames.shape == (2, 320, 320, 3)
+    assert not np.array_equal(frames[0], frames[1])  # the diamonds moved
+
+
+def test_an_unknown_figure_near_a_name_suggests_it_and_the_list():
+    line = one_line_error(invoke("softmax", "--out", "x.html"))
+    assert "did you mean 'softmax-2d'?" in line and "softmaxlab export --list" in line
+
+
+@pytest.mark.parametrize("logits", [["2", "1", "0.1"], ["2,1,0.1"], ["2,", "1,", "0.1"]])
+def test_lists_take_spaces_as_well_as_commas(tmp_path, captured, logits):
+    result = invoke("softmax-2d", "--logits", *logits, "--temperature", "0.5", "--out", str(tmp_path / "s.html"))
+    assert result.exit_code == 0, result.output
+    dots = [float(t.y[0]) for t in captured[-1].data if t.uid.startswith("softmax-")]
+    np.testing.assert_allclose(dots, scipy_softmax(np.array([2.0, 1.0, 0.1]) / 0.5), rtol=1e-12)
+
+
+def test_negative_values_and_pairs_in_space_separated_lists(tmp_path, captured):
+    result = invoke("surfaces-2", "--derivatives", "--entries", "0:1", "1:1", "--marker", "1", "-1",
+                    "--out", str(tmp_path / "d.html"))
+    assert result.exit_code == 0, result.output
+    uids = {t.uid for t in captured[-1].data}
+    assert {"dp0-dz1", "dp1-dz1", "marker"} <= uids
+    marker = next(t for t in captured[-1].data if t.uid == "marker")
+    assert (float(marker.x[0]), float(marker.y[0])) == (1.0, -1.0)
+
+
+def test_figure_help_speaks_flags_not_python():
+    for name in FIGURES:
+        text = invoke(name, "--help").output
+        for python in ("`(K,)`", "None:", "or None", ":func:", "(int >= 1)"):
+            assert python not in text, (name, python)

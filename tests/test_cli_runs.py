@@ -71,3 +71,19 @@ def test_help_explains_the_columns():
     result = CliRunner().invoke(main, ["runs", "--help"])
     assert result.exit_code == 0
     assert "in progress" in result.output and "broken" in result.output
+
+
+def test_runs_one_folder_down_are_pointed_at(folder):
+    project = folder.parent / "project"
+    project.mkdir()
+    folder.rename(project / "runs")
+    result = invoke(project)
+    assert result.exit_code == 0, result.output
+    assert f"there are runs in {project / 'runs'}" in result.output
+    assert f"softmaxlab runs {project / 'runs'}" in result.output
+
+
+def test_a_run_nested_in_a_run_is_refused_at_train_time(folder):
+    result = CliRunner().invoke(main, ["train", "--steps", "2", "--out", str(folder / "reference" / "sub")])
+    assert result.exit_code == 2 and "inside the run" in result.output
+    assert not (folder / "reference" / "sub").exists()

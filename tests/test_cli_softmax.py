@@ -85,10 +85,11 @@ def test_filters_add_a_column_of_kept_probabilities():
         (["1", "2", "--temperature", "0"], "temperature"),
         (["1", "2", "--temperature", "-1"], "temperature"),
         (["1", "2", "--temperature", "warm"], "temperature"),
-        (["1", "2", "--top-k", "0"], "top_k"),
-        (["1", "2", "--top-p", "1.5"], "top_p"),
-        (["1", "2", "--min-p", "-1"], "min_p"),
-        (["1", "--temprature", "2"], "no such option"),
+        (["1", "2", "--top-k", "0"], "--top-k"),
+        (["1", "2", "--top-p", "1.5"], "--top-p"),
+        (["1", "2", "--min-p", "-1"], "--min-p"),
+        (["1", "--temprature", "2"], "no such option --temprature; did you mean '--temperature'?"),
+        (["1", "2", "--temp", "0.5"], "no such option --temp; did you mean '--temperature'?"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(args, message):
@@ -114,3 +115,28 @@ def test_real_process_exit_codes():
     bad = subprocess.run([*command, "softmax", "2", "x"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2
     assert len(bad.stderr.strip().splitlines()) == 1 and "'x' is not a number" in bad.stderr
+
+
+def test_errors_speak_flags_not_python():
+    for args in (["1", "2", "--top-k", "0"], ["1", "2", "--top-p", "2"], ["1", "2", "--min-p", "-1"]):
+        result = run(*args)
+        assert result.exit_code == 2
+        assert "top_k" not in result.stderr and "top_p" not in result.stderr and "min_p" not in result.stderr
+        assert "None" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["2,1,0.1"], ["2,", "1,", "0.1"], ["2", "1,0.1"]])
+def test_commas_work_as_well_as_spaces(args):
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    np.testing.assert_allclose([float(row[3]) for row in table(result.stdout)],
+                               scipy.special.softmax([2.0, 1.0, 0.1]), atol=1e-4)
+
+
+def test_the_entropy_line_reads_as_english():
+    certain = run(100, 0).stdout
+    assert "like 1 equally likely classes" not in certain and "1 equally likely" not in certain
+    assert "no uncertainty" in certain
+    z = np.array([2.0, 1.0, 0.1])
+    spread = re.search(r"as uncertain as ([\d.]+) equally likely classes", run(*z).stdout)
+    assert math.isclose(float(spread[1]), math.exp(scipy.stats.entropy(scipy.special.softmax(z))), rel_tol=1e-3)

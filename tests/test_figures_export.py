@@ -1,10 +1,5 @@
 """Exports are real files: an HTML page that works offline in a real browser, PNG/SVG images, GIF/MP4 animations."""
 
-import os
-import shutil
-from pathlib import Path
-
-import imageio.v2 as imageio_v2
 import imageio.v3 as iio
 import numpy as np
 import plotly.graph_objects as go
@@ -15,11 +10,10 @@ from softmaxlab.figures.animation import export_animation
 from softmaxlab.figures.export import export
 from softmaxlab.figures.paths import logit_paths
 from softmaxlab.store import Run
+from tests.conftest import decode_mp4
 
-CHROMIUM = "/usr/bin/chromium"
-# skipped where chromium is missing, except in CI (which installs it): there the tests run and fail
-needs_chromium = pytest.mark.skipif(not os.environ.get("CI") and not os.path.exists(CHROMIUM)
-                                    and shutil.which("chromium") is None, reason="needs Debian's chromium")
+# skipped where the exporter finds no browser, except in CI (which installs it): there they fail
+needs_chromium = pytest.mark.usefixtures("needs_browser")
 
 
 def small_run(seed=0, records=12):
@@ -101,18 +95,13 @@ def test_png_and_svg_are_real_images(tmp_path):
     assert svg.lstrip().startswith("<svg") and "path" in svg
 
 
-def _mp4_frames(path: Path) -> list[np.ndarray]:
-    with imageio_v2.get_reader(path, format="FFMPEG") as reader:
-        return [frame for frame in reader]
-
-
 @needs_chromium
 @pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".gif", ".mp4"])
 def test_animation_has_several_different_frames(tmp_path, suffix):
     out = export_animation(small_run(records=30), tmp_path / f"paths{suffix}", frames=3, width=480, height=400,
                            show_inputs=False, progress=False)
-    frames = iio.imread(out, index=None) if suffix == ".gif" else np.stack(_mp4_frames(out))
+    frames = iio.imread(out, index=None) if suffix == ".gif" else decode_mp4(out)
     assert frames.shape[0] == 3
     assert frames.shape[1:3] == (400, 480)
     # the diamonds move between the first and the last frame

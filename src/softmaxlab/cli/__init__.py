@@ -4,6 +4,7 @@ Each sub-command lives in its own module and is imported only when it runs, so
 `softmaxlab --help` stays fast. Usage errors print one line and exit with code 2.
 """
 
+import difflib
 import importlib
 import importlib.util
 import sys
@@ -23,6 +24,24 @@ COMMANDS = {
 }
 
 
+def did_you_mean(word: str, choices) -> str:
+    """``"; did you mean 'serve'?"`` when `word` is close to one of `choices`, else ``""``.
+
+    >>> did_you_mean("serv", ["softmax", "serve", "train"])
+    "; did you mean 'serve'?"
+    >>> did_you_mean("--temp", ["--temperature", "--top-k"])
+    "; did you mean '--temperature'?"
+    >>> did_you_mean("xyz", ["serve"])
+    ''
+    """
+    choices = list(choices)
+    close = [c for c in choices if len(word) >= 3 and c.startswith(word)]
+    close = close or difflib.get_close_matches(word, choices, n=3, cutoff=0.6)  # a prefix is the likelier slip
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(repr(c) for c in close[:2]) + "?"
+
+
 class LazyGroup(click.Group):
     """A group whose commands are imported on first use, with one-line usage errors."""
 
@@ -37,6 +56,11 @@ class LazyGroup(click.Group):
             return None
         return getattr(importlib.import_module(module), attribute)
 
+    def resolve_command(self, ctx, args):
+        if args and not args[0].startswith("-") and self.get_command(ctx, args[0]) is None:
+            raise click.UsageError(f"no such command {args[0]!r}{did_you_mean(args[0], self.list_commands(ctx))}", ctx)
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx, formatter):
         rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
         if rows:
@@ -47,6 +71,9 @@ class LazyGroup(click.Group):
         prog = prog_name or "softmaxlab"
         try:
             rv = super().main(args=args, prog_name=prog, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as e:  # a bare `softmaxlab` (or `softmaxlab export`): help
+            click.echo(e.ctx.get_help())
+            sys.exit(0)
         except click.UsageError as e:
             where = e.ctx.command_path if e.ctx is not None else prog
             click.echo(f"{where}: error: {e.format_message()} (see '{where} --help')", err=True)

@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 import numpy as np
 
+from softmaxlab.cli.destinations import output_dir
+
 FIGURE_FILES = ("data-map.html", "reliability.html", "neural-collapse.html", "forgetting.html")
 
 
@@ -82,7 +84,7 @@ def forgetting_section(events, labels, *, top: int) -> str:
     if worst:
         lines += ["", "Most forgotten (never learned first):",
                   format_table(["sample", "class", "events", "first correct at step"],
-                               [[int(s), int(labels[s]), "inf" if events.never_learned[s] else int(events.counts[s]),
+                               [[int(s), int(labels[s]), "never learned" if events.never_learned[s] else int(events.counts[s]),
                                  "-" if events.never_learned[s] else int(events.steps[events.first_learned[s]])]
                                 for s in worst])]
     return "\n".join(lines)
@@ -122,7 +124,7 @@ def _write(fig, path: Path) -> None:
         export(fig, path)
 
 
-@click.command("analyze")
+@click.command("analyze", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("run_path", metavar="RUN", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Folder for the figures (self-contained HTML). Default: RUN/analysis.")
@@ -157,6 +159,14 @@ def analyze_command(run_path, out, bins, holdout, seed, record, from_step, sourc
     from softmaxlab.analysis import calibration_report, cartography, forgetting_events, neural_collapse
     from softmaxlab.store import load_run
 
+    from softmaxlab.store.catalog import read_group_attributes_safely
+
+    if run_path.is_dir() and read_group_attributes_safely(run_path) is None:
+        inside = sorted(p for p in run_path.iterdir() if p.is_dir() and read_group_attributes_safely(p) is not None)
+        if inside:
+            shown = ", ".join(str(p) for p in inside[:3]) + (", ..." if len(inside) > 3 else "")
+            raise click.UsageError(f"{run_path} is a folder of {len(inside)} runs, not a run; pick one inside it: "
+                                   f"{shown} ('softmaxlab runs {run_path}' lists them)")
     try:
         run = load_run(run_path)
     except ValueError as e:  # RunStoreError names the path and the problem
@@ -169,8 +179,8 @@ def analyze_command(run_path, out, bins, holdout, seed, record, from_step, sourc
         if records.size == 0:
             raise click.UsageError(f"--from-step {from_step}: the run's last step is {run.steps[-1]}")
     out = run_path / "analysis" if out is None else out
-    if figures and out.exists() and not out.is_dir():
-        raise click.UsageError(f"--out {out}: exists and is not a folder")
+    if figures:
+        output_dir(out, allow_existing=True)  # before any reading is computed
 
     steps = tqdm(total=8 if figures else 4, desc="analyze", unit="step", disable=None, leave=False)
     try:

@@ -12,8 +12,12 @@ from pathlib import Path
 
 import click
 
+from softmaxlab.cli.destinations import output_file
+from softmaxlab.cli.lists import ListCommand, experiment_list_flags
+from softmaxlab.cli.plain_help import plain_help
 from softmaxlab.figures.registry import FIGURES, KINDS, parse_value
 
+LIST_KINDS = ("floats", "ints", "strs", "pairs")
 IMAGE_WIDTH = 1100  # default width of a PNG/SVG in CSS pixels: room for scenes side by side
 
 
@@ -50,11 +54,11 @@ def _figure_option(param):
     if param.kind == "bool":
         negative = "--no-" + param.cli_flag[2:]
         return click.option(f"{param.cli_flag}/{negative}", dest, default=None,
-                            help=f"{param.help} [default: {_shown(param.default)}]")
+                            help=f"{plain_help(param.help)} [default: {_shown(param.default)}]")
     kind = click.Choice(param.choices) if param.choices else _KindType(param.kind)
     metavar = {"floats": "X,Y,..", "ints": "I,J,..", "strs": "A,B,..", "pairs": "I:J,.."}.get(param.kind)
     return click.option(param.cli_flag, dest, type=kind, default=None, metavar=metavar,
-                        help=f"{param.help} [default: {_shown(param.default)}]")
+                        help=f"{plain_help(param.help)} [default: {_shown(param.default)}]")
 
 
 def _figure_command(spec) -> click.Command:
@@ -89,8 +93,11 @@ def _figure_command(spec) -> click.Command:
     for option in reversed(options):
         callback = option(callback)
     where = "" if spec.data == "none" else "\n\nDraws --run DIR (repeatable), or trains the experiment the flags give."
-    command = click.command(spec.name, help=f"{spec.description}{where}", short_help=spec.description,
-                            context_settings={"max_content_width": 100})(callback)
+    command = click.command(spec.name, cls=ListCommand, help=f"{spec.description}{where}",
+                            short_help=spec.description,
+                            context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})(callback)
+    command.list_flags = frozenset([p.cli_flag for p in spec.params() if p.kind in LIST_KINDS]
+                                   + (experiment_list_flags() if spec.data != "none" else []))
     flags = [opt for p in command.params for opt in (*p.opts, *p.secondary_opts)]
     duplicates = sorted({f for f in flags if flags.count(f) > 1})
     if duplicates:  # a figure option shadowing an experiment flag: rename it with FigureSpec.flags
@@ -109,6 +116,9 @@ def _export(spec, *, out, width, height, scale, fps=8.0, run_dirs=(), **values):
         raise click.UsageError(f"--out: only animated figures export to {suffix} (try logit-paths)")
     if animation and ("step" in figure_options or figure_options.get("animate")):
         raise click.UsageError("--step and --animate do not apply to .gif/.mp4: every frame is a step")
+    output_file(out)  # before training or rendering anything
+    if suffix != ".html":
+        _check_browser()
 
     from softmaxlab.figures.animation import export_animation
     from softmaxlab.figures.export import export
@@ -126,6 +136,21 @@ def _export(spec, *, out, width, height, scale, fps=8.0, run_dirs=(), **values):
         raise click.UsageError(str(e).splitlines()[0]) from None
     size = out.stat().st_size
     click.echo(f"wrote {out} ({size / 1e6:.2f} MB)" if size > 1e5 else f"wrote {out} ({size / 1e3:.1f} kB)")
+
+
+class MissingTool(click.ClickException):
+    """Something the export needs is not installed: one line, exit code 2 (as a usage error)."""
+
+    exit_code = 2
+
+
+def _check_browser() -> None:
+    from softmaxlab.figures.export import BrowserNotFoundError, find_browser
+
+    try:
+        find_browser()
+    except BrowserNotFoundError as e:
+        raise MissingTool(str(e)) from None
 
 
 def _runs(spec, run_dirs, values):
@@ -173,7 +198,10 @@ class _FigureGroup(click.Group):
 
     def resolve_command(self, ctx, args):
         if args and args[0] not in FIGURES and not args[0].startswith("-"):
-            raise click.UsageError(f"unknown figure {args[0]!r}", ctx)
+            from softmaxlab.cli import did_you_mean
+
+            raise click.UsageError(f"unknown figure {args[0]!r}{did_you_mean(args[0], FIGURES)} "
+                                   "('softmaxlab export --list' names every figure)", ctx)
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx, formatter):
@@ -181,7 +209,7 @@ class _FigureGroup(click.Group):
             formatter.write_dl([(name, spec.description) for name, spec in FIGURES.items()])
 
 
-@click.group("export", cls=_FigureGroup, context_settings={"max_content_width": 100})
+@click.group("export", cls=_FigureGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--list", "list_figures", is_flag=True, is_eager=True, expose_value=False, callback=_print_list,
               help="Print every figure's name and one-line description, then exit.")
 def export_command():
@@ -189,7 +217,7 @@ def export_command():
     (rendered by Kaleido in the system chromium), or .gif/.mp4 (the logit paths, animated).
 
     Every figure exports with its defaults alone; its own options are flags, listed by
-    `softmaxlab export FIGURE --help`. Lists are written with commas (--logits 2,1,0.1).
+    `softmaxlab export FIGURE --help`. Lists take commas or spaces (--logits 2,1,0.1 or --logits 2 1 0.1).
 
     \b
     Examples:

@@ -41,7 +41,20 @@ def format_table(rows, header=COLUMNS):
     return "\n".join(lines)
 
 
-@click.command("runs")
+def _folders_with_runs(directory: Path) -> list[Path]:
+    """The folders directly inside `directory` that hold runs (runs are listed one level down only)."""
+    from softmaxlab.store.catalog import read_group_attributes_safely
+
+    def holds_runs(folder):
+        try:
+            return any(p.is_dir() and read_group_attributes_safely(p) is not None for p in folder.iterdir())
+        except OSError:
+            return False
+
+    return [p for p in sorted(directory.iterdir()) if p.is_dir() and not p.name.startswith(".") and holds_runs(p)]
+
+
+@click.command("runs", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("directory", required=False, default="runs", type=click.Path(path_type=Path))
 def runs_command(directory):
     """List the runs in DIRECTORY (default: ./runs) as a table.
@@ -62,6 +75,12 @@ def runs_command(directory):
     except RunStoreError as e:
         raise click.UsageError(str(e)) from None
     if not summaries:
+        deeper = _folders_with_runs(directory)
+        if deeper:
+            where = " and ".join(str(p) for p in deeper[:2]) + (", ..." if len(deeper) > 2 else "")
+            click.echo(f"No runs directly in {directory}; there are runs in {where}: "
+                       f"softmaxlab runs {deeper[0]}")
+            return
         click.echo(f"No runs in {directory}. Make one with: softmaxlab train --out {directory / 'NAME'}")
         return
     click.echo(format_table([_row(s) for s in summaries]))

@@ -1,11 +1,23 @@
 """`softmaxlab serve`: start the interactive softmax lab in the browser (a thin edge over `app.serve`)."""
 
+import socket
 from pathlib import Path
 
 import click
 
 
-@click.command("serve")
+def _check_host(host: str, port: int) -> None:
+    """A usage error unless `host` resolves to an address this machine could listen on."""
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        raise click.UsageError(f"--host {host}: the host name does not resolve ({e.strerror}); "
+                               "try 127.0.0.1 (this machine) or 0.0.0.0 (every interface)") from None
+    except UnicodeError:
+        raise click.UsageError(f"--host {host!r}: not a valid host name") from None
+
+
+@click.command("serve", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. The default is this machine only; 0.0.0.0 lets others reach the app.")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535),
@@ -23,6 +35,7 @@ def serve_command(host, port, logdir, no_browser):
 
     Example: softmaxlab serve --logdir runs --port 8050
     """
+    _check_host(host, port)  # before the app is imported: a typo in --host is one line at once
     from softmaxlab.app import serve
 
     try:

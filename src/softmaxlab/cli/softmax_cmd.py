@@ -9,8 +9,15 @@ from softmaxlab.core import entropy, log_softmax, softmax
 from softmaxlab.core.sampling import filter_logits
 
 
+def _options() -> list[str]:
+    ctx = click.get_current_context(silent=True)
+    return [] if ctx is None else [o for p in ctx.command.params for o in (*p.opts, *p.secondary_opts)]
+
+
 def _parse_logits(words) -> np.ndarray:
-    """The LOGITS arguments as float64; -inf is allowed (probability 0), NaN and +inf are not."""
+    """The LOGITS arguments as float64: spaces or commas between them (``2 1 0.1`` or ``2,1,0.1``);
+    -inf is allowed (probability 0), NaN and +inf are not."""
+    words = [piece for word in words for piece in word.split(",") if piece.strip()]
     if not words:
         raise click.UsageError("give at least one logit, e.g. `softmaxlab softmax 2 1 0.1`")
     values = []
@@ -18,8 +25,12 @@ def _parse_logits(words) -> np.ndarray:
         try:
             value = float(word)
         except ValueError:
-            hint = " (no such option)" if word.startswith("--") else ""
-            raise click.BadParameter(f"{word!r} is not a number{hint}", param_hint="LOGITS") from None
+            if word.startswith("-"):  # an option click let through because logits may be negative
+                from softmaxlab.cli import did_you_mean
+
+                name = word.split("=", 1)[0]
+                raise click.UsageError(f"no such option {name}{did_you_mean(name, _options())}") from None
+            raise click.BadParameter(f"{word!r} is not a number", param_hint="LOGITS") from None
         if math.isnan(value) or value == math.inf:
             raise click.BadParameter(f"{word!r}: logits must be finite numbers or -inf", param_hint="LOGITS")
         values.append(value)
@@ -44,8 +55,12 @@ def _table(rows, headers) -> list[str]:
 
 
 def _entropy_line(label: str, p: np.ndarray, digits: int) -> str:
+    """The entropy, and the number of equally likely classes that would be as uncertain: exp(H in nats)."""
     nats, bits = float(entropy(p)), float(entropy(p, base=2))
-    return f"{label}: {nats:.{digits}f} nats = {bits:.{digits}f} bits (like {math.exp(nats):.{digits}g} equally likely classes)"
+    choices = f"{math.exp(nats):.{digits}g}"
+    meaning = "no uncertainty: one class takes it all" if choices == "1" else \
+        f"as uncertain as {choices} equally likely classes"
+    return f"{label}: {nats:.{digits}f} nats = {bits:.{digits}f} bits ({meaning})"
 
 
 @click.command(
@@ -55,10 +70,10 @@ def _entropy_line(label: str, p: np.ndarray, digits: int) -> str:
 @click.argument("logits", nargs=-1, type=click.UNPROCESSED)
 @click.option("-t", "--temperature", type=float, default=1.0, show_default=True,
               help="Divide the logits by T > 0: high T flattens toward uniform, low T sharpens toward the argmax.")
-@click.option("--top-k", type=int, default=None, help="Also show sampling probabilities keeping only the k largest logits.")
-@click.option("--top-p", type=float, default=None,
+@click.option("--top-k", type=click.IntRange(min=1), default=None, metavar="K", help="Also show sampling probabilities keeping only the k largest logits.")
+@click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=None, metavar="P",
               help="Also show sampling probabilities keeping the most probable classes until their mass reaches p (nucleus).")
-@click.option("--min-p", type=float, default=None,
+@click.option("--min-p", type=click.FloatRange(0, 1), default=None, metavar="M",
               help="Also show sampling probabilities keeping classes with p_i >= min_p * max p.")
 @click.option("--digits", type=click.IntRange(1, 15), default=4, show_default=True, help="Decimals of probabilities and entropies; significant digits of the rest.")
 def softmax_command(logits, temperature, top_k, top_p, min_p, digits):
@@ -66,7 +81,8 @@ def softmax_command(logits, temperature, top_k, top_p, min_p, digits):
 
     Below the table: the entropy in nats and bits, and the log-sum-exp log(sum exp(z/T)),
     the normaliser: p_i = exp(z_i/T - logsumexp). Negative logits work as they are
-    (`softmaxlab softmax -1 2`), or after `--`. A logit of -inf gets probability 0.
+    (`softmaxlab softmax -1 2`), or after `--`; commas work too (2,1,0.1). A logit of -inf gets
+    probability 0.
 
     \b
     Example:

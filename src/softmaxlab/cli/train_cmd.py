@@ -5,10 +5,12 @@ from pathlib import Path
 
 import click
 
+from softmaxlab.cli.destinations import run_folder
 from softmaxlab.cli.experiment_options import experiment_from_options, experiment_options
+from softmaxlab.cli.lists import ListCommand, experiment_list_flags
 
 
-@click.command("train", context_settings={"max_content_width": 100})
+@click.command("train", cls=ListCommand, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @experiment_options
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="folder to save the run in (a Zarr directory), e.g. runs/reference")
@@ -26,8 +28,7 @@ def train_command(out, overwrite, **fields):
       softmaxlab train --dataset spirals --dim 2 --hidden 64,64 --activation tanh --out runs/spirals
     """
     experiment = experiment_from_options(fields)
-    if out.exists() and not (out.is_dir() and not any(out.iterdir())) and not overwrite:
-        raise click.UsageError(f"--out: {out} already exists (pass --overwrite to replace a run there)")
+    run_folder(out, overwrite=overwrite)  # before training: a bad --out costs milliseconds, not the run
 
     from softmaxlab.lab import train
     from softmaxlab.store import RunStoreError
@@ -44,3 +45,6 @@ def train_command(out, overwrite, **fields):
     click.echo(f"final loss {run.loss[-1]:.4g}, accuracy {run.accuracy[-1]:.3f}, "
                f"mean logit norm {run.logit_norms()[-1].mean():.3g}")
     click.echo(f"saved {run.num_records} records to {out}")
+
+
+train_command.list_flags = frozenset(experiment_list_flags())

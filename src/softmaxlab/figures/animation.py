@@ -8,6 +8,8 @@ and assembled by imageio: GIF through Pillow, MP4 (H.264) through ffmpeg.
 """
 
 import io
+import subprocess
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -149,7 +151,6 @@ def _multiple_of_16(n) -> int:
 
 def _write_video(path: Path, images, *, fps: float) -> None:
     """PNG bytes -> an animated GIF (looping, Pillow) or an H.264 MP4 (ffmpeg)."""
-    import imageio.v2 as imageio_v2
     import imageio.v3 as iio
 
     pixels = [iio.imread(io.BytesIO(data))[..., :3] for data in images]  # (height, width, 3) each, RGB
@@ -157,7 +158,44 @@ def _write_video(path: Path, images, *, fps: float) -> None:
     if path.suffix.lower() == ".gif":
         iio.imwrite(path, np.stack(pixels), extension=".gif", duration=1000.0 / fps, loop=0)
         return
-    with imageio_v2.get_writer(path, format="FFMPEG", fps=fps, codec="libx264", quality=8,
-                               pixelformat="yuv420p", macro_block_size=16) as writer:
+    _encode_mp4(path, pixels, fps=fps)
+
+
+def encoder_command(path: Path, *, width: int, height: int, fps: float) -> list[str]:
+    """The ffmpeg command that reads raw RGB frames on stdin and writes an H.264 MP4 at `path`.
+
+    CRF 10 is imageio's ``quality=8``; yuv420p is what every player decodes.
+
+    >>> encoder_command(Path("a.mp4"), width=320, height=160, fps=8)[-6:]
+    ['-crf', '10', '-pix_fmt', 'yuv420p', '-an', 'a.mp4']
+    """
+    import imageio_ffmpeg
+
+    rate = str(Fraction(fps).limit_denominator())
+    return [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+            "-s", f"{width}x{height}", "-r", rate, "-i", "-", "-vcodec", "libx264", "-crf", "10",
+            "-pix_fmt", "yuv420p", "-an", str(path)]
+
+
+def _encode_mp4(path: Path, pixels, *, fps: float) -> None:
+    """Pipe the frames through ffmpeg.
+
+    imageio's writer starts ffmpeg with ``preexec_fn=os.setpgrp``, which makes Python fork and run its
+    at-fork handlers, and JAX's handler warns of a deadlock in a process whose JAX threads run (they do
+    after training). ``process_group=0`` does the same (ffmpeg in its own process group, so Ctrl+C
+    reaches only us and we stop it cleanly) inside the C spawn code: no Python fork, no handlers.
+    """
+    height, width = pixels[0].shape[:2]
+    encoder = subprocess.Popen(encoder_command(path, width=width, height=height, fps=fps), stdin=subprocess.PIPE,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, process_group=0)
+    try:
         for frame in pixels:
-            writer.append_data(frame)
+            encoder.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+        encoder.stdin.close()
+        errors = encoder.stderr.read().decode(errors="replace").strip()
+        if encoder.wait() != 0:
+            raise RuntimeError(f"ffmpeg could not write {path}: {errors.splitlines()[-1] if errors else 'no message'}")
+    finally:
+        if encoder.poll() is None:
+            encoder.kill()
+            encoder.wait()

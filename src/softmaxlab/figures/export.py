@@ -4,26 +4,31 @@
   offline, from a USB stick or an e-mail attachment, with no request to any server. Figures that
   ask for linked 3D cameras (side-by-side logit paths) get a small script that keeps the cameras
   of those scenes in step while one is turned.
-- `.png` / `.svg`: Kaleido renders the figure in a headless Chromium. Kaleido 1.x needs a browser;
-  where Debian's `/usr/bin/chromium` exists and `BROWSER_PATH` is unset we point Kaleido at it
-  (Kaleido's own Chrome download cannot work offline). MathJax is switched off because Kaleido
-  would otherwise fetch it from a CDN.
+- `.png` / `.svg`: Kaleido renders the figure in a headless Chromium. Kaleido 1.x needs a browser:
+  `find_browser()` is the one rule for which (`BROWSER_PATH` if set, else Debian's `/usr/bin/chromium`,
+  else a Chromium or Chrome on `PATH`), and Kaleido is pointed at exactly that one; with none,
+  `BrowserNotFoundError` says what is missing and how to get it, before any work. (Kaleido's own
+  Chrome download is not used.) MathJax is switched off because Kaleido would otherwise fetch it from
+  a CDN.
 """
 
 import asyncio
 import concurrent.futures
 import json
 import os
+import shutil
 from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
 
-__all__ = ["export", "render_images", "linked_scenes_script", "IMAGE_SUFFIXES", "SUFFIXES"]
+__all__ = ["export", "render_images", "linked_scenes_script", "find_browser", "BrowserNotFoundError",
+           "IMAGE_SUFFIXES", "SUFFIXES"]
 
 IMAGE_SUFFIXES = (".png", ".svg")
 SUFFIXES = (".html", *IMAGE_SUFFIXES)
 _SYSTEM_CHROMIUM = "/usr/bin/chromium"
+_BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 _IMAGE_SIZE = (1100, 600)  # default width x height of an image: room for 3D scenes side by side
 
 
@@ -123,10 +128,48 @@ def _linked_scenes(fig: go.Figure) -> list[str]:
     return []
 
 
-def use_system_chromium() -> None:
-    """Point Kaleido at Debian's chromium unless the user already chose a browser (`BROWSER_PATH`)."""
-    if os.path.exists(_SYSTEM_CHROMIUM):
-        os.environ.setdefault("BROWSER_PATH", _SYSTEM_CHROMIUM)
+class BrowserNotFoundError(RuntimeError):
+    """No Chromium to render images with; the message says how to get one."""
+
+
+def find_browser(environ=None) -> str:
+    """The browser that renders images: `BROWSER_PATH` if set, else Debian's chromium, else one on `PATH`.
+
+    Args:
+        environ: the environment to read (default `os.environ`).
+
+    Raises:
+        BrowserNotFoundError: with a one-line message naming what is missing and how to get it.
+
+    Example:
+        >>> find_browser({"BROWSER_PATH": "/no/such/chrome"})
+        Traceback (most recent call last):
+        ...
+        softmaxlab.figures.export.BrowserNotFoundError: BROWSER_PATH=/no/such/chrome is not a program; ...
+    """
+    environ = os.environ if environ is None else environ
+    chosen = environ.get("BROWSER_PATH")
+    if chosen:
+        if not (os.path.isfile(chosen) and os.access(chosen, os.X_OK)):
+            raise BrowserNotFoundError(f"BROWSER_PATH={chosen} is not a program; point it at a Chrome or "
+                                       "Chromium, or unset it to use the system chromium")
+        return chosen
+    if os.path.isfile(_SYSTEM_CHROMIUM) and os.access(_SYSTEM_CHROMIUM, os.X_OK):
+        return _SYSTEM_CHROMIUM
+    for name in _BROWSER_NAMES:
+        found = shutil.which(name, path=environ.get("PATH"))
+        if found:
+            return found
+    raise BrowserNotFoundError("PNG, SVG, GIF and MP4 export need Chromium, and none was found (no "
+                               f"{_SYSTEM_CHROMIUM}, none on PATH): install it (Debian/Ubuntu: apt-get install "
+                               "chromium) or set BROWSER_PATH to a Chrome or Chromium; .html needs no browser")
+
+
+def use_system_chromium() -> str:
+    """Point Kaleido at `find_browser()`'s browser (through `BROWSER_PATH`, which Kaleido reads) and return it."""
+    browser = find_browser()
+    os.environ["BROWSER_PATH"] = browser
+    return browser
 
 
 def render_images(figs, *, format: str = "png", width=None, height=None, scale: float = 1.0, tabs: int = 1,

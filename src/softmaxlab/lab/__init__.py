@@ -1,7 +1,7 @@
 """The training lab: datasets, tiny models and a compiled training loop that records every logit.
 
 - `Experiment`: one frozen config (seed included) that round-trips through JSON and a URL query;
-  ``Experiment()`` is DESIGN.md's reference experiment. `FieldSpec`: one field's name, type,
+  ``Experiment()`` is the reference experiment of docs/design.md. `FieldSpec`: one field's name, type,
   default, help, choices and bounds (``Experiment.field_specs()``).
 - Registries, name -> spec: `DATASETS`, `MODELS`, `INITS`, `ACTIVATIONS`, `LOSSES`, `OPTIMIZERS`.
 - `train(experiment) -> Run` and `train_many(experiments) -> list[Run]` (JAX jit + lax.scan + vmap,

@@ -2,7 +2,7 @@
 
 Every field has a name, a default, one line of help, its choices (read from the registries) or
 bounds; ``Experiment.field_specs()`` hands them to the CLI, the app and the URL, so a new choice
-appears everywhere at once. ``Experiment()`` is the reference experiment of DESIGN.md.
+appears everywhere at once. ``Experiment()`` is the reference experiment of docs/design.md.
 
 >>> e = Experiment(optimizer="adam", seed=3)
 >>> e.to_query()
@@ -124,7 +124,7 @@ def _f(default, help, *, choices=(), minimum=None, maximum=None, optional=False)
 
 @dataclass(frozen=True)
 class Experiment:
-    """Everything that determines a training run of the lab; the defaults are DESIGN.md's reference experiment.
+    """Everything that determines a training run of the lab; the defaults are the reference experiment of docs/design.md.
 
     Data: ``dataset`` with ``classes`` classes of ``samples_per_class`` points in ``dim`` dimensions
     (``frequencies`` makes the class sizes K n f_k). Model: an MLP with ``hidden`` widths, or free

@@ -52,7 +52,7 @@ def _directions(rng, n, dim):
 
 
 def reference(rng, *, classes=3, dim=3, samples_per_class=20, noise=1.0, frequencies=()):
-    """The video's three-class set (DESIGN.md): N(0, noise^2 I) + (2,0,0), N(0, noise^2 I) - (2,0,0), radius-4 sphere.
+    """The video's three-class set (docs/design.md): N(0, noise^2 I) + (2,0,0), N(0, noise^2 I) - (2,0,0), radius-4 sphere.
 
     >>> x, y = reference(np.random.default_rng(0))
     >>> x.shape, np.bincount(y).tolist(), bool(np.allclose(np.linalg.norm(x[y == 2], axis=1), 4.0))
