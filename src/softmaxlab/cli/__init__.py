@@ -19,6 +19,7 @@ COMMANDS = {
     "train": ("softmaxlab.cli.train_cmd", "train_command", "Train a tiny classifier and record every logit."),
     "runs": ("softmaxlab.cli.runs_cmd", "runs_command", "List the runs in a folder."),
     "export": ("softmaxlab.cli.export_cmd", "export_command", "Export a figure to HTML, PNG, SVG, GIF or MP4."),
+    "site": ("softmaxlab.cli.site_cmd", "site_command", "Write the explainer as a static site or one HTML file."),
     "serve": ("softmaxlab.cli.serve_cmd", "serve_command", "Start the interactive softmax lab in the browser."),
     "analyze": ("softmaxlab.cli.analyze_cmd", "analyze_command", "Read a run's dynamics: cartography, calibration..."),
 }

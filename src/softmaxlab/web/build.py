@@ -1,0 +1,176 @@
+"""`softmaxlab site`: the explainer as a static site, or as one self-contained HTML file.
+
+The site is plain files with relative links, so it works from any static host and any sub-path (GitHub
+Pages, `python -m http.server`, a folder on a web server): `index.html`, one folder per page
+(`softmax/index.html`, so `/softmax/?k=3` is a page with its state), and `assets/` with the CSS, the
+bundled JavaScript, plotly.js from the installed `plotly` package, and `data.js` (the state spec of every
+page and the skeletons of its figures, written by Python). Nothing is fetched from anywhere else, at build
+time or in the browser. `write_single_file` puts all of it in one HTML file that works from file://.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+from softmaxlab import __version__
+from softmaxlab.spec import spec_json
+
+from .bundle import bundle
+from .figures import WEB_FIGURES, skeletons
+from .pages import PAGES
+
+__all__ = ["write_site", "write_single_file", "site_pages", "site_data", "SiteError", "MARKER"]
+
+MARKER = ".softmaxlab-site"  # the build leaves it, so --overwrite replaces only a folder it wrote
+STATIC = Path(str(resources.files("softmaxlab.web") / "static"))
+
+
+class SiteError(ValueError):
+    """The site cannot be written where asked (the message names the place and the reason)."""
+
+
+def site_pages():
+    """The pages whose figures all have a browser module (a page is built only when it can be drawn)."""
+    return tuple(p for p in PAGES if all(name in WEB_FIGURES for name in p.figures))
+
+
+def site_data(pages=None) -> dict:
+    """What the browser reads (`window.SOFTMAXLAB_DATA`): each page's spec and help, every figure's skeletons."""
+    pages = site_pages() if pages is None else pages
+    names = sorted({name for p in pages for name in p.figures})
+    return {
+        "version": __version__,
+        "pages": [{"key": p.key, "title": p.title, "help": p.help, "controls": spec_json(p.controls)} for p in pages],
+        "skeletons": skeletons(names),
+    }
+
+
+def plotly_js() -> str:
+    """plotly.js as shipped inside the installed `plotly` Python package (the version its figures target)."""
+    path = Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
+    if not path.is_file():
+        raise SiteError(f"plotly.js is not in the installed plotly package (looked for {path})")
+    return path.read_text(encoding="utf-8")
+
+
+def _script_json(data) -> str:
+    # inside <script>, "</" would end the element: escape it (and keep the JSON valid JavaScript)
+    return json.dumps(data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+
+
+def _nav(pages, href: Callable[[str], str], home: str) -> str:
+    links = "".join(f'<a data-page="{p.key}" href="{href(p.key)}">{html.escape(p.title)}</a>' for p in pages)
+    return f'<header><a class="brand" href="{home}">softmaxlab</a><nav>{links}</nav></header>'
+
+
+def _page_html(*, title, nav, head, body, scripts) -> str:
+    return (
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{html.escape(title)}</title>{head}</head><body>{nav}{body}{scripts}</body></html>\n"
+    )
+
+
+def _home_body(pages, href) -> str:
+    items = "".join(f'<li><a href="{href(p.key)}">{html.escape(p.title)}</a>: {html.escape(p.help.split(". ")[0].replace("**", ""))}.</li>'
+                    for p in pages)
+    return ('<main class="home"><h1>softmaxlab</h1><p>See the softmax function: every page computes in your browser, '
+            f'and a link reproduces what you see.</p><ul>{items}</ul></main>')
+
+
+def _files(progress) -> dict[str, str]:
+    pages = site_pages()
+    if not pages:
+        raise SiteError("no page of the explainer has its figures in the browser yet; nothing to build")
+    progress(f"bundling the JavaScript and the figures of {len(pages)} pages")
+    return {
+        "assets/softmaxlab.js": bundle(STATIC / "js", "softmaxlab.js", expose="softmaxlab"),
+        "assets/site.css": (STATIC / "css" / "site.css").read_text(encoding="utf-8"),
+        "assets/data.js": f"window.SOFTMAXLAB_DATA = {_script_json(site_data(pages))};\n",
+        "assets/plotly.min.js": plotly_js(),
+    }
+
+
+def _check_destination(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise SiteError(f"{out}: is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            raise SiteError(f"{out}: the folder is not empty (pass --overwrite to replace a site built here)")
+        if not (out / MARKER).is_file():
+            raise SiteError(f"{out}: is not a site softmaxlab built ({MARKER} is missing); refusing to replace it")
+
+
+def write_site(out, *, overwrite: bool = False, progress: Callable[[str], None] = lambda _: None) -> Path:
+    """Write the static site into the folder `out` (new, empty, or a site built before with `overwrite`).
+
+    The files are written to a temporary folder beside `out` and moved in at the end, so an interrupted
+    build leaves the previous site whole. Returns `out`.
+    """
+    out = Path(out)
+    _check_destination(out, overwrite)
+    files = _files(progress)
+    pages = site_pages()
+    scripts = lambda up: (f'<script src="{up}assets/plotly.min.js"></script><script src="{up}assets/data.js"></script>'
+                          f'<script src="{up}assets/softmaxlab.js"></script>')
+    head = lambda up: f'<link rel="stylesheet" href="{up}assets/site.css">'
+    files["index.html"] = _page_html(title="softmaxlab", nav=_nav(pages, lambda k: f"{k}/", "./"), head=head(""),
+                                     body=_home_body(pages, lambda k: f"{k}/"), scripts="")
+    for p in pages:
+        start = f'<script>softmaxlab.start(window.SOFTMAXLAB_DATA, {{key: "{p.key}", mode: "site"}});</script>'
+        files[f"{p.key}/index.html"] = _page_html(
+            title=f"{p.title} · softmaxlab", nav=_nav(pages, lambda k: f"../{k}/", "../"), head=head("../"),
+            body='<main id="page"></main>', scripts=scripts("../") + start)
+    files[MARKER] = f"softmaxlab {__version__} site\n"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        for name, text in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        progress(f"writing {len(files)} files to {out}")
+        if out.exists():
+            old = out.with_name(f".{out.name}-old")
+            shutil.rmtree(old, ignore_errors=True)
+            out.rename(old)
+            staging.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out
+
+
+def write_single_file(path, *, overwrite: bool = True, progress: Callable[[str], None] = lambda _: None) -> Path:
+    """Write the whole explainer as one HTML file that works opened straight from disk (file://).
+
+    Every page is in it; the page and its state live in the address's hash (`explainer.html#surfaces?t=2`).
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise SiteError(f"{path}: is a folder; give a file name such as explainer.html")
+    if path.exists() and not overwrite:
+        raise SiteError(f"{path}: exists (pass --overwrite to replace it)")
+    files = _files(progress)
+    pages = site_pages()
+    inline = lambda js: "<script>" + js.replace("</script", "<\\/script") + "</script>"
+    start = ('<script>softmaxlab.start(window.SOFTMAXLAB_DATA, {mode: "single"});'
+             'window.addEventListener("hashchange", () => softmaxlab.start(window.SOFTMAXLAB_DATA, {mode: "single"}));</script>')
+    text = _page_html(
+        title="softmaxlab explainer", nav=_nav(pages, lambda k: f"#{k}", f"#{pages[0].key}"),
+        head=f"<style>{files['assets/site.css']}</style>", body='<main id="page"></main>',
+        scripts=inline(files["assets/plotly.min.js"]) + inline(files["assets/data.js"]) + inline(files["assets/softmaxlab.js"]) + start)
+    progress(f"writing {path} ({len(text) / 1e6:.1f} MB)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path

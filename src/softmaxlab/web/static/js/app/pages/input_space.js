@@ -1,0 +1,11 @@
+// The Input space page: mirrors softmaxlab.web.pages.input_space_plan.
+export function plan(values) {
+  const k = values.classes;
+  return { plan: [["input-space", { classes: k, fourth: k === 5 ? values.fourth : 0 }]], errors: [] };
+}
+
+export function visible(values, name) {
+  return name !== "fourth" || values.classes === 5;
+}
+
+export const actions = [];

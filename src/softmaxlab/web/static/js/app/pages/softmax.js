@@ -1,0 +1,35 @@
+// The Softmax page: mirrors softmaxlab.web.pages.softmax_plan, plus its buttons and which controls show.
+import { format } from "../../format.js";
+
+export const LOGIT_RANGE = 8;
+
+export function plan(values) {
+  const k = values.k;
+  const logits = Array.from({ length: k }, (_, i) => values[`z${i}`]);
+  // the swept class follows K down rather than pointing at a class that no longer exists
+  const out = [["softmax-2d", { logits, temperature: values.t, sweep: Math.min(values.sweep, k - 1) }]];
+  if (k === 2) out.push(["sigmoid", { temperature: values.t, marker: logits }]);
+  return { plan: out, errors: [] };
+}
+
+export function visible(values, name) {
+  if (/^z\d$/.test(name)) return Number(name.slice(1)) < values.k;
+  return true;
+}
+
+export const actions = [
+  {
+    label: "add c to every logit",
+    apply(values) {
+      const c = values.c;
+      const shifted = Array.from({ length: values.k }, (_, i) => values[`z${i}`] + c);
+      if (shifted.some((z) => Math.abs(z) > LOGIT_RANGE))
+        return { error: `adding ${format(c, "g")} would push a logit past ±${LOGIT_RANGE}; choose a smaller or negative c` };
+      const next = { ...values };
+      // keep the values tidy (0.1 steps plus 0.5 shifts), as the Python page did
+      shifted.forEach((z, i) => (next[`z${i}`] = Math.round(z * 1e10) / 1e10));
+      return { values: next };
+    },
+  },
+  { label: "2 classes = sigmoid", apply: (values) => ({ values: { ...values, k: 2 } }) },
+];

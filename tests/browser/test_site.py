@@ -1,0 +1,210 @@
+"""The static site in a real chromium, served by a plain static file server (not by softmaxlab).
+
+Every request that is not for the site's own files is blocked and recorded: the pages must work with
+nothing else. The figures a page draws are compared with the Python builders' figures for the same link.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+
+from softmaxlab.spec import from_search, to_search
+from softmaxlab.web.build import site_pages, write_single_file, write_site
+from softmaxlab.web.figures import WEB_FIGURES, plain_figure
+from tests.browser.conftest import free_port
+from tests.conftest import need_browser
+from tests.web_compare import figure_differences
+
+PAGES = site_pages()
+PAGE_KEYS = [p.key for p in PAGES]
+THREE_D = {"surfaces", "input-space", "loss"}
+pytestmark = pytest.mark.skipif(not PAGES, reason="no page has its figures in the browser yet")
+
+# what the page drew: each visible figure's data (typed arrays as lists) and the texts plotly shows
+DRAWN = """() => Array.from(document.querySelectorAll('.figure:not([hidden])')).map(d => JSON.parse(JSON.stringify({
+  figure: d.dataset.figure, data: d.data, title: d.layout.title && d.layout.title.text,
+  annotations: (d.layout.annotations || []).map(a => a.text)}, (k, v) => ArrayBuffer.isView(v) ? Array.from(v) : v)))"""
+
+
+@pytest.fixture(scope="module")
+def site_root(tmp_path_factory):
+    """A site written by `write_site`, inside a folder so that it is served under a sub-path."""
+    root = tmp_path_factory.mktemp("host")
+    write_site(root / "explainer")
+    return root
+
+
+@pytest.fixture(scope="module")
+def base_url(site_root):
+    need_browser()
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d",
+                                str(site_root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/explainer/"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def open_tab(browser, allowed: str, *, width=1400, height=1000):
+    """A tab that records console errors and blocks (and records) every request outside `allowed`."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    tab = context.new_page()
+    tab.errors, tab.blocked = [], []
+    tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: tab.errors.append(str(e)))
+
+    def gate(route):
+        if route.request.url.startswith(allowed):
+            route.continue_()
+        else:
+            tab.blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", gate)
+    return tab
+
+
+@pytest.fixture
+def tab(browser, base_url):
+    tab = open_tab(browser, base_url)
+    yield tab
+    tab.context.close()
+
+
+def goto(tab, url):
+    tab.goto(url)
+    tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
+
+
+def random_values(page, rng) -> dict:
+    """Random values for every control of a page, within the spec's bounds."""
+    values = {}
+    for c in page.controls:
+        if c.kind == "bool":
+            values[c.name] = bool(rng.random() < 0.5)
+        elif c.kind == "choice":
+            values[c.name] = c.choices[int(rng.integers(len(c.choices)))]
+        elif c.kind in ("int", "float") and c.minimum is not None and c.maximum is not None and c.maximum - c.minimum < 1e6:
+            v = rng.uniform(c.minimum, c.maximum)
+            values[c.name] = int(round(v)) if c.kind == "int" else round(float(v), 2)
+        else:
+            values[c.name] = c.default
+    return values
+
+
+def expected_figures(page, query):
+    values, errors = from_search(page.controls, query)
+    assert not errors, errors
+    plan, problems = page.plan(values)
+    assert not problems, problems
+    return [(name, plain_figure(WEB_FIGURES[name].build(options))) for name, options in plan]
+
+
+@pytest.mark.parametrize("key", PAGE_KEYS)
+def test_a_page_draws_with_nothing_but_its_own_files(tab, base_url, key):
+    goto(tab, f"{base_url}{key}/")
+    assert tab.evaluate(DRAWN), "nothing drawn"
+    assert tab.blocked == [] and tab.errors == [], (tab.blocked, tab.errors)
+
+
+@pytest.mark.parametrize("key", PAGE_KEYS)
+def test_the_page_draws_the_python_builders_figure_for_a_link(tab, base_url, key):
+    page = next(p for p in PAGES if p.key == key)
+    rng = np.random.default_rng(len(key))
+    for _ in range(4):
+        query = to_search(page.controls, random_values(page, rng), changed_only=True)
+        goto(tab, f"{base_url}{key}/{query}")
+        drawn = tab.evaluate(DRAWN)
+        expected = expected_figures(page, query)
+        assert [d["figure"] for d in drawn] == [name for name, _ in expected], query
+        for got, (name, fig) in zip(drawn, expected):
+            problems = figure_differences(got["data"], fig["data"], where=f"{name}.data")
+            assert not problems, f"{query}:\n" + "\n".join(problems)
+            assert got["title"] == fig["layout"]["title"]["text"]
+            assert got["annotations"] == [a["text"] for a in fig["layout"].get("annotations", [])]
+    assert tab.errors == [] and tab.blocked == []
+
+
+@pytest.mark.parametrize("key", PAGE_KEYS)
+def test_every_bad_value_of_a_link_is_named_and_the_defaults_are_drawn(tab, base_url, key):
+    page = next(p for p in PAGES if p.key == key)
+    numeric = next(c for c in page.controls if c.kind in ("int", "float") and c.maximum is not None)
+    query = f"?{numeric.name}=1e999&nosuch=1&{numeric.name[:1]}zz=" + "x" * 50
+    goto(tab, f"{base_url}{key}/{query}")
+    message = tab.inner_text(".message")
+    expected = from_search(page.controls, query)[1]
+    assert len(expected) == 3
+    for error in expected:
+        assert error in message
+    assert tab.evaluate(DRAWN) and tab.errors == []
+
+
+def test_a_control_change_rewrites_the_link_which_reopens_the_same_view(tab, base_url):
+    key = PAGE_KEYS[0]
+    goto(tab, f"{base_url}{key}/")
+    slider = tab.locator("input[type=range]").first
+    slider.focus()
+    for _ in range(3):
+        tab.keyboard.press("ArrowRight")
+    tab.wait_for_function("() => location.search.length > 1")
+    query = tab.evaluate("location.search")
+    before = tab.evaluate(DRAWN)
+    tab.reload()
+    tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
+    assert tab.evaluate("location.search") == query
+    assert tab.evaluate(DRAWN) == before
+
+
+@pytest.mark.parametrize("key", sorted(THREE_D & set(PAGE_KEYS)))
+def test_a_3d_page_has_pixels_on_its_canvas(tab, base_url, key):
+    from tests.browser.browser_helpers import canvas_spread
+
+    goto(tab, f"{base_url}{key}/")
+    tab.wait_for_selector(".figure canvas")
+    assert canvas_spread(tab, "figure-0") > 10
+
+
+def test_on_a_phone_the_figure_takes_the_width_below_the_controls(browser, base_url):
+    tab = open_tab(browser, base_url, width=390, height=844)
+    try:
+        goto(tab, f"{base_url}{PAGE_KEYS[0]}/")
+        box = tab.locator(".figure").first.bounding_box()
+        panel = tab.locator(".panel").bounding_box()
+        assert box["width"] > 330 and box["y"] > panel["y"] + panel["height"] - 1
+    finally:
+        tab.context.close()
+
+
+def test_the_single_file_works_from_disk_and_keeps_the_state_in_the_hash(browser, tmp_path):
+    need_browser()
+    path = write_single_file(tmp_path / "explainer.html")
+    tab = open_tab(browser, path.as_uri())
+    try:
+        key = PAGE_KEYS[0]
+        page = PAGES[0]
+        query = to_search(page.controls, random_values(page, np.random.default_rng(3)), changed_only=True)
+        goto(tab, f"{path.as_uri()}#{key}{query}")
+        drawn = tab.evaluate(DRAWN)
+        for got, (name, fig) in zip(drawn, expected_figures(page, query)):
+            assert not figure_differences(got["data"], fig["data"])
+        assert tab.errors == [] and tab.blocked == []
+    finally:
+        tab.context.close()
