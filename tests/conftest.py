@@ -8,6 +8,7 @@ variable CI is set: there `.ci/run` installs chromium, so a missing browser fail
 """
 
 import os
+import shutil
 import pytest
 
 def _browser():
@@ -66,3 +67,15 @@ def decode_mp4(path):
                            "-pix_fmt", "rgb24", "-"], capture_output=True, check=True, timeout=120)
     width, height = map(int, re.search(rb"Video: .*?, (\d+)x(\d+)", done.stderr).groups())
     return np.frombuffer(done.stdout, np.uint8).reshape(-1, height, width, 3)
+
+
+NODE = shutil.which("node")
+
+
+def need_node():
+    """Skip a JavaScript test where node is missing, except in CI (`.ci/run` installs it): fail there."""
+    if NODE is None:
+        message = "node is not installed (the JavaScript tests need node >= 20)"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI must run the JavaScript tests)")
+        pytest.skip(message)

@@ -1,19 +1,16 @@
 """The JavaScript tests (node's built-in runner), on fixtures that Python's core writes first."""
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
+from tests.conftest import NODE, need_node
 from tests.js.fixtures import write_all
 
 JS_TESTS = Path(__file__).parent / "js"
-NODE = shutil.which("node")
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed (the JS tests need node >= 20)")
 def test_javascript(tmp_path):
+    need_node()
     write_all(tmp_path)
     files = sorted(str(p) for p in JS_TESTS.glob("*.test.mjs"))
     result = subprocess.run([NODE, "--test", *files], capture_output=True, text=True, timeout=600,

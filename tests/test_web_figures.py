@@ -6,7 +6,6 @@ generator of random options below (`CASES`); a new web figure without one fails 
 """
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,11 +13,10 @@ import numpy as np
 import pytest
 
 from softmaxlab.web.figures import WEB_FIGURES, plain_figure, skeletons
+from tests.conftest import NODE, need_node
 from tests.web_compare import figure_differences
 
-NODE = shutil.which("node")
 RENDER = Path(__file__).parent / "js" / "render_figures.mjs"
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
 
 def _sigmoid(rng):
@@ -36,6 +34,7 @@ CASES = {
 
 def render(requests):
     """The browser modules' figures for `requests` [{figure, options}], run in node."""
+    need_node()
     names = sorted({r["figure"] for r in requests})
     payload = json.dumps({"skeletons": skeletons(names), "requests": requests})
     result = subprocess.run([NODE, str(RENDER)], input=payload, capture_output=True, text=True, timeout=600)
