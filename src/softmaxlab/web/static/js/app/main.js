@@ -107,10 +107,8 @@ export function start(data, { key, mode = "site" } = {}) {
   panel.append(buttons);
 
   const slots = [];
-  let pending = false;
   let lastMs = null;
   function draw() {
-    pending = false;
     const t0 = performance.now();
     controls.update(values, page.visible);
     writeLocation(mode, pageData.key, writeQuery(spec, values));
@@ -142,9 +140,9 @@ export function start(data, { key, mode = "site" } = {}) {
     root.dispatchEvent(new CustomEvent("softmaxlab:drawn", { detail: { ms: lastMs, values } }));
   }
   function schedule() {
-    if (pending) return;
-    pending = true;
-    requestAnimationFrame(draw); // at most one drawing per frame, however fast the input events come
+    // drawn at once, in the input's own event: the browser sends a drag's input events at most once per
+    // frame, so waiting for the next frame would only add up to 16 ms to every move
+    draw();
   }
   draw();
   return { get values() { return values; }, set(next) { values = { ...values, ...next }; draw(); }, get lastMs() { return lastMs; } };
