@@ -78,6 +78,8 @@ class Control:
         widget = self.extra.get("widget")
         if widget:
             out["widget"] = widget
+        if self.extra.get("hidden"):
+            out["hidden"] = True  # state without a control of its own (a 3D camera, set by turning the scene)
         return out
 
     def coerce(self, value: Any) -> Any:

@@ -28,6 +28,8 @@ def cases():
         states = [_values(page, rng) for _ in range(40)] + [dict(from_search(page.controls, "")[0])]
         if page.key == "sampling":
             states += [{**states[0], "logits": text} for text in ("1", "1,x", " 2 , 1,", "1e5,0", "nan,1", "3,2,1,0,-1")]
+        if any(c.name == "camera" for c in page.controls):
+            states += [{**states[0], "camera": text} for text in ("1.5,-1.5,0.8", "0,0,0", "1,2", "a,b,c", "1e3,0,0", " 1 , 2 ,3")]
         for values in states:
             values = from_search(page.controls, to_search(page.controls, values))[0]
             plan, errors = page.plan(values)

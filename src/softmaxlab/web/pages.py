@@ -23,6 +23,36 @@ MAX_SAMPLING_CLASSES = 50
 MAX_SAMPLES = 100_000
 
 
+CAMERA = Control("camera", "str", "", label="view", help="the 3D camera's eye x,y,z (turn the scene to set it; "
+                 "empty: the figure's own view)", extra={"hidden": True})
+
+
+def camera_of(text: str):
+    """The eye `(x, y, z)` written as "x,y,z" (None for ""), or ValueError naming the setting.
+
+    >>> camera_of("1.5,-1.5,0.8")
+    (1.5, -1.5, 0.8)
+    """
+    if text == "":
+        return None
+    parts = text.split(",")
+    number = Control("camera", "float", 0.0, minimum=-100.0, maximum=100.0)
+    if len(parts) != 3:
+        raise ValueError(f"camera: expected three numbers x,y,z, got {len(parts)}")
+    eye = tuple(number.coerce(p) for p in parts)
+    if all(v == 0 for v in eye):
+        raise ValueError("camera: the eye cannot sit at the centre (0,0,0)")
+    return eye
+
+
+def _camera_errors(values) -> list[str]:
+    try:
+        camera_of(values["camera"])
+    except ValueError as e:
+        return [str(e)]
+    return []
+
+
 @dataclass(frozen=True)
 class WebPage:
     """A page: its key (URL path and file name), title, help text, settings, and `plan(values)`."""
@@ -91,6 +121,7 @@ SURFACES_CONTROLS = (
             "(2 classes)"),
     *(Control(f"m{i}", "float", v, label=f"marker z{i}", help=f"logit z{i} of the marked point", minimum=-4.0,
               maximum=4.0, step=0.1) for i, v in enumerate((1.0, -0.5, 0.0))),
+    CAMERA,
 )
 
 
@@ -98,9 +129,10 @@ def surfaces_plan(values):
     k = values["classes"]
     options = {"temperature": values["t"], "derivatives": values["derivatives"], "gaussians": values["gaussians"],
                "marker": [values[f"m{i}"] for i in range(k)], "resolution": SURFACE_RESOLUTION}
+    errors = _camera_errors(values)
     if k == 2:
-        return [("surfaces-2", {**options, "shift_line": values["shift"]})], []
-    return [("surfaces-3", options)], []
+        return [("surfaces-2", {**options, "shift_line": values["shift"]})], errors
+    return [("surfaces-3", options)], errors
 
 
 # ---- Input space -------------------------------------------------------------------------------
@@ -116,12 +148,13 @@ INPUT_SPACE_CONTROLS = (
             choices=(4, 5), extra={"widget": "radio"}),
     Control("fourth", "float", 0.0, label="fourth coordinate", help="where the 3D slice cuts the fourth axis of "
             "the 5-class space", minimum=-1.2, maximum=1.2, step=0.05),
+    CAMERA,
 )
 
 
 def input_space_plan(values):
     k = values["classes"]
-    return [("input-space", {"classes": k, "fourth": values["fourth"] if k == 5 else 0.0})], []
+    return [("input-space", {"classes": k, "fourth": values["fourth"] if k == 5 else 0.0})], _camera_errors(values)
 
 
 # ---- Loss --------------------------------------------------------------------------------------
@@ -144,6 +177,7 @@ LOSS_CONTROLS = (
             minimum=0.0, maximum=5.0, step=0.25),
     Control("margin", "float", 1.0, label="margin", help="the hinge loss wants z_y above every other logit by this "
             "margin", minimum=0.0, maximum=3.0, step=0.25),
+    CAMERA,
 )
 
 
@@ -152,7 +186,7 @@ def loss_plan(values):
     # a switch to 2 classes with y = 2 keeps the last class rather than refusing the view
     label = min(values["label"], k - 1)
     return [("loss", {"loss": values["loss"], "classes": k, "label": label, "label_smoothing": values["smoothing"],
-                      "gamma": values["gamma"], "margin": values["margin"]})], []
+                      "gamma": values["gamma"], "margin": values["margin"]})], _camera_errors(values)
 
 
 # ---- Sampling ----------------------------------------------------------------------------------

@@ -95,7 +95,7 @@ export function buildControls(panel, spec, { onChange, onError }) {
     update(values, visible) {
       for (const r of rows) {
         r.set(values[r.control.name]);
-        r.row.hidden = !visible(values, r.control.name);
+        r.row.hidden = Boolean(r.control.hidden) || !visible(values, r.control.name);
       }
     },
   };

@@ -4,6 +4,7 @@ import { FIGURES } from "../figures/index.js";
 import { buildControls, element } from "./controls.js";
 import { PAGES } from "./pages/index.js";
 import { readQuery, writeQuery } from "./state.js";
+import { VIEWS, applyCamera, cameraText } from "./camera.js";
 
 const PLOT_CONFIG = {
   responsive: true,
@@ -87,6 +88,16 @@ export function start(data, { key, mode = "site" } = {}) {
     });
     buttons.append(button);
   }
+  if (page.threeD) {
+    for (const [label, camera] of VIEWS) {
+      const button = element("button", { type: "button", class: "view" }, label);
+      button.addEventListener("click", () => {
+        values = { ...values, camera };
+        draw();
+      });
+      buttons.append(button);
+    }
+  }
   const copy = element("button", { type: "button", class: "copy-link" }, "copy link");
   copy.addEventListener("click", async () => {
     const link = window.location.href;
@@ -123,9 +134,11 @@ export function start(data, { key, mode = "site" } = {}) {
       const module = FIGURES[name];
       const skeleton = data.skeletons[name][module.variant(options)];
       const fig = module.figure(skeleton, options);
+      if (page.threeD) applyCamera(fig.layout, values.camera);
       if (!slots[i]) {
         slots[i] = element("div", { class: "figure", id: `figure-${i}`, "data-figure": name });
         figuresBox.append(slots[i]);
+        if (page.threeD) listenToCamera(slots[i]);
       }
       slots[i].hidden = false;
       slots[i].dataset.figure = name;
@@ -138,6 +151,19 @@ export function start(data, { key, mode = "site" } = {}) {
     }
     lastMs = performance.now() - t0;
     root.dispatchEvent(new CustomEvent("softmaxlab:drawn", { detail: { ms: lastMs, values } }));
+  }
+  function listenToCamera(div) {
+    // a turned scene is state: it goes into the link, and the figure's other scene turns with it
+    div.on("plotly_relayout", (change) => {
+      const key = Object.keys(change).find((k) => /^scene\d*\.camera$/.test(k));
+      if (!key || !change[key].eye) return;
+      const camera = cameraText(change[key].eye);
+      if (camera === values.camera) return;
+      values = { ...values, camera };
+      writeLocation(mode, pageData.key, writeQuery(spec, values));
+      const others = Object.keys(div.layout).filter((k) => /^scene\d*$/.test(k) && k !== key.split(".")[0]);
+      if (others.length) window.Plotly.relayout(div, Object.fromEntries(others.map((k) => [`${k}.camera.eye`, change[key].eye])));
+    });
   }
   function schedule() {
     // drawn at once, in the input's own event: the browser sends a drag's input events at most once per
