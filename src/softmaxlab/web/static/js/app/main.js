@@ -45,6 +45,9 @@ export function start(data, { key, mode = "site" } = {}) {
   const page = PAGES[pageData.key];
   const spec = pageData.controls;
   const root = document.getElementById("page");
+  // the one-file explainer starts page after page in one document: give back every figure's WebGL
+  // context first, or the browser runs out of them after a few 3D pages
+  root.querySelectorAll(".figure").forEach((div) => window.Plotly.purge(div));
   root.replaceChildren();
   document.querySelectorAll("nav a[data-page]").forEach((a) => a.classList.toggle("current", a.dataset.page === pageData.key));
   document.title = `${pageData.title} · softmaxlab`;
