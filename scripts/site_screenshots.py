@@ -1,0 +1,71 @@
+"""Screenshots of the static site's pages at a laptop's and a phone's size, to look at as a learner would.
+
+Builds the site into a temporary folder, serves it with `python -m http.server`, and saves
+`<out>/site-<page>-<laptop|phone>.png` for every page (and the extra views below).
+
+    python scripts/site_screenshots.py [--out /tmp/site-shots] [--pages softmax,surfaces]
+"""
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from softmaxlab.web.build import site_pages, write_site  # noqa: E402
+from tests.browser.conftest import free_port  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+SIZES = {"laptop": (1280, 800), "phone": (390, 844)}
+EXTRA = {"softmax": ["?k=2", "?k=10"], "surfaces": ["?classes=3&derivatives=1", "?gaussians=1&shift=1"],
+         "input-space": ["?classes=5&fourth=0.4"], "loss": ["?classes=3&label=2"], "sampling": ["?top_p=0.8&samples=5000"]}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "site-shots"))
+    parser.add_argument("--pages", default=",".join(p.key for p in site_pages()))
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp())
+    write_site(root / "site")
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d",
+                               str(root / "site")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base, timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            for key in args.pages.split(","):
+                for n, query in enumerate(["", *EXTRA.get(key, [])]):
+                    for size, (w, h) in SIZES.items():
+                        if n and size == "phone":
+                            continue
+                        tab = browser.new_page(viewport={"width": w, "height": h})
+                        tab.goto(f"{base}{key}/{query}")
+                        tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
+                        tab.wait_for_timeout(1500)  # software WebGL draws its first frames
+                        path = out / f"site-{key}{'-' + str(n) if n else ''}-{size}.png"
+                        tab.screenshot(path=str(path), full_page=size == "phone")
+                        print(path)
+                        tab.close()
+            browser.close()
+    finally:
+        server.terminate()
+
+
+if __name__ == "__main__":
+    main()
