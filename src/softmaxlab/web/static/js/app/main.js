@@ -118,7 +118,8 @@ export function start(data, { key, mode = "site" } = {}) {
     if (div) window.Plotly.downloadImage(div, { format: "png", filename: `softmaxlab-${pageData.key}`, scale: 2 });
   });
   buttons.append(copy, png);
-  panel.append(buttons);
+  // the buttons go above the controls, so they stay in view with 10 logit sliders or on a short screen
+  panel.querySelector("h1").after(buttons);
 
   const slots = [];
   let lastMs = null;
