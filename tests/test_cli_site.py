@@ -1,0 +1,75 @@
+"""`softmaxlab site`, in-process through click's CliRunner: destinations checked first, files written whole."""
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from softmaxlab.cli import main
+from softmaxlab.web.build import MARKER, site_pages
+
+needs_pages = pytest.mark.skipif(not site_pages(), reason="no page has its figures in the browser yet")
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, ["site", *map(str, args)])
+
+
+def test_help_says_what_it_writes():
+    result = invoke("--help")
+    assert result.exit_code == 0 and "--single-file" in result.output and "static site" in result.output
+
+
+def test_it_needs_exactly_one_destination(tmp_path):
+    for args in ((), ("--out", tmp_path / "a", "--single-file", tmp_path / "b.html")):
+        result = invoke(*args)
+        assert result.exit_code == 2 and "give either --out DIR" in result.output
+
+
+def test_a_folder_that_is_not_empty_is_refused_before_any_work(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    result = invoke("--out", tmp_path)
+    assert result.exit_code == 2 and "not empty" in result.output and len(result.output.strip().splitlines()) == 1
+    # --overwrite replaces only a site softmaxlab built: the user's folder is left as it was
+    result = invoke("--out", tmp_path, "--overwrite")
+    assert result.exit_code == 2 and "not a site softmaxlab built" in result.output
+    assert (tmp_path / "notes.txt").read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_file_where_the_folder_should_be_is_refused(tmp_path):
+    (tmp_path / "f").write_text("x")
+    result = invoke("--out", tmp_path / "f")
+    assert result.exit_code == 2 and "is a file" in result.output
+
+
+@needs_pages
+def test_a_site_is_written_with_relative_links_and_rebuilt_with_overwrite(tmp_path):
+    out = tmp_path / "site"
+    result = invoke("--out", out)
+    assert result.exit_code == 0, result.output
+    assert "python -m http.server" in result.output
+    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert {"index.html", MARKER, "assets/plotly.min.js", "assets/softmaxlab.js", "assets/data.js", "assets/site.css"} <= files
+    for p in site_pages():
+        html = (out / p.key / "index.html").read_text()
+        assert f"{p.key}/index.html" in files
+        # every link and script is relative: the site works under any sub-path and from any host
+        for ref in re.findall(r'(?:href|src)="([^"]+)"', html):
+            assert not ref.startswith(("/", "http:", "https:")), ref
+    data = json.loads((out / "assets/data.js").read_text().split("=", 1)[1].rstrip().rstrip(";"))
+    assert [p["key"] for p in data["pages"]] == [p.key for p in site_pages()]
+    assert invoke("--out", out).exit_code == 2
+    assert invoke("--out", out, "--overwrite").exit_code == 0
+    assert not [p for p in tmp_path.iterdir() if p.name != "site"]  # no staging folder left behind
+
+
+@needs_pages
+def test_the_single_file_holds_everything(tmp_path):
+    path = tmp_path / "explainer.html"
+    result = invoke("--single-file", path)
+    assert result.exit_code == 0, result.output
+    text = path.read_text()
+    assert "<script src=" not in text and "<link" not in text and "plotly.js v" in text
+    assert invoke("--single-file", path).exit_code == 2  # it exists
+    assert invoke("--single-file", path, "--overwrite").exit_code == 0
