@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from softmaxlab.web.figures import WEB_FIGURES, plain_figure, skeletons
+from softmaxlab.web.figures import WEB_FIGURES, plain_figure, skeletons, template
 from tests.conftest import NODE, need_node
 from tests.web_compare import figure_differences
 
@@ -26,8 +26,18 @@ def _sigmoid(rng):
     return options
 
 
+def _softmax_2d(rng):
+    k = int(rng.integers(2, 11))
+    logits = [round(float(v), 1) for v in rng.uniform(-8, 8, size=k)]
+    if rng.random() < 0.2:
+        logits[int(rng.integers(k))] = float(rng.choice([800.0, -800.0, 1e4]))  # the shifted top panel
+    return {"logits": logits, "temperature": float(np.exp(rng.uniform(np.log(0.05), np.log(10)))),
+            "sweep": int(rng.integers(k))}
+
+
 # figure name -> random builder options; every web figure needs an entry
 CASES = {
+    "softmax-2d": _softmax_2d,
     "sigmoid": _sigmoid,
 }
 
@@ -57,6 +67,7 @@ def test_browser_figure_equals_the_builder(name):
         assert "error" not in result, result["error"]
         assert result["variant"] == spec.variant(request["options"]), request
         expected = plain_figure(spec.build(request["options"]))
+        assert expected["layout"].pop("template", None) == template()  # the site carries it once
         problems = figure_differences(result["figure"], expected, where=name)
         assert not problems, f"options {request['options']}:\n" + "\n".join(problems)
 
@@ -64,6 +75,7 @@ def test_browser_figure_equals_the_builder(name):
 def test_the_comparison_catches_a_wrong_number_and_a_wrong_text():
     spec = WEB_FIGURES["sigmoid"]
     expected = plain_figure(spec.build({"temperature": 2.0}))
+    expected["layout"].pop("template", None)
     wrong = json.loads(json.dumps(expected))
     wrong["data"][0]["y"][7] += 1e-6
     wrong["layout"]["title"]["text"] += " "

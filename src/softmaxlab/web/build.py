@@ -22,7 +22,7 @@ from softmaxlab import __version__
 from softmaxlab.spec import spec_json
 
 from .bundle import bundle
-from .figures import WEB_FIGURES, skeletons
+from .figures import WEB_FIGURES, skeletons, template
 from .pages import PAGES
 
 __all__ = ["write_site", "write_single_file", "site_pages", "site_data", "SiteError", "MARKER"]
@@ -48,6 +48,7 @@ def site_data(pages=None) -> dict:
         "version": __version__,
         "pages": [{"key": p.key, "title": p.title, "help": p.help, "controls": spec_json(p.controls)} for p in pages],
         "skeletons": skeletons(names),
+        "template": template(),  # every figure's, carried once
     }
 
 

@@ -20,7 +20,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-__all__ = ["WebFigure", "WEB_FIGURES", "skeleton", "skeletons", "plain_figure"]
+__all__ = ["WebFigure", "WEB_FIGURES", "skeleton", "skeletons", "plain_figure", "template"]
 
 # trace keys that hold the bulky numbers; the browser recomputes them, so skeletons leave them out
 DATA_KEYS = ("x", "y", "z", "customdata")
@@ -69,13 +69,22 @@ def _plain(value):
 
 
 def skeleton(fig) -> dict:
-    """`fig` as plain data with every trace's data arrays (`DATA_KEYS`) set to None."""
+    """`fig` as plain data with every trace's data arrays (`DATA_KEYS`) set to None, and without the
+    session's template (every figure has the same one: the site carries it once, `template()`)."""
     out = plain_figure(fig)
+    out["layout"].pop("template", None)
     for trace in out["data"]:
         for key in DATA_KEYS:
             if key in trace:
                 trace[key] = None
     return out
+
+
+def template() -> dict:
+    """The template every builder's figure takes (plotly's session default), as plain data."""
+    import plotly.graph_objects as go
+
+    return plain_figure(go.Figure())["layout"].get("template", {})
 
 
 def skeletons(names=None) -> dict:
@@ -91,7 +100,16 @@ def _sigmoid_variant(options):
     return "plain" if options.get("marker") is None else "marker"
 
 
+def _softmax_variant(options):
+    return f"k{len(options['logits'])}"
+
+
+# the Softmax page's default logits; a skeleton's numbers are replaced, only its structure (K traces) counts
+_LOGITS = (2.0, 1.0, 0.1, -1.0, 0.5, -0.5, 1.5, -1.5, 0.8, -0.8)
+
 _FIGURES = (
+    WebFigure("softmax-2d", _softmax_variant,
+              MappingProxyType({f"k{k}": {"logits": _LOGITS[:k]} for k in range(2, 11)})),
     WebFigure("sigmoid", _sigmoid_variant, MappingProxyType({"plain": {}, "marker": {"marker": (1.0, 0.0)}})),
 )
 

@@ -138,6 +138,7 @@ export function start(data, { key, mode = "site" } = {}) {
       const module = FIGURES[name];
       const skeleton = data.skeletons[name][module.variant(options)];
       const fig = module.figure(skeleton, options);
+      fig.layout.template = data.template;
       if (page.threeD) applyCamera(fig.layout, values.camera);
       if (!slots[i]) {
         slots[i] = element("div", { class: "figure", id: `figure-${i}`, "data-figure": name });

@@ -1,0 +1,92 @@
+// softmax_2d (softmaxlab.figures.softmax2d): dots at exp(z/T), the same dots normalised, one logit swept.
+// Mirrors the builder line by line; the skeleton (one per K) carries everything else of its design.
+import { effective_choices, entropy, softmax } from "../kernel/index.js";
+import { copy, format, linspace, sub, trace } from "./common.js";
+
+const SWEEP_POINTS = 241; // samples of the swept logit, as in the builder
+const MAX_EXPONENT = 700; // exp overflows float64 just above 709
+
+export function variant(options) {
+  return `k${options.logits.length}`;
+}
+
+// np.union1d(grid, [value]): the sorted grid with value added unless already there
+function withValue(grid, value) {
+  const out = Array.from(grid);
+  if (!out.includes(value)) out.push(value);
+  return Float64Array.from(out.sort((a, b) => a - b));
+}
+
+export function figure(skeleton, { logits, temperature = 1, sweep = 0, sweep_range = [-6, 6] } = {}) {
+  const fig = copy(skeleton);
+  const z = logits; // (K,)
+  const k = z.length;
+  const t = temperature;
+  const s = sweep;
+  const [lo, hi] = sweep_range;
+  const zmax = Math.max(...z);
+  const zmin = Math.min(...z);
+
+  const p = softmax(z, { temperature: t }); // (K,)
+  // where the largest height would overflow or underflow float64, shift by max z (softmax ignores it)
+  const shift = Math.abs(zmax / t) > MAX_EXPONENT ? zmax : 0;
+  const heights = z.map((zi) => Math.exp((zi - shift) / t)); // (K,)
+  const total = heights.reduce((a, b) => a + b, 0);
+
+  const swept = withValue(linspace(lo, hi, SWEEP_POINTS), z[s]); // (n,) includes the current value
+  const sweepP = Array.from({ length: k }, () => new Float64Array(swept.length)); // (K, n)
+  const row = Array.from(z);
+  swept.forEach((v, n) => {
+    row[s] = v; // only column s moves
+    const q = softmax(row, { temperature: t });
+    for (let i = 0; i < k; i++) sweepP[i][n] = q[i];
+  });
+
+  const ch = shift ? `exp((z−${format(shift, ".3g")})/T)` : "exp(z/T)";
+  for (let i = 0; i < k; i++) {
+    const exp = trace(fig, `exp-${i}`);
+    Object.assign(exp, { x: [z[i]], y: [heights[i]] });
+    exp.error_y.arrayminus = [heights[i]];
+    exp.hovertemplate = `class ${i}<br>z${sub(i)} = %{x:.3f}<br>${ch} = %{y:.4g}<extra></extra>`;
+    const dot = trace(fig, `softmax-${i}`);
+    Object.assign(dot, { x: [z[i]], y: [p[i]] });
+    dot.error_y.arrayminus = [p[i]];
+    const curve = trace(fig, `sweep-${i}`);
+    Object.assign(curve, {
+      name: `class ${i}: z${sub(i)} = ${format(z[i], ".3g")}, p${sub(i)} = ${format(p[i], ".3f")}`,
+      x: swept, y: sweepP[i],
+      hovertemplate: `z${sub(s)} = %{x:.3f}<br>p${sub(i)} = %{y:.4f}<extra>class ${i}</extra>`,
+    });
+    curve.line.width = i === s ? 3 : 2;
+  }
+
+  // the curves the dots lie on: exp(x/T) up to the largest dot, and the same curve divided by the sum
+  const xCurve = linspace(zmin - 1.5, zmax, 200);
+  const yCurve = xCurve.map((x) => Math.exp((x - shift) / t));
+  Object.assign(trace(fig, "exp-curve"), { name: ch, x: xCurve, y: yCurve });
+  Object.assign(trace(fig, "scaled-curve"), { name: `${ch} / sum`, x: xCurve, y: yCurve.map((y) => y / total) });
+  Object.assign(trace(fig, "current"), {
+    name: `current z${sub(s)}`, x: new Float64Array(k).fill(z[s]), y: p, customdata: Array.from({ length: k }, (_, i) => i),
+    hovertemplate: `current z${sub(s)} = %{x:.3f}<br>p = %{y:.4f}<extra>class %{customdata}</extra>`,
+  });
+
+  const layout = fig.layout;
+  const hNats = entropy(p);
+  const hBits = entropy(p, { base: 2 });
+  const eff = effective_choices(p);
+  const pad = 0.06 * (zmax - zmin + 1);
+  const xLeft = [zmin - 1.5 - pad, zmax + pad];
+  const title = layout.title.text;
+  layout.title.text = `Softmax of ${k} logits at temperature T = ${format(t, "g")}` + title.slice(title.indexOf("<br>"));
+  layout.xaxis.range = xLeft;
+  layout.yaxis.range = [0, 1.08 * Math.max(...heights)];
+  layout.yaxis.title.text = ch;
+  layout.xaxis2.range = xLeft;
+  layout.xaxis3.range = [swept[0], swept[swept.length - 1]];
+  layout.xaxis3.title.text = `z${sub(s)} (the swept logit)`;
+  Object.assign(layout.shapes[0], { x0: z[s], x1: z[s] });
+  layout.annotations[0].text =
+    `entropy H = ${format(hNats, ".3f")} nats = ${format(hBits, ".3f")} bits<br>` +
+    `effective choices e<sup>H</sup> = ${format(eff, ".2f")} of ${k}`;
+  return fig;
+}
