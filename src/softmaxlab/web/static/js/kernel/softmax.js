@@ -4,6 +4,28 @@
 // +inf entries (the T -> 0 limit); an all -inf row, or any NaN, gives a row of NaN.
 // This module knows nothing of the page (no DOM): node's tests import it as it is.
 
+/** numpy's sum of a row (its pairwise summation: 8 partial sums from 8 values on), so the kernel adds in
+ * the core's order and the last digits agree too. */
+export function sum(a) {
+  const n = a.length;
+  if (n < 8) {
+    let res = 0;
+    for (let i = 0; i < n; i++) res += a[i];
+    return res;
+  }
+  if (n <= 128) {
+    const r = [a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]];
+    let i;
+    for (i = 8; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] += a[i + j];
+    let res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; i++) res += a[i];
+    return res;
+  }
+  let half = Math.floor(n / 2);
+  half -= half % 8;
+  return sum(a.subarray ? a.subarray(0, half) : a.slice(0, half)) + sum(a.subarray ? a.subarray(half) : a.slice(half));
+}
+
 export function checkTemperature(temperature) {
   const t = Number(temperature);
   if (typeof temperature !== "number" || !Number.isFinite(t) || t <= 0) {
@@ -46,11 +68,8 @@ export function softmax(z, { temperature = 1 } = {}) {
     for (let i = 0; i < z.length; i++) out[i] = z[i] === Infinity ? 1 / count : 0;
     return out;
   }
-  let total = 0;
-  for (let i = 0; i < out.length; i++) {
-    out[i] = Math.exp(out[i]);
-    total += out[i];
-  }
+  for (let i = 0; i < out.length; i++) out[i] = Math.exp(out[i]);
+  const total = sum(out);
   for (let i = 0; i < out.length; i++) out[i] /= total;
   return out;
 }
@@ -65,9 +84,7 @@ export function log_softmax(z, { temperature = 1 } = {}) {
     return out;
   }
   // the shifted max is exactly 0, so the sum is in [1, K] and its log cannot underflow
-  let total = 0;
-  for (const v of out) total += Math.exp(v);
-  const log = Math.log(total);
+  const log = Math.log(sum(out.map(Math.exp)));
   for (let i = 0; i < out.length; i++) out[i] -= log;
   return out;
 }
@@ -75,9 +92,7 @@ export function log_softmax(z, { temperature = 1 } = {}) {
 /** LSE(z) = m + log sum_j e^{z_j - m}, a smooth maximum: max z <= LSE(z) <= max z + log K. */
 export function logsumexp(z) {
   const { out, m } = shifted(z, 1);
-  let total = 0;
-  for (const v of out) total += Math.exp(v);
-  return Math.log(total) + m;
+  return Math.log(sum(out.map(Math.exp))) + m;
 }
 
 /** J_ij = dp_i/dz_j = p_i (delta_ij - p_j) / T, as an array of K rows (Float64Array each). */
@@ -106,9 +121,8 @@ export function sigmoid(x) {
 
 /** H(p) = -sum p_i log p_i / log(base), with 0 log 0 = 0. */
 export function entropy(p, { base = Math.E } = {}) {
-  let plogp = 0;
-  for (const v of p) if (v > 0) plogp += v * Math.log(v);
-  return (0 - plogp) / Math.log(base);
+  const plogp = Array.from(p, (v) => (v > 0 ? v * Math.log(v) : 0)); // 0 log 0 = 0, the limit
+  return (0 - sum(plogp)) / Math.log(base);
 }
 
 /** exp(H(p)) in nats: how many equally likely classes p is "worth" (1 one-hot, K uniform). */
