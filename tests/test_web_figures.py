@@ -35,8 +35,21 @@ def _softmax_2d(rng):
             "sweep": int(rng.integers(k))}
 
 
+def _surfaces(k):
+    def options(rng):
+        out = {"temperature": float(np.exp(rng.uniform(np.log(0.1), np.log(5)))), "resolution": int(rng.choice([5, 41])),
+               "derivatives": bool(rng.random() < 0.5), "gaussians": bool(rng.random() < 0.5),
+               "marker": [round(float(v), 1) for v in rng.uniform(-4, 4, size=k)] if rng.random() < 0.8 else None}
+        if k == 2:
+            out["shift_line"] = bool(rng.random() < 0.5)
+        return out
+    return options
+
+
 # figure name -> random builder options; every web figure needs an entry
 CASES = {
+    "surfaces-2": _surfaces(2),
+    "surfaces-3": _surfaces(3),
     "softmax-2d": _softmax_2d,
     "sigmoid": _sigmoid,
 }

@@ -14,6 +14,7 @@ variant's skeleton (`variants`).
 from __future__ import annotations
 
 import base64
+import itertools
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Callable, Mapping
@@ -107,7 +108,27 @@ def _softmax_variant(options):
 # the Softmax page's default logits; a skeleton's numbers are replaced, only its structure (K traces) counts
 _LOGITS = (2.0, 1.0, 0.1, -1.0, 0.5, -0.5, 1.5, -1.5, 0.8, -0.8)
 
+def _surfaces_key(options, k):
+    bit = lambda name: int(bool(options.get(name)))  # noqa: E731
+    key = f"d{bit('derivatives')}g{bit('gaussians')}m{int(options.get('marker') is not None)}"
+    return key + (f"s{bit('shift_line')}" if k == 2 else "")
+
+
+def _surfaces_variants(k):
+    out = {}
+    for d, g, m, s in itertools.product((False, True), repeat=4):
+        if k == 3 and s:
+            continue
+        options = {"derivatives": d, "gaussians": g, "marker": [1.0, -0.5, 0.0][:k] if m else None}
+        if k == 2:
+            options["shift_line"] = s
+        out[_surfaces_key(options, k)] = options
+    return MappingProxyType(out)
+
+
 _FIGURES = (
+    WebFigure("surfaces-2", lambda o: _surfaces_key(o, 2), _surfaces_variants(2)),
+    WebFigure("surfaces-3", lambda o: _surfaces_key(o, 3), _surfaces_variants(3)),
     WebFigure("softmax-2d", _softmax_variant,
               MappingProxyType({f"k{k}": {"logits": _LOGITS[:k]} for k in range(2, 11)})),
     WebFigure("sigmoid", _sigmoid_variant, MappingProxyType({"plain": {}, "marker": {"marker": (1.0, 0.0)}})),
