@@ -74,6 +74,7 @@ def _page_html(*, title, nav, head, body, scripts) -> str:
     return (
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<link rel=\"icon\" href=\"data:,\">"  # no request for /favicon.ico
         f"<title>{html.escape(title)}</title>{head}</head><body>{nav}{body}{scripts}</body></html>\n"
     )
 

@@ -143,11 +143,14 @@ export function start(data, { key, mode = "site" } = {}) {
       if (!slots[i]) {
         slots[i] = element("div", { class: "figure", id: `figure-${i}`, "data-figure": name });
         figuresBox.append(slots[i]);
-        if (page.threeD) listenToCamera(slots[i]);
       }
       slots[i].hidden = false;
       slots[i].dataset.figure = name;
       window.Plotly.react(slots[i], fig.data, fig.layout, PLOT_CONFIG);
+      if (page.threeD && !slots[i].dataset.listening) {
+        listenToCamera(slots[i]); // plotly's event methods exist once it has drawn into the div
+        slots[i].dataset.listening = "1";
+      }
     });
     for (let i = plan.length; i < slots.length; i++) {
       // a figure that is not needed any more gives back its WebGL context
