@@ -46,8 +46,16 @@ def _surfaces(k):
     return options
 
 
+def _loss(rng):
+    k = int(rng.choice([2, 3]))
+    return {"loss": str(rng.choice(["cross-entropy", "focal", "squared-error", "hinge"])), "classes": k,
+            "label": int(rng.integers(k)), "label_smoothing": float(rng.choice([0.0, round(rng.uniform(0, 0.9), 2)])),
+            "gamma": round(float(rng.uniform(0, 5)), 2), "margin": round(float(rng.uniform(0, 3)), 2)}
+
+
 # figure name -> random builder options; every web figure needs an entry
 CASES = {
+    "loss": _loss,
     "surfaces-2": _surfaces(2),
     "surfaces-3": _surfaces(3),
     "softmax-2d": _softmax_2d,

@@ -126,7 +126,18 @@ def _surfaces_variants(k):
     return MappingProxyType(out)
 
 
+def _loss_key(options):
+    return f"{options.get('loss', 'cross-entropy')}-k{options.get('classes', 2)}-y{options.get('label', 0)}"
+
+
+_LOSS_VARIANTS = MappingProxyType({
+    _loss_key(o): o for o in ({"loss": loss, "classes": k, "label": y}
+                              for loss in ("cross-entropy", "focal", "squared-error", "hinge")
+                              for k in (2, 3) for y in range(k))
+})
+
 _FIGURES = (
+    WebFigure("loss", _loss_key, _LOSS_VARIANTS),
     WebFigure("surfaces-2", lambda o: _surfaces_key(o, 2), _surfaces_variants(2)),
     WebFigure("surfaces-3", lambda o: _surfaces_key(o, 3), _surfaces_variants(3)),
     WebFigure("softmax-2d", _softmax_variant,
