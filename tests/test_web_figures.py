@@ -53,8 +53,14 @@ def _loss(rng):
             "gamma": round(float(rng.uniform(0, 5)), 2), "margin": round(float(rng.uniform(0, 3)), 2)}
 
 
+def _input_space(rng):
+    k = int(rng.choice([4, 5]))
+    return {"classes": k, "fourth": round(float(rng.uniform(-1.2, 1.2)), 2) if k == 5 else 0.0}
+
+
 # figure name -> random builder options; every web figure needs an entry
 CASES = {
+    "input-space": _input_space,
     "loss": _loss,
     "surfaces-2": _surfaces(2),
     "surfaces-3": _surfaces(3),

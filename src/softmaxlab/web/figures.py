@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Callable, Mapping
 
@@ -34,6 +34,9 @@ class WebFigure:
     name: str
     variant: Callable[[dict], str]
     variants: Mapping[str, dict]
+    # key -> more options whose figures' traces join the variant's skeleton (a superset of the structure,
+    # e.g. every wall some slice of a 4D space can show; the browser leaves out what a state lacks)
+    extra: Mapping[str, tuple] = field(default_factory=lambda: MappingProxyType({}))
 
     def build(self, options: dict):
         """The Python builder's figure for these options (keyword arguments of the builder)."""
@@ -91,8 +94,30 @@ def template() -> dict:
 def skeletons(names=None) -> dict:
     """`{figure name: {variant key: skeleton}}` for every web figure (or those in `names`)."""
     chosen = WEB_FIGURES if names is None else {n: WEB_FIGURES[n] for n in names}
-    return {name: {key: skeleton(spec.build(options)) for key, options in spec.variants.items()}
-            for name, spec in chosen.items()}
+    return {name: {key: _skeleton_of(spec, key) for key in spec.variants} for name, spec in chosen.items()}
+
+
+def _skeleton_of(spec: WebFigure, key: str) -> dict:
+    out = skeleton(spec.build(spec.variants[key]))
+    for options in spec.extra.get(key, ()):
+        more = skeleton(spec.build(options))["data"]
+        have = {t["uid"] for t in out["data"]}
+        for trace in more:
+            if trace["uid"] not in have:
+                out["data"].append(trace)
+                have.add(trace["uid"])
+    order = {t["uid"]: n for n, t in enumerate(skeleton(spec.build(spec.variants[key]))["data"])}
+    if spec.extra.get(key):
+        # the builder's order: walls by class pair (i < j), then everything else as it comes
+        out["data"].sort(key=lambda t: _trace_rank(t["uid"], order))
+    return out
+
+
+def _trace_rank(uid: str, order: dict) -> tuple:
+    if uid.startswith("tie-"):
+        i, j = (int(v) for v in uid.split("-")[1:])
+        return (0, i, j)
+    return (1, order.get(uid, 0), 0)
 
 
 # ---- the figures -----------------------------------------------------------------------------------
@@ -136,7 +161,12 @@ _LOSS_VARIANTS = MappingProxyType({
                               for k in (2, 3) for y in range(k))
 })
 
+_FOURTHS = tuple(float(v) for v in np.round(np.linspace(-1.2, 1.2, 49), 6))
+
 _FIGURES = (
+    WebFigure("input-space", lambda o: f"k{o.get('classes', 4)}",
+              MappingProxyType({"k4": {"classes": 4}, "k5": {"classes": 5}}),
+              extra=MappingProxyType({"k5": tuple({"classes": 5, "fourth": f} for f in _FOURTHS)})),
     WebFigure("loss", _loss_key, _LOSS_VARIANTS),
     WebFigure("surfaces-2", lambda o: _surfaces_key(o, 2), _surfaces_variants(2)),
     WebFigure("surfaces-3", lambda o: _surfaces_key(o, 3), _surfaces_variants(3)),
