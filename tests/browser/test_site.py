@@ -136,7 +136,7 @@ def test_the_page_draws_the_python_builders_figure_for_a_link(tab, base_url, key
         expected = expected_figures(page, query)
         assert [d["figure"] for d in drawn] == [name for name, _ in expected], query
         for got, (name, fig) in zip(drawn, expected):
-            problems = figure_differences(got["data"], fig["data"], where=f"{name}.data")
+            problems = figure_differences(got["data"], fig["data"], where=f"{name}.data", extra_keys=True)
             assert not problems, f"{query}:\n" + "\n".join(problems)
             assert got["title"] == fig["layout"]["title"]["text"]
             assert got["annotations"] == [a["text"] for a in fig["layout"].get("annotations", [])]
@@ -204,7 +204,7 @@ def test_the_single_file_works_from_disk_and_keeps_the_state_in_the_hash(browser
         goto(tab, f"{path.as_uri()}#{key}{query}")
         drawn = tab.evaluate(DRAWN)
         for got, (name, fig) in zip(drawn, expected_figures(page, query)):
-            assert not figure_differences(got["data"], fig["data"])
+            assert not figure_differences(got["data"], fig["data"], extra_keys=True)
         assert tab.errors == [] and tab.blocked == []
     finally:
         tab.context.close()
