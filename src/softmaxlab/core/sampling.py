@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._checks import as_float_array, class_axis, temperature_value
+from .random import Threefry
 from .softmax import _QUIET, _shifted, softmax
 
 __all__ = ["filter_logits", "sample"]
@@ -125,7 +126,8 @@ def sample(
     Args:
         logits: `(K,)` logits of one distribution.
         n: number of draws, int >= 0.
-        rng: a `numpy.random.Generator` (required: no hidden global random state).
+        rng: a `numpy.random.Generator`, or a :class:`softmaxlab.core.random.Threefry` for draws the
+            browser reproduces exactly (required either way: no hidden global random state).
         temperature, top_k, top_p, min_p: as in :func:`filter_logits`.
 
     Returns:
@@ -135,8 +137,9 @@ def sample(
         >>> sample([0.0, 5.0, -np.inf], 6, rng=np.random.default_rng(0), top_k=1)
         array([1, 1, 1, 1, 1, 1])
     """
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+    if not isinstance(rng, (np.random.Generator, Threefry)):
+        raise ValueError("rng must be a numpy.random.Generator (np.random.default_rng(seed)) or a "
+                         f"softmaxlab.core.random.Threefry (draws the browser reproduces), got {type(rng).__name__}")
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
         raise ValueError(f"n must be an int >= 0, got {n!r}")
     z = as_float_array(logits)

@@ -2,3 +2,5 @@
 export * from "./softmax.js";
 export * from "./geometry.js";
 export * from "./losses.js";
+export * from "./random.js";
+export * from "./sampling.js";
