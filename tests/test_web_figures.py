@@ -58,8 +58,21 @@ def _input_space(rng):
     return {"classes": k, "fourth": round(float(rng.uniform(-1.2, 1.2)), 2) if k == 5 else 0.0}
 
 
+def _sampling(rng):
+    k = int(rng.choice([2, 5, 10, 12, 50]))
+    logits = [round(float(v), 1) for v in rng.normal(scale=2, size=k)]
+    if rng.random() < 0.3:
+        logits[1] = logits[0]  # a tie for the filters
+    return {"logits": logits, "temperature": float(np.exp(rng.uniform(np.log(0.05), np.log(10)))),
+            "top_k": int(rng.integers(1, k + 1)) if rng.random() < 0.5 else None,
+            "top_p": round(float(rng.uniform(0.01, 0.99)), 2) if rng.random() < 0.5 else None,
+            "min_p": round(float(rng.uniform(0.01, 1)), 2) if rng.random() < 0.5 else None,
+            "samples": int(rng.choice([0, 1, 1000, 20000])), "seed": int(rng.integers(0, 2**31))}
+
+
 # figure name -> random builder options; every web figure needs an entry
 CASES = {
+    "sampling": _sampling,
     "input-space": _input_space,
     "loss": _loss,
     "surfaces-2": _surfaces(2),

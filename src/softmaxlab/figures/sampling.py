@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..core import effective_choices, entropy, filter_logits, sample, softmax
+from ..core.random import Threefry
 from . import _options
 from .style import MUTED, base_layout, class_color, make_figure, panel_domains
 
@@ -49,7 +50,8 @@ def sampling(
         top_p: keep the smallest set with probability >= top_p, in (0, 1], or None.
         min_p: keep p_i >= min_p * max p, in [0, 1], or None.
         samples: n draws from :func:`softmaxlab.core.sample` to histogram (0: none).
-        seed: seed of the `numpy.random.Generator` for the draws (same seed, same histogram).
+        seed: seed of the draws, a :class:`softmaxlab.core.random.Threefry` stream (same seed, same
+            histogram, in Python and in the browser).
         labels: `(K,)` names of the tokens (e.g. words), or None for their indices.
 
     Returns:
@@ -112,7 +114,7 @@ def sampling(
              hovertemplate="token %{x}<br>q = %{y:.4f}<extra>sampled from</extra>")
     )
     if n:
-        draws = sample(z, n, rng=np.random.default_rng(seed), temperature=t, **filters)  # (n,)
+        draws = sample(z, n, rng=Threefry(seed), temperature=t, **filters)  # (n,) the browser draws the same
         counts = np.bincount(draws, minlength=k)  # (K,)
         traces.append(
             dict(type="bar", uid="samples", name=f"{n} draws (seed {seed})", x=x, y=counts / n, customdata=counts,

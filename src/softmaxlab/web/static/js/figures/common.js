@@ -31,3 +31,11 @@ export function sub(i) {
 }
 
 export { format };
+
+// style.CLASS_COLORS: class i is CLASS_COLORS[i % 10] in every figure (the figure tests hold the two equal)
+export const CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+export const MUTED = "#c7c7c7"; // style.MUTED: what a filter removed
+
+export function class_color(i) {
+  return CLASS_COLORS[i % CLASS_COLORS.length];
+}
