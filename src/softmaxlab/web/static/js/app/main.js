@@ -24,10 +24,14 @@ function location_(mode) {
   return { key: null, query: window.location.search };
 }
 
+let pendingLocation = null;
+
 function writeLocation(mode, key, query) {
   const url = mode === "single" ? `#${key}${query}` : `${window.location.pathname}${query}`;
-  // replace, not push: Back goes to the previous page, not through every slider position
-  window.history.replaceState(null, "", url);
+  // replace, not push: Back goes to the previous page, not through every slider position; and once the
+  // input rests (browsers throttle a page that replaces its URL hundreds of times a second while dragging)
+  clearTimeout(pendingLocation);
+  pendingLocation = setTimeout(() => window.history.replaceState(null, "", url), 150);
 }
 
 function renderHelp(text) {
