@@ -137,8 +137,9 @@ def _write(fig, path: Path) -> None:
 @click.option("--record", type=int, default=-1, show_default=True,
               help="Record (index) whose logits the calibration reads; -1 is the last.")
 @click.option("--from-step", type=int, default=None,
-              help="Read cartography, forgetting and neural collapse only from records at this step on "
-                   "(e.g. 1 skips the record before training). Default: every record.")
+              help="Read cartography, forgetting and neural collapse only from records at this step on. "
+                   "Default: cartography and forgetting after step 0 (as their papers), neural collapse "
+                   "from every record; 0 includes the record before training.")
 @click.option("--source", type=click.Choice(["auto", "features", "logits"]), default="auto", show_default=True,
               help="Neural collapse from recorded features (and weights) or from the logits alone.")
 @click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
