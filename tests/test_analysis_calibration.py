@@ -142,11 +142,100 @@ def test_fit_temperature_is_the_minimum_of_a_grid_search_and_deterministic():
     assert fit_temperature(logits, labels) == t
 
 
-def test_fit_temperature_returns_the_lower_bound_when_nll_keeps_falling():
-    logits = np.array([[1.0, 0.0], [0.0, 1.0]])  # both right: the sharper, the better
-    assert fit_temperature(logits, [0, 1], bounds=(0.1, 10.0)) == pytest.approx(0.1, rel=1e-12)
-    # both wrong with equal margin: the flatter, the better
-    assert fit_temperature(logits, [1, 0], bounds=(0.1, 10.0)) == pytest.approx(10.0, rel=1e-12)
+def _torch_root_of_nll_slope(logits, labels, low, high):
+    """The best T as an independent reference: brentq on d NLL / d log T, the derivative by torch autograd."""
+    from scipy.optimize import brentq
+
+    z = torch.tensor(logits, dtype=torch.float64)
+    y = torch.tensor(labels)
+
+    def slope(log_t):
+        u = torch.tensor(log_t, dtype=torch.float64, requires_grad=True)
+        torch.nn.functional.cross_entropy(z / torch.exp(u), y).backward()
+        return float(u.grad)
+
+    return math.exp(brentq(slope, math.log(low), math.log(high), xtol=1e-13))
+
+
+def _nll(logits, labels, t):
+    z = np.asarray(logits, dtype=np.float64) / t
+    return float(np.mean(logsumexp(z, axis=1) - z[np.arange(len(labels)), labels]))
+
+
+@pytest.mark.parametrize("scale,low,high", [(0.004, 1e-4, 1e-2), (250.0, 100.0, 1e4), (1e-6, 1e-9, 1e-5),
+                                            (1e5, 1e3, 1e7)])
+def test_fit_temperature_finds_an_optimum_far_outside_the_start_bracket(scale, low, high):
+    rng = np.random.default_rng(7)
+    true = rng.normal(scale=3.0, size=(3000, 3))
+    labels = _draw_labels(np.exp(true - logsumexp(true, axis=1, keepdims=True)), rng)
+    logits = scale * true
+    reference = _torch_root_of_nll_slope(logits, labels, low, high)
+    assert low < reference < high and not 1e-2 <= reference <= 1e2
+    t = fit_temperature(logits, labels)
+    assert t == pytest.approx(reference, rel=1e-8)
+    bound = 1e-2 if scale < 1 else 1e2  # what a search bounded to (0.01, 100) would return
+    assert _nll(logits, labels, t) < _nll(logits, labels, bound)
+    assert _nll(logits, labels, t) <= min(_nll(logits, labels, t * 1.001), _nll(logits, labels, t / 1.001))
+
+
+def test_fit_temperature_reports_an_optimum_at_a_limit_as_such():
+    logits = np.array([[1.0, 0.0], [0.0, 1.0], [3.0, 3.0]])
+    # every true logit is its row's largest (a tie included): the sharper, the better, down to T = 0
+    assert fit_temperature(logits, [0, 1, 0]) == 0.0
+    assert _nll(logits, [0, 1, 0], 1e-3) <= _nll(logits, [0, 1, 0], 1e-2) + 1e-12 < _nll(logits, [0, 1, 0], 1.0)
+    # both wrong with equal margin: the flatter, the better, up to T = inf
+    assert fit_temperature(logits[:2], [1, 0]) == math.inf
+    assert _nll(logits[:2], [1, 0], 1e3) < _nll(logits[:2], [1, 0], 1e2)
+    # every row constant: the NLL is log K whatever T
+    assert fit_temperature(np.zeros((4, 3)), [0, 1, 2, 0]) == 1.0
+    # the limits themselves: calibration at T = 0 is the argmax (ties split), at T = inf uniform
+    sharp = calibration(logits, [0, 1, 0], temperature=0.0)
+    assert sharp.nll == pytest.approx(math.log(2) / 3) and sharp.confidence == pytest.approx((1 + 1 + 0.5) / 3)
+    flat = calibration(logits[:2], [1, 0], temperature=math.inf)
+    assert flat.nll == pytest.approx(math.log(2)) and flat.confidence == 0.5
+
+
+def test_calibration_report_says_when_no_finite_temperature_is_best():
+    run = Run(logits=[[[2.0, 0.0], [0.0, 3.0], [1.0, 0.0]]], steps=[5], labels=[0, 1, 0])
+    report = calibration_report(run)
+    assert report.temperature == 0.0 and "perfectly separated" in report.note and "T -> 0" in report.note
+    assert report.after.nll == 0.0 and report.after.ece == 0.0  # the argmax: right with confidence 1
+    chance = calibration_report(Run(logits=[[[2.0, 0.0], [0.0, 3.0]]], steps=[5], labels=[1, 0]))
+    assert chance.temperature == math.inf and "no better than chance" in chance.note
+
+
+def _ece_left_closed(logits, labels, bins):
+    """ECE with bins [m/B, (m+1)/B) (the last one closed), netcal's rule, one sample at a time."""
+    members = [[] for _ in range(bins)]
+    for row, label in zip(np.asarray(logits, dtype=np.float64).tolist(), labels):
+        p = _softmax_loop(row)
+        pred = max(range(len(p)), key=lambda k: (p[k], -k))
+        conf = p[pred]
+        m = 0
+        while m < bins - 1 and conf >= (m + 1) / bins:
+            m += 1
+        members[m].append((conf, pred == label))
+    return sum(len(g) / len(labels) * abs(sum(h for _, h in g) / len(g) - sum(c for c, _ in g) / len(g))
+               for g in members if g)
+
+
+def test_ece_bins_a_confidence_on_an_edge_into_the_bin_it_closes():
+    # 30 samples at a zero-initialised start (confidence 1/3 = 5/15, exactly an edge), all right, and
+    # 30 just above it (confidence 0.356, in (5/15, 6/15)), all wrong: whether the edge joins them matters
+    logits = np.concatenate([np.zeros((30, 3)), np.tile([[0.1, 0.0, 0.0]], (30, 1))])
+    labels = np.concatenate([np.zeros(30, int), 1 + np.arange(30) % 2])
+    ours = calibration(logits, labels, bins=15)
+    right_closed = _ece_mce_loop(logits, labels, 15)[0]  # gpleiss/temperature_scaling's (a, b]
+    left_closed = _ece_left_closed(logits, labels, 15)  # netcal's [a, b)
+    assert ours.ece == pytest.approx(right_closed, abs=1e-12)
+    assert abs(left_closed - right_closed) > 0.05  # the rule matters here: say which one is used
+    assert ours.bin_counts[4] == 30  # 1/3 closes bin (4/15, 5/15]
+    try:
+        from netcal.metrics import ECE
+    except ImportError:
+        return
+    probabilities = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+    assert ECE(bins=15).measure(probabilities, labels) == pytest.approx(left_closed, abs=1e-12)
 
 
 def test_calibration_report_on_a_run_uses_the_chosen_record_and_split():
@@ -163,20 +252,25 @@ def test_calibration_report_on_a_run_uses_the_chosen_record_and_split():
     assert report.after.ece < report.before.ece / 3
     assert calibration_report(run, record=1).step == 10
 
-    split = calibration_report(run, bins=10, holdout=0.3, seed=1)
-    assert (split.fit_samples, split.eval_samples, split.holdout) == (300, 700, 0.3)
+    split = calibration_report(run, bins=10, fit_fraction=0.3, seed=1)
+    assert (split.fit_samples, split.eval_samples, split.fit_fraction) == (300, 700, 0.3)
     order = np.random.default_rng(1).permutation(1000)
     fit, held = np.sort(order[:300]), np.sort(order[300:])
     assert split.eval_index.tolist() == held.tolist()
     assert split.temperature == pytest.approx(fit_temperature(last[fit], labels[fit]))
     assert split.after.ece == pytest.approx(_ece_mce_loop(last[held] / split.temperature, labels[held], 10)[0],
                                             abs=1e-9)
-    assert calibration_report(run, holdout=0.3, seed=1).temperature == split.temperature
+    assert calibration_report(run, fit_fraction=0.3, seed=1).temperature == split.temperature
+    with pytest.warns(DeprecationWarning, match="fit_fraction"):  # the old name still works, one release
+        old = calibration_report(run, holdout=0.3, seed=1)
+    assert old.temperature == split.temperature and old.eval_index.tolist() == held.tolist()
+    with pytest.warns(DeprecationWarning):
+        assert old.holdout == 0.3
 
 
 @pytest.mark.parametrize("kwargs,message", [
     (dict(bins=0), "bins"), (dict(bins=2.5), "bins"), (dict(bins=True), "bins"),
-    (dict(temperature=0.0), "temperature"), (dict(temperature=float("nan")), "temperature"),
+    (dict(temperature=-1.0), "temperature"), (dict(temperature=float("nan")), "temperature"),
 ])
 def test_calibration_rejects_bad_options(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -201,7 +295,7 @@ def test_calibration_and_fit_reject_bad_arrays(logits, labels, message):
 
 def test_report_rejects_bad_run_options():
     run = Run(logits=np.zeros((2, 4, 2)), steps=[0, 1], labels=[0, 1, 0, 1])
-    for kwargs, message in [(dict(holdout=1.0), "holdout"), (dict(holdout=0.01), "no sample"),
+    for kwargs, message in [(dict(fit_fraction=1.0), "fit_fraction"), (dict(fit_fraction=0.01), "no sample"),
                             (dict(record=5), "out of range"), (dict(record=1.0), "record"),
                             (dict(bins=0), "bins")]:
         with pytest.raises(ValueError, match=message):
@@ -209,8 +303,6 @@ def test_report_rejects_bad_run_options():
     empty = Run(logits=np.zeros((0, 4, 2)), steps=np.zeros(0, np.int64), labels=[0, 1, 0, 1])
     with pytest.raises(ValueError, match="empty"):
         calibration_report(empty)
-    with pytest.raises(ValueError, match="bounds"):
-        fit_temperature(np.zeros((2, 2)), [0, 1], bounds=(2.0, 1.0))
 
 
 @settings(max_examples=40, deadline=None)

@@ -19,7 +19,7 @@ RUN = Run(logits=np.log(P), steps=[0, 10, 20, 30], labels=LABELS)
 
 
 def test_confidence_variability_and_correctness_by_hand():
-    carto = cartography(RUN)
+    carto = cartography(RUN, records=slice(None))  # every record, step 0 included
     # sample 0: p_true 0.2, 0.4, 0.6, 0.8 -> mean 0.5, deviations +-0.3, +-0.1 -> std sqrt(0.2 / 4)
     # sample 1: always 0.9; sample 2: 0.1, 0.1, 0.2, 0.2 -> mean 0.15, std 0.05; sample 3: always 0.45
     assert carto.confidence == pytest.approx([0.5, 0.9, 0.15, 0.45], abs=1e-6)
@@ -75,3 +75,35 @@ def test_empty_and_diverged_runs_are_refused():
     assert cartography(diverged, records=slice(0, 2)).confidence == pytest.approx([0.5, 0.5])
     with pytest.raises(ValueError, match="expected a softmaxlab Run"):
         cartography(np.zeros((2, 2, 2)))
+
+
+def _papers_readings(logits, labels):
+    """Cartography and forgetting as the papers' code computes them, per record: argmax (ties to the lowest
+    class) for correctness, mean and population std of p_gold (allenai/cartography), and a forgetting event
+    whenever a sample's correctness drops from one record to the next (Toneva et al.'s forgetting code)."""
+    z = np.asarray(logits, dtype=np.float64)
+    p = np.exp(z - z.max(axis=2, keepdims=True))
+    p /= p.sum(axis=2, keepdims=True)
+    gold = p[:, np.arange(len(labels)), labels]  # (R, S)
+    correct = np.argmax(z, axis=2) == labels  # (R, S)
+    forgotten = np.sum(correct[:-1] & ~correct[1:], axis=0)
+    return gold.mean(axis=0), gold.std(axis=0), correct.mean(axis=0), forgotten
+
+
+def test_the_default_reads_the_records_after_training_began_as_the_papers_do():
+    pytest.importorskip("jax")
+    from softmaxlab.analysis import forgetting_events
+    from softmaxlab.lab import Experiment, train
+
+    run = train(Experiment(steps=200))  # the reference: zero last layer, every logit 0 at step 0
+    confidence, variability, correctness, forgotten = _papers_readings(run.logits[1:], run.labels)
+    carto = cartography(run)
+    assert carto.steps.tolist() == list(range(1, 201))
+    np.testing.assert_allclose(carto.confidence, confidence, rtol=1e-12)
+    np.testing.assert_allclose(carto.variability, variability, rtol=1e-9, atol=1e-15)
+    np.testing.assert_array_equal(carto.correctness, correctness)
+    np.testing.assert_array_equal(forgetting_events(run).counts, forgotten)
+    # with step 0 the papers' argmax calls every class-0 sample right at the tie, where ours says wrong
+    _, _, with_start, _ = _papers_readings(run.logits, run.labels)
+    ours_with_start = cartography(run, records=slice(None)).correctness
+    assert np.sum(with_start != ours_with_start) == 20 == np.sum(run.labels == 0)

@@ -257,3 +257,86 @@ def _record_and_compare(torch, LogitRecorder, load_run, tmp_path):
     expected = collapse_metrics(h, y.numpy(), weights=model[4].weight.detach().numpy(), predictions=z.argmax(1))
     assert {name: getattr(nc, name)[-1] for name in ZEROS} == pytest.approx(expected, rel=1e-4, abs=1e-6)
     assert nc.nc1[-1] < nc.nc1[1] and nc.nc4[-1] < 0.1  # training gathers each class
+
+
+def _textbook(h, labels, *, center="classes", rcond=None):
+    """Class means, centred means and NC1 the textbook way (d x d matrices, numpy's pinv with its rcond)."""
+    classes = np.unique(labels)
+    k, d = len(classes), h.shape[1]
+    means = np.array([h[labels == c].mean(axis=0) for c in classes])  # (K, d)
+    m = means - (means.mean(axis=0) if center == "classes" else h.mean(axis=0))
+    within = h - means[np.searchsorted(classes, labels)]
+    sigma_w = within.T @ within / len(h)
+    sigma_b = m.T @ m / k
+    rcond = max(k, d) * np.finfo(float).eps if rcond is None else rcond
+    return means, m, np.trace(sigma_w @ np.linalg.pinv(sigma_b, rcond=rcond)) / k
+
+
+@pytest.mark.parametrize("offset", [1e-9, 1e-5])
+def test_nc1_pseudo_inverse_cut_off_is_numpys_rule_on_sigma_b(offset):
+    # two classes far apart and a third whose mean lies a hair off their line: Sigma_B is nearly rank 1
+    rng = np.random.default_rng(3)
+    d = 4
+    centres = np.array([[1.0, 0, 0, 0], [-1.0, 0, 0, 0], [0.0, offset, 0, 0]])
+    labels = np.repeat(np.arange(3), 50)
+    noise = 0.1 * rng.standard_normal((150, d))
+    noise -= np.array([noise[labels == c].mean(axis=0) for c in range(3)])[labels]  # class means exactly the centres
+    h = centres[labels] + noise
+    _, _, reference = _textbook(h, labels)
+    nc1 = collapse_metrics(h, labels)["nc1"]
+    assert nc1 == pytest.approx(reference, rel=1e-6)
+    if offset == 1e-9:  # an eigenvalue ratio of ~1e-18 < max(K, d) eps: cut, so NC1 stays moderate
+        assert nc1 < 1.0
+    else:  # 1e-10 > max(K, d) eps: kept, and the within-class spread along it dominates
+        assert nc1 > 1e6
+
+
+def test_equinorm_ddof_and_the_peers_conventions_by_keyword():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    k, d = 4, 6
+    labels = np.concatenate([np.repeat(np.arange(k), [40, 20, 10, 5])])  # imbalanced
+    centres = 3 * rng.standard_normal((k, d))
+    h = centres[labels] + rng.standard_normal((len(labels), d))
+    w = rng.standard_normal((k, d)) + 0.5  # rows that do not sum to zero
+    for center in ("classes", "global"):
+        means, m, nc1 = _textbook(h, labels, center=center)
+        norms = np.linalg.norm(m, axis=1)
+        for ddof in (0, 1):
+            got = collapse_metrics(h, labels, weights=w, center=center, equinorm_ddof=ddof)
+            assert got["nc1"] == pytest.approx(nc1, rel=1e-9)
+            std = torch.tensor(norms).std(correction=ddof).item()  # torch.std's default is correction=1
+            assert got["nc2_equinorm"] == pytest.approx(std / norms.mean(), rel=1e-12)
+        for centred in (True, False):
+            wc = w - w.mean(axis=0) if centred else w
+            nc3 = np.sum((wc / np.linalg.norm(wc) - m / np.linalg.norm(m)) ** 2)
+            got = collapse_metrics(h, labels, weights=w, center=center, center_weights=centred)
+            assert got["nc3"] == pytest.approx(nc3, rel=1e-12)
+    assert torch.tensor(norms).std().item() == pytest.approx(np.std(norms, ddof=1))  # the default is ddof 1
+
+
+def test_nc4_without_the_bias_reads_the_recorded_weights():
+    rng = np.random.default_rng(9)
+    records, samples, k, d = 3, 60, 3, 5
+    labels = np.arange(samples) % k
+    features = rng.standard_normal((records, samples, d)) + 2 * np.eye(k, d)[labels]
+    weights = rng.standard_normal((records, k, d))
+    bias = np.array([0.0, 3.0, -3.0])  # a bias large enough to change many argmaxes
+    logits = features @ weights.transpose(0, 2, 1) + bias
+    run = Run(logits=logits, steps=[1, 2, 3], labels=labels,
+              extras={"features": features.astype(np.float32), "weights": weights.astype(np.float32)})
+    f32, w32 = run.extras["features"].astype(np.float64), run.extras["weights"].astype(np.float64)
+    for r in range(records):
+        means = np.array([f32[r][labels == c].mean(axis=0) for c in range(k)])
+        nearest = np.argmin(((f32[r][:, None, :] - means[None]) ** 2).sum(axis=2), axis=1)
+        with_bias = np.mean(nearest != np.argmax(run.logits[r], axis=1))
+        without = np.mean(nearest != np.argmax(f32[r] @ w32[r].T, axis=1))
+        assert with_bias != without
+        assert neural_collapse(run).nc4[r] == pytest.approx(with_bias)
+        assert neural_collapse(run, nc4_bias=False).nc4[r] == pytest.approx(without)
+    with pytest.raises(ValueError, match="nc4_bias=False needs recorded features"):
+        neural_collapse(run, source="logits", nc4_bias=False)
+    for kwargs, word in [(dict(center="mean"), "center"), (dict(center_weights=1), "center_weights"),
+                         (dict(equinorm_ddof=2), "equinorm_ddof"), (dict(nc4_bias=None), "nc4_bias")]:
+        with pytest.raises(ValueError, match=word):
+            neural_collapse(run, **kwargs)

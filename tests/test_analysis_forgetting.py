@@ -51,9 +51,12 @@ def test_hand_built_sequences():
     assert f.histogram() == {0: 2, 1: 1, 2: 1, "never learned": 1}
 
     run = _run_from_correctness(correct, labels=[0, 1, 2, 0, 1])
-    from_run = forgetting_events(run)
+    from_run = forgetting_events(run, records=slice(None))  # step 0 included
     assert from_run.counts.tolist() == [1, 0, 0, 2, 0]
     assert from_run.steps.tolist() == [0, 10, 20, 30, 40]
+    trained = forgetting_events(run)  # the default: the records after training began, steps 10..40
+    assert trained.steps.tolist() == [10, 20, 30, 40]
+    assert trained.counts.tolist() == count_forgetting(correct[1:]).counts.tolist() == [1, 0, 0, 1, 0]
     window = forgetting_events(run, records=slice(2, None))  # rows 2..4 only
     assert window.counts.tolist() == [0, 0, 0, 1, 0] and window.first_learned.tolist() == [1, -1, 0, 0, 0]
 
@@ -62,7 +65,7 @@ def test_a_uniform_start_is_not_correct_so_it_is_not_forgotten():
     logits = np.zeros((3, 2, 3))  # record 0: zero-initialised last layer, every logit equal
     logits[1:, 0, 0] = 1.0  # sample 0 (class 0) learned at record 1
     logits[1:, 1, 2] = 1.0  # sample 1 (class 1) never learned
-    f = forgetting_events(Run(logits=logits, steps=[0, 1, 2], labels=[0, 1]))
+    f = forgetting_events(Run(logits=logits, steps=[0, 1, 2], labels=[0, 1]), records=slice(None))
     assert f.counts.tolist() == [0, 0]  # argmax would call record 0 "correct" for class 0; a tie is not
     assert f.first_learned.tolist() == [1, -1] and f.never_learned.tolist() == [False, True]
 

@@ -110,7 +110,7 @@ def test_missing_broken_and_empty_runs_exit_2_with_one_line(tmp_path):
 def test_bad_options_exit_2_with_one_line(run_path, tmp_path):
     _one_line_error(invoke(run_path, "--bins", 0, "--no-figures"), "--bins")
     _one_line_error(invoke(run_path, "--holdout", 1.5, "--no-figures"), "--holdout")
-    _one_line_error(invoke(run_path, "--holdout", 0.01, "--no-figures"), "holdout")
+    _one_line_error(invoke(run_path, "--holdout", 0.01, "--no-figures"), "no sample")
     _one_line_error(invoke(run_path, "--record", 99, "--no-figures"), "out of range")
     _one_line_error(invoke(run_path, "--from-step", 1000, "--no-figures"), "--from-step")
     (tmp_path / "file").write_text("x")
@@ -146,3 +146,14 @@ def test_never_learned_samples_are_said_so_not_inf(tmp_path):
     assert "never learned" in cells[0] and "inf" not in result.output
     assert cells[1].split()[2] == "1"  # correct -> wrong once (step 1 -> 2)
     assert forgetting_events(load_run(tmp_path / "run")).never_learned.tolist() == [True, False, False]
+
+
+def test_calibration_says_when_no_finite_temperature_is_best(tmp_path):
+    # every sample's true logit is its row's largest at the last record: the NLL falls all the way to T = 0
+    logits = np.array([[[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]], [[2.0, 0.0], [0.0, 1.0], [3.0, 0.0]]])
+    Run(logits=logits, steps=[0, 1], labels=[0, 1, 0]).save(tmp_path / "separated")
+    result = invoke(tmp_path / "separated", "--no-figures")
+    assert result.exit_code == 0, result.output
+    calibration = "\n".join(_section(result.output, "Calibration at record 1"))
+    assert "Note: no finite temperature is best" in calibration and "perfectly separated" in calibration
+    assert re.search(r"after\s+0\s", calibration)  # T = 0, the argmax

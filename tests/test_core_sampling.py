@@ -80,6 +80,40 @@ def test_ties_at_the_boundary_are_kept():
     assert kept([0.0, 0.0], top_p=0.5).tolist() == [True, True]
 
 
+def _hugging_face_top_p(logits, top_p):
+    """Which classes transformers' TopPLogitsWarper keeps, its rule in a few lines of torch: sort ascending,
+    drop the classes whose cumulative probability is <= 1 - top_p, always keep the most probable."""
+    torch = pytest.importorskip("torch")
+    scores = torch.tensor(logits, dtype=torch.float64)
+    sorted_logits, sorted_indices = torch.sort(scores, descending=False)
+    cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+    remove = cumulative <= (1 - top_p)
+    remove[-1] = False
+    return ~remove.scatter(0, sorted_indices, remove).numpy()
+
+
+def _hugging_face_top_k(logits, top_k):
+    """TopKLogitsWarper's rule: remove the scores below the k-th largest (ties with it stay)."""
+    torch = pytest.importorskip("torch")
+    scores = torch.tensor(logits, dtype=torch.float64)
+    return ~(scores < torch.topk(scores, top_k)[0][-1]).numpy()
+
+
+def test_top_p_keeps_a_whole_tie_where_hugging_face_cuts_through_it():
+    logits = [1.0, 1.0, 0.0]
+    hf = _hugging_face_top_p(logits, 0.3)
+    assert hf.sum() == 1 and not hf[2]  # one of the two tied classes, by sort order
+    assert kept(logits, top_p=0.3).tolist() == [True, True, False]  # both, as documented
+    # without a tie at the cut the two rules agree
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        z = rng.normal(size=6)
+        p = float(rng.uniform(0.05, 0.95))
+        assert kept(z, top_p=p).tolist() == _hugging_face_top_p(z, p).tolist()
+    # top-k keeps ties in both
+    assert kept([3.0, 1.0, 1.0], top_k=2).tolist() == _hugging_face_top_k([3.0, 1.0, 1.0], 2).tolist()
+
+
 def test_filters_compose_in_order_temperature_k_p_min_p():
     z = random_logits(7, k=20)
     t, k, p, m = 0.7, 9, 0.8, 0.05

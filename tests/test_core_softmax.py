@@ -350,3 +350,28 @@ def test_entropy_rejects_what_is_not_a_distribution():
         entropy([0.5, 0.5], base=1)
     with pytest.raises(ValueError, match="base"):
         entropy([0.5, 0.5], base=-2)
+
+
+def _ulps(value16, exact):
+    """|value - exact| in units of the float16 spacing at the exact value."""
+    with np.errstate(under="ignore"):  # tiny probabilities round to float16 subnormals or 0: their spacing
+        spacing = np.spacing(np.abs(exact).astype(np.float16)).astype(np.float64)
+    return np.abs(value16.astype(np.float64) - exact) / spacing
+
+
+@pytest.mark.parametrize("scale", [1.0, 4.0, 10.0])
+def test_float16_is_computed_in_float32_and_rounded_once_no_worse_than_pytorch(scale):
+    rng = np.random.default_rng(int(scale))
+    z16 = (scale * rng.standard_normal((400, 12))).astype(np.float16)
+    z64 = z16.astype(np.float64)  # the float16 values exactly
+    exact_p, exact_lp = scipy.special.softmax(z64, axis=-1), scipy.special.log_softmax(z64, axis=-1)
+    ours_p, ours_lp = softmax(z16), log_softmax(z16)
+    assert ours_p.dtype == ours_lp.dtype == np.float16
+    torch_p = torch.softmax(torch.from_numpy(z16), dim=-1).numpy()  # PyTorch accumulates in float32
+    torch_lp = torch.log_softmax(torch.from_numpy(z16), dim=-1).numpy()
+    # correctly rounded is <= 0.5 ULP; one float32 rounding before it may add a hair
+    assert _ulps(ours_p, exact_p).max() <= max(_ulps(torch_p, exact_p).max(), 0.5 + 1e-3)
+    assert _ulps(ours_lp, exact_lp).max() <= max(_ulps(torch_lp, exact_lp).max(), 0.5 + 1e-3)
+    assert np.abs(ours_lp - exact_lp).max() <= np.abs(torch_lp - exact_lp).max()
+    np.testing.assert_allclose(logsumexp(z16).astype(np.float64), scipy.special.logsumexp(z64, axis=-1),
+                               rtol=np.finfo(np.float16).eps)

@@ -1,5 +1,7 @@
 """The training engine: reference defaults, no recompilation, datasets, inits, model-free modes, losses vs core."""
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -7,6 +9,7 @@ from softmaxlab.core import LOSSES as CORE_LOSSES
 from softmaxlab.core import cross_entropy_grad, softmax
 from softmaxlab.lab import DATASETS, LOSSES, OPTIMIZERS, Experiment, train, train_many
 from softmaxlab.lab import engine
+from softmaxlab.lab.hyperparameters import Hyperparameters
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +36,37 @@ def test_recorded_loss_and_accuracy_are_those_of_the_recorded_logits(reference_r
         assert run.accuracy[r] == pytest.approx(np.mean(run.logits[r].argmax(axis=1) == run.labels), rel=1e-6)
 
 
+@contextlib.contextmanager
+def counting_traces():
+    """Count JAX's traces (each jit of a new function or shape) inside the block, through jax.monitoring."""
+    import jax.monitoring
+
+    traces = []
+
+    def listen(event, duration, **kwargs):
+        if event == "/jax/core/compile/jaxpr_trace_duration":
+            traces.append(event)
+
+    jax.monitoring.register_event_duration_secs_listener(listen)
+    try:
+        yield traces
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listen)
+
+
+def test_the_trace_counter_sees_a_new_plan_compile(reference_run):
+    with counting_traces() as traces:
+        train(Experiment(steps=3, hidden=(7,)))  # a new shape: start and advance are traced
+    assert len(traces) >= 2
+
+
 def test_changing_lr_seed_noise_steps_or_init_does_not_recompile(reference_run):
-    plan = engine.Plan.of(Experiment())
-    before = engine.TRACE_COUNTS[plan]
-    assert before > 0
-    for changes in ({"lr": 0.05}, {"seed": 9}, {"noise": 0.5}, {"steps": 250}, {"steps": 37, "record_every": 5},
-                    {"init": "default"}, {"temperature": 2.0}):
-        train(Experiment(**changes))
-    assert engine.TRACE_COUNTS[plan] == before
+    with counting_traces() as traces:
+        for changes in ({"lr": 0.05}, {"seed": 9}, {"noise": 0.5}, {"steps": 250},
+                        {"steps": 37, "record_every": 5}, {"init": "default"}, {"temperature": 2.0},
+                        {"label_smoothing": 0.1}, {"weight_decay": 0.01}):
+            train(Experiment(**changes))
+    assert traces == []
 
 
 def test_same_experiment_gives_the_same_run_and_another_seed_another(reference_run):
@@ -115,7 +141,8 @@ def test_each_loss_value_and_gradient_match_core(name):
     rng = np.random.default_rng(0)
     z = (3 * rng.standard_normal((40, 4))).astype(np.float32)
     y = rng.integers(0, 4, size=40)
-    hp = {"label_smoothing": np.float32(0.1 if name == "cross-entropy" else 0.0), "focal_gamma": np.float32(2.0)}
+    hp = Hyperparameters(label_smoothing=np.float32(0.1 if name == "cross-entropy" else 0.0),
+                         focal_gamma=np.float32(2.0))
     kwargs = {"cross-entropy": {"label_smoothing": 0.1}, "focal": {"gamma": 2.0}}.get(name, {})
     spec = CORE_LOSSES[name]
     value = LOSSES[name].fn(z, y, hp)
@@ -199,9 +226,25 @@ def test_compiled_code_is_cached_on_disk_for_the_next_process(tmp_path):
     import sys
 
     code = ("from softmaxlab.lab import Experiment, train; from softmaxlab.lab.engine import enable_disk_cache; "
-            "train(Experiment(steps=2)); print(enable_disk_cache())")
+            "train(Experiment(steps=2), cache=True); print(enable_disk_cache())")
     env = {**__import__("os").environ, "SOFTMAXLAB_JAX_CACHE": str(tmp_path / "jax")}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(tmp_path / "jax")
     assert any(p.name.startswith("jit_advance") for p in (tmp_path / "jax").iterdir())
+
+
+def test_train_leaves_jax_configuration_alone_unless_asked(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import jax; from softmaxlab.lab import Experiment, train; "
+            "before = (jax.config.jax_compilation_cache_dir, jax.config.jax_persistent_cache_min_compile_time_secs); "
+            "train(Experiment(steps=2)); "
+            "print(before == (jax.config.jax_compilation_cache_dir, "
+            "jax.config.jax_persistent_cache_min_compile_time_secs))")
+    env = {**__import__("os").environ, "SOFTMAXLAB_JAX_CACHE": str(tmp_path / "jax")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"
+    assert not (tmp_path / "jax").exists()

@@ -70,8 +70,24 @@ def record_indices(records, num_records: int) -> np.ndarray:
     return chosen
 
 
-def run_arrays(run, *, records=None):
+def after_training_began(steps) -> np.ndarray:
+    """Indices of the records taken after training began (step > 0); all of them if there are none.
+
+    Cartography and forgetting are defined over training epochs; the record at step 0, taken
+    before the first step, is not one of them (a zero-initialised network ties every class there).
+
+    >>> after_training_began([0, 10, 20]), after_training_began([0])
+    (array([1, 2]), array([0]))
+    """
+    steps = np.asarray(steps)
+    trained = np.flatnonzero(steps > 0)
+    return trained if trained.size else np.arange(steps.size)
+
+
+def run_arrays(run, *, records=None, from_training=False):
     """The parts of `run` a reading needs, checked: `(logits, labels, steps, indices)`.
+
+    `records=None` chooses every record, or with `from_training` those `after_training_began`.
 
     Returns:
         logits `(R', S, K)` float64 of the chosen records, labels `(S,)` int64, steps `(R',)`
@@ -93,6 +109,8 @@ def run_arrays(run, *, records=None):
         raise ValueError("the run has no samples")
     if logits.shape[2] < 2:
         raise ValueError(f"the run must have at least 2 classes, got {logits.shape[2]}")
+    if records is None and from_training:
+        records = after_training_began(np.asarray(run.steps)[: logits.shape[0]])
     chosen = record_indices(records, logits.shape[0])
     picked = logits[chosen].astype(np.float64)  # (R', S, K)
     finite = np.isfinite(picked).all(axis=(1, 2))  # (R',)

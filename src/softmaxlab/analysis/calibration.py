@@ -8,20 +8,18 @@ Naeini, Cooper and Hauskrecht, AAAI 2015 (ECE and MCE with equal-width bins).
 import dataclasses
 import math
 import numbers
+import warnings
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from scipy.special import log_softmax
-
-from softmaxlab.core._checks import temperature_value as _temperature
+from scipy.optimize import brentq
+from scipy.special import log_softmax, softmax
 
 from ._inputs import labels_array, logits_array, record_indices, run_arrays
 
 __all__ = ["Calibration", "TemperatureScaling", "calibration", "fit_temperature", "calibration_report"]
 
-# the search range of fit_temperature: wide enough for any model seen in practice, narrow
-# enough that exp never meets an extreme exponent
-TEMPERATURE_BOUNDS = (1e-2, 1e2)
+# where fit_temperature starts looking for the root in log T; it widens from here as far as needed
+START_BRACKET = (1e-2, 1e2)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -33,9 +31,10 @@ class Calibration:
         nll: mean negative log-likelihood -log p_y (nats).
         accuracy: fraction of samples whose argmax is the label.
         confidence: mean max-probability.
-        temperature: the T the logits were divided by.
+        temperature: the T the logits were divided by (0 and inf: the limits, see `calibration`).
         samples: n.
-        bin_edges: `(bins + 1,)` equal-width edges on [0, 1]; bin m holds (edges[m], edges[m+1]].
+        bin_edges: `(bins + 1,)` equal-width edges on [0, 1]; bin m holds (edges[m], edges[m+1]]
+            (the first bin also holds a confidence of exactly 0).
         bin_counts: `(bins,)` int samples per bin.
         bin_confidence, bin_accuracy: `(bins,)` mean confidence and accuracy per bin, NaN when empty
             (the reliability curve).
@@ -60,6 +59,31 @@ def _bins(bins) -> int:
     return int(bins)
 
 
+def _temperature(temperature, *, limits: bool = False) -> float:
+    """A temperature as a float: finite and > 0, or (with `limits`) also 0 or inf."""
+    try:
+        t = float(temperature)
+    except (TypeError, ValueError):
+        raise ValueError(f"temperature must be a number, got {temperature!r}") from None
+    if limits and t in (0.0, math.inf):
+        return t
+    if not math.isfinite(t) or t <= 0:
+        extra = ", or the limits 0 and inf" if limits else ""
+        raise ValueError(f"temperature must be finite and > 0{extra}, got {temperature!r}")
+    return t
+
+
+def _log_probabilities(z, t):
+    """log softmax(z / T) `(n, K)`, with T = 0 the argmax (ties split evenly) and T = inf uniform."""
+    if t == math.inf:
+        return np.full(z.shape, -math.log(z.shape[1]))
+    if t == 0.0:
+        winners = z == z.max(axis=1, keepdims=True)  # (n, K)
+        with np.errstate(divide="ignore"):
+            return np.where(winners, -np.log(winners.sum(axis=1, keepdims=True)), -np.inf)
+    return log_softmax(z / t, axis=1)
+
+
 def calibration(logits, labels, *, bins=15, temperature=1.0) -> Calibration:
     r"""ECE, MCE, NLL and the reliability curve of the predictions softmax(logits / T).
 
@@ -71,13 +95,21 @@ def calibration(logits, labels, *, bins=15, temperature=1.0) -> Calibration:
         \mathrm{MCE} = \max_{m : |I_m| > 0} |\mathrm{acc}(I_m) - \mathrm{conf}(I_m)|, \qquad
         \mathrm{NLL} = -\frac1n \sum_s \log p_{s, y_s}
 
+    **Bin edges.** A confidence exactly on an edge m/B goes to the bin the edge closes, (a, b], as in
+    Guo et al.'s code (gpleiss/temperature_scaling: ``conf > lower and conf <= upper``) and
+    torchmetrics; a confidence of exactly 0 goes to the first bin. netcal bins [a, b) instead. The two
+    rules differ only for confidences exactly on an edge, which is not rare: at a zero-initialised
+    start every sample of K classes has confidence 1/K, an edge whenever B is a multiple of K (1/3 =
+    5/15), and the two ECEs of such a record can differ.
+
     Probabilities can be checked too: pass `np.log(p)` as the logits (softmax(log p) = p).
 
     Args:
         logits: `(n, K)` logits.
         labels: `(n,)` int true classes.
         bins: number of equal-width confidence bins, >= 1.
-        temperature: T > 0, divides the logits first (1 = as they are).
+        temperature: T > 0, divides the logits first (1 = as they are); also the limits that
+            `fit_temperature` can return: 0 (the argmax, ties split evenly) and inf (uniform).
 
     Returns:
         A `Calibration`.
@@ -90,11 +122,11 @@ def calibration(logits, labels, *, bins=15, temperature=1.0) -> Calibration:
     array([0, 0, 2, 0, 2])
     """
     bins = _bins(bins)
-    t = _temperature(temperature)
-    z = logits_array(logits) / t  # (n, K)
+    t = _temperature(temperature, limits=True)
+    z = logits_array(logits)  # (n, K)
     n, k = z.shape
     y = labels_array(labels, n, k)
-    logp = log_softmax(z, axis=1)  # (n, K)
+    logp = _log_probabilities(z, t)  # (n, K)
     prediction = np.argmax(logp, axis=1)  # (n,)
     confidence = np.exp(logp[np.arange(n), prediction])  # (n,)
     hit = (prediction == y).astype(np.float64)  # (n,)
@@ -124,50 +156,80 @@ def calibration(logits, labels, *, bins=15, temperature=1.0) -> Calibration:
     )
 
 
-def fit_temperature(logits, labels, *, bounds=TEMPERATURE_BOUNDS) -> float:
+def fit_temperature(logits, labels) -> float:
     r"""The temperature T > 0 that minimises the mean NLL of softmax(logits / T) (temperature scaling).
 
     .. math:: T^\star = \arg\min_{T > 0} \; -\frac1n \sum_s \log \mathrm{softmax}(z_s / T)_{y_s}
 
-    The NLL is convex in 1/T (a log-sum-exp of linear functions minus a linear one), so it
-    has one minimum along log T; bounded Brent search on log T finds it, deterministically.
-    Fit it on held-out logits (not the ones the model trained on) and apply it to new ones: T > 1
-    softens an overconfident model, T < 1 sharpens an underconfident one. Predictions (the
-    argmax) do not change. If every sample is classified with room to spare, the NLL keeps
-    falling as T -> 0 and the lower bound is returned, or a T where the NLL already rounds to 0
-    (likewise the upper bound for a model
-    no better than chance, whose best temperature is infinite).
+    With :math:`\beta = 1/T` the NLL is convex (a log-sum-exp of linear functions minus a linear
+    one) and its derivative is
+
+    .. math:: g(\beta) = \frac1n \sum_s \big(\mathrm{E}_{\mathrm{softmax}(\beta z_s)}[z_s] - z_{s,y_s}\big),
+
+    non-decreasing from :math:`g(0) = \frac1n \sum_s (\bar z_s - z_{s,y_s})` (:math:`\bar z_s` the
+    mean logit) to :math:`g(\infty) = \frac1n \sum_s (\max_k z_{sk} - z_{s,y_s}) \ge 0`. So:
+
+    - if :math:`g(0) < 0 < g(\infty)` there is one finite optimum, the root of g: it is found in
+      log T, starting from the bracket [0.01, 100] and widening it until g changes sign, then by
+      Brent's method (scipy.optimize.brentq), for any finite T;
+    - if :math:`g(\infty) = 0`, every sample's true logit is its row's largest (perfectly
+      separated data): the NLL keeps falling as T -> 0 and the optimum is T = 0 (the argmax),
+      returned as ``0.0``;
+    - if :math:`g(0) \ge 0`, the true logits are on average no higher than the mean logit (a
+      model no better than chance): the optimum is T = inf (uniform), returned as ``math.inf``;
+    - if both, the NLL does not depend on T (every row's logits are equal): 1.0 is returned.
+
+    `calibration(..., temperature=T)` accepts both limits. Fit T on held-out logits (not the ones
+    the model trained on) and apply it to new ones: T > 1 softens an overconfident model, T < 1
+    sharpens an underconfident one. Predictions (the argmax) do not change for finite T.
 
     Args:
         logits: `(n, K)` held-out logits.
         labels: `(n,)` int true classes.
-        bounds: `(low, high)` search range for T, 0 < low < high.
 
     Returns:
-        T as a float.
+        T as a float: the finite optimum, or 0.0 or math.inf for an optimum at a limit.
 
     >>> rng = np.random.default_rng(0)
     >>> true = rng.normal(scale=3.0, size=(4000, 3))                       # (n, K) calibrated logits
     >>> labels = np.array([rng.choice(3, p=p) for p in np.exp(log_softmax(true, axis=1))])
     >>> round(fit_temperature(2.0 * true, labels), 1)                     # twice too confident
     2.0
+    >>> fit_temperature([[2.0, 0.0], [0.0, 1.0]], [0, 1])                 # separated: the sharper the better
+    0.0
     """
-    low, high = (_temperature(b) for b in bounds)
-    if not low < high:
-        raise ValueError(f"bounds must be (low, high) with low < high, got {bounds!r}")
     z = logits_array(logits)  # (n, K)
     y = labels_array(labels, *z.shape)
-    rows = np.arange(z.shape[0])
+    true = z[np.arange(z.shape[0]), y]  # (n,)
+    at_zero = float(np.mean(z.mean(axis=1) - true))  # g(beta -> 0): the slope at T = inf
+    at_inf = float(np.mean(z.max(axis=1) - true))  # g(beta -> inf): the slope at T = 0, >= 0
+    if at_inf <= 0 and at_zero >= 0:
+        return 1.0
+    if at_inf <= 0:
+        return 0.0
+    if at_zero >= 0:
+        return math.inf
 
-    def nll(log_t):
-        logp = log_softmax(z * math.exp(-log_t), axis=1)  # (n, K)
-        return -np.mean(logp[rows, y])
+    shifted = z - z.max(axis=1, keepdims=True)  # (n, K) <= 0: a huge 1/T gives -inf, never inf - inf
 
-    result = minimize_scalar(nll, bounds=(math.log(low), math.log(high)), method="bounded",
-                             options={"xatol": 1e-9})
-    # bounded Brent never evaluates the ends; when the minimum is at one (or beyond), say so exactly
-    best = min((result.x, math.log(low), math.log(high)), key=nll)
-    return float(math.exp(best))
+    def slope(log_t):  # g(1/T): positive where the NLL rises with 1/T, i.e. where T is below the optimum
+        with np.errstate(over="ignore", invalid="ignore"):
+            p = softmax(shifted * math.exp(-log_t), axis=1)  # (n, K)
+        return float(np.mean(np.sum(p * z, axis=1) - true))
+
+    # g falls along log T from g(inf) > 0 to g(0) < 0: widen the bracket until both signs show
+    low, high = (math.log(b) for b in START_BRACKET)
+    step = high - low
+    while slope(low) <= 0:
+        if low < -700:  # the root lies below T = 1e-304: as good as the limit T = 0
+            return 0.0
+        low, step = low - step, 2 * step
+    step = high - low
+    while slope(high) >= 0:
+        if high > 700:
+            return math.inf
+        high, step = high + step, 2 * step
+    return float(math.exp(brentq(slope, low, high, xtol=1e-12, rtol=4 * np.finfo(float).eps)))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -175,13 +237,14 @@ class TemperatureScaling:
     """Calibration of one record of a run before and after temperature scaling.
 
     Attributes:
-        temperature: the fitted T.
+        temperature: the fitted T (0.0 or inf when the optimum is a limit; `note` says so).
         before, after: `Calibration` of the evaluation samples at T = 1 and at the fitted T.
         record, step: which record was read.
         fit_samples, eval_samples: how many samples fitted T and how many were evaluated
-            (the same samples when no holdout was asked for).
-        holdout: the fraction of samples held out to fit T, or None.
+            (the same samples when no `fit_fraction` was asked for).
+        fit_fraction: the fraction of samples used to fit T, or None (every sample).
         eval_index: `(eval_samples,)` int, which samples were evaluated (sorted).
+        note: "" for a finite optimum; else one sentence on why no finite T is best.
     """
 
     temperature: float
@@ -191,29 +254,62 @@ class TemperatureScaling:
     step: int
     fit_samples: int
     eval_samples: int
-    holdout: float | None
+    fit_fraction: float | None
     eval_index: np.ndarray
+    note: str = ""
+
+    @property
+    def holdout(self) -> float | None:
+        """Deprecated name of `fit_fraction`."""
+        warnings.warn("TemperatureScaling.holdout is now fit_fraction", DeprecationWarning, stacklevel=2)
+        return self.fit_fraction
 
 
-def calibration_report(run, *, record=-1, bins=15, holdout=None, seed=0) -> TemperatureScaling:
+def temperature_note(t: float) -> str:
+    """One sentence on a fitted temperature at a limit (0 or inf); "" for a finite one.
+
+    >>> temperature_note(2.0)
+    ''
+    """
+    if t == 0.0:
+        return ("no finite temperature is best: every fitting sample's true class has the largest logit "
+                "(perfectly separated), so the NLL keeps falling as T -> 0; 'after' is that limit, the argmax")
+    if t == math.inf:
+        return ("no finite temperature is best: the true logits are on average no higher than the mean logit "
+                "(no better than chance), so the NLL keeps falling as T -> inf; 'after' is that limit, uniform")
+    return ""
+
+
+def calibration_report(run, *, record=-1, bins=15, fit_fraction=None, seed=0, holdout=None) -> TemperatureScaling:
     """Fit a temperature on one record of `run` and report ECE, MCE and NLL before and after.
 
     Args:
         run: a `softmaxlab.store.Run`.
         record: which record (an int index; -1 = the last, the trained model).
         bins: number of equal-width confidence bins.
-        holdout: None to fit T on every sample and evaluate on the same samples (the
+        fit_fraction: None to fit T on every sample and evaluate on the same samples (the
             after-scaling numbers are then in-sample, optimistic), or a fraction in (0, 1):
             that share of the samples, drawn at random with `seed`, fits T, and the rest are
             evaluated, as Guo et al. fit on a validation set and report on a test set.
         seed: seed of the random split.
+        holdout: the old name of `fit_fraction` (deprecated; it meant the same fraction).
+
+    When the best temperature is a limit (0 for perfectly separated data, inf for a model no better
+    than chance; see `fit_temperature`), `temperature` is that limit, `after` is calibration at
+    it and `note` says so.
 
     >>> from softmaxlab.store import Run
     >>> logits = np.array([[[4.0, 0.0], [4.0, 0.0], [0.0, 4.0], [4.0, 0.0]]])  # (R=1, S=4, K=2)
     >>> report = calibration_report(Run(logits=logits, steps=[0], labels=[0, 0, 1, 1]), bins=10)
-    >>> report.temperature > 1, report.after.ece < report.before.ece
-    (True, True)
+    >>> report.temperature > 1, report.after.ece < report.before.ece, report.note
+    (True, True, '')
     """
+    if holdout is not None:
+        warnings.warn("calibration_report(holdout=...) is now fit_fraction=... (the fraction that fits T)",
+                      DeprecationWarning, stacklevel=2)
+        if fit_fraction is not None:
+            raise ValueError("give fit_fraction or its old name holdout, not both")
+        fit_fraction = holdout
     bins = _bins(bins)
     if isinstance(record, bool) or not isinstance(record, numbers.Integral):
         raise ValueError(f"record must be an int index, got {record!r}")
@@ -221,14 +317,16 @@ def calibration_report(run, *, record=-1, bins=15, holdout=None, seed=0) -> Temp
     logits, labels, steps, _ = run_arrays(run, records=[index])  # (1, S, K)
     z = logits[0]  # (S, K)
     samples = z.shape[0]
-    if holdout is None:
+    if fit_fraction is None:
         fit, evaluate = np.arange(samples), np.arange(samples)
     else:
-        if isinstance(holdout, bool) or not isinstance(holdout, numbers.Real) or not 0 < holdout < 1:
-            raise ValueError(f"holdout must be None or a fraction in (0, 1), got {holdout!r}")
-        n_fit = int(round(holdout * samples))
+        if (isinstance(fit_fraction, bool) or not isinstance(fit_fraction, numbers.Real)
+                or not 0 < fit_fraction < 1):
+            raise ValueError(f"fit_fraction must be None or a fraction in (0, 1), got {fit_fraction!r}")
+        n_fit = int(round(fit_fraction * samples))
         if not 1 <= n_fit <= samples - 1:
-            raise ValueError(f"holdout={holdout} of {samples} samples leaves no sample to fit or to evaluate")
+            raise ValueError(f"fit_fraction={fit_fraction} of {samples} samples leaves no sample to fit "
+                             f"or to evaluate")
         order = np.random.default_rng(seed).permutation(samples)  # (S,)
         fit, evaluate = np.sort(order[:n_fit]), np.sort(order[n_fit:])
     t = fit_temperature(z[fit], labels[fit])
@@ -237,5 +335,6 @@ def calibration_report(run, *, record=-1, bins=15, holdout=None, seed=0) -> Temp
         before=calibration(z[evaluate], labels[evaluate], bins=bins),
         after=calibration(z[evaluate], labels[evaluate], bins=bins, temperature=t),
         record=index, step=int(steps[0]), fit_samples=fit.size, eval_samples=evaluate.size,
-        holdout=None if holdout is None else float(holdout), eval_index=evaluate,
+        fit_fraction=None if fit_fraction is None else float(fit_fraction), eval_index=evaluate,
+        note=temperature_note(t),
     )

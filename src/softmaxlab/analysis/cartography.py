@@ -56,6 +56,11 @@ def cartography(run, *, records=None, confidence_threshold=0.5, variability_thre
     (the paper's confidence, variability and correctness, there over epochs, here over records;
     a tie in the argmax counts as wrong).
 
+    **Which records.** As in the paper, over training: by default every record after training
+    began (step > 0), leaving out the record taken before the first step, where a zero-initialised
+    network ties every class (the paper's code, an argmax with ties to the lowest class, would call
+    that correct for every class-0 sample). `records=slice(None)` includes step 0.
+
     Regions (the paper draws them by eye on the map; here they are fixed, documented rules):
 
     - ambiguous: variability >= `variability_threshold` (the model keeps changing its mind);
@@ -70,9 +75,9 @@ def cartography(run, *, records=None, confidence_threshold=0.5, variability_thre
 
     Args:
         run: a `softmaxlab.store.Run`.
-        records: which records to read: None (all), a slice (e.g. `slice(1, None)` skips the
-            record taken before the first step, where a zero-initialised model is uniform), an
-            int or a sequence of ints.
+        records: which records to read: None (the default: every record with step > 0, or all of
+            them when the run has no other), a slice (`slice(None)`: every record, step 0 included),
+            an int or a sequence of ints.
         confidence_threshold: in [0, 1], the easy/hard boundary.
         variability_threshold: in [0, 0.5] (0.5 is the largest std a value in [0, 1] can have).
 
@@ -82,7 +87,7 @@ def cartography(run, *, records=None, confidence_threshold=0.5, variability_thre
     >>> from softmaxlab.store import Run
     >>> logits = [[[0.0, 0.0], [0.0, 0.0]],           # record 0: both samples at p_true = 1/2
     ...           [[np.log(3), 0.0], [0.0, 0.0]]]     # record 1: sample 0 at p_true = 3/4
-    >>> carto = cartography(Run(logits=logits, steps=[0, 1], labels=[0, 1]))
+    >>> carto = cartography(Run(logits=logits, steps=[0, 1], labels=[0, 1]), records=slice(None))
     >>> carto.confidence, carto.variability, carto.correctness
     (array([0.625, 0.5  ]), array([0.125, 0.   ]), array([0.5, 0. ]))
     >>> carto.regions.tolist()
@@ -92,7 +97,7 @@ def cartography(run, *, records=None, confidence_threshold=0.5, variability_thre
                              ("variability_threshold", variability_threshold, 0.5)):
         if not isinstance(value, (int, float, np.floating)) or not 0.0 <= float(value) <= top:
             raise ValueError(f"{name} must be a number in [0, {top}], got {value!r}")
-    logits, labels, steps, _ = run_arrays(run, records=records)  # (R', S, K)
+    logits, labels, steps, _ = run_arrays(run, records=records, from_training=True)  # (R', S, K)
     p_true = true_class_probability(logits, labels)  # (R', S)
     confidence = p_true.mean(axis=0)  # (S,)
     variability = p_true.std(axis=0)  # (S,) ddof=0, as in the paper

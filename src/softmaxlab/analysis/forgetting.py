@@ -100,14 +100,22 @@ def forgetting_events(run, *, records=None) -> Forgetting:
     Toneva et al. look once per presentation (epoch); a run is read once per record, so a
     finer recording interval can only see more events.
 
+    **Which records.** As in the paper, over training: by default every record after training
+    began (step > 0), leaving out the record before the first step (there a zero-initialised
+    network ties every class; the paper's code, an argmax with ties to the lowest class, would count
+    every class-0 sample correct there and then learned or forgotten). `records=slice(None)`
+    includes step 0.
+
     Args:
         run: a `softmaxlab.store.Run`.
-        records: None (all), a slice, an int or a sequence of ints, as in `cartography`.
+        records: None (every record with step > 0, or all of them when there is no other), a
+            slice (`slice(None)`: every record), an int or a sequence of ints, as in `cartography`.
 
     >>> from softmaxlab.store import Run
-    >>> logits = np.array([[[0.0, 1.0]], [[1.0, 0.0]], [[0.0, 1.0]], [[1.0, 0.0]]])  # (R=4, S=1, K=2)
-    >>> forgetting_events(Run(logits=logits, steps=[0, 1, 2, 3], labels=[0])).counts
-    array([1])
+    >>> logits = np.array([[[1.0, 0.0]], [[0.0, 1.0]], [[1.0, 0.0]], [[0.0, 1.0]]])  # (R=4, S=1, K=2)
+    >>> run = Run(logits=logits, steps=[0, 1, 2, 3], labels=[0])
+    >>> forgetting_events(run).counts, forgetting_events(run, records=slice(None)).counts  # steps 1-3, 0-3
+    (array([1]), array([2]))
     """
-    logits, labels, steps, _ = run_arrays(run, records=records)  # (R', S, K)
+    logits, labels, steps, _ = run_arrays(run, records=records, from_training=True)  # (R', S, K)
     return count_forgetting(correct_predictions(logits, labels), steps=steps)  # (R', S) in

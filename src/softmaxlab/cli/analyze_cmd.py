@@ -101,10 +101,10 @@ def collapse_section(nc, *, rows: int) -> str:
 
 
 def calibration_section(report) -> str:
-    if report.holdout is None:
+    if report.fit_fraction is None:
         how = f"T fitted and evaluated on the same {report.eval_samples} samples"
     else:
-        how = f"T fitted on {report.fit_samples} samples (holdout {report.holdout:g}), evaluated on the other " \
+        how = f"T fitted on {report.fit_samples} samples (holdout {report.fit_fraction:g}), evaluated on the other " \
               f"{report.eval_samples}"
     return "\n".join([
         f"Calibration at record {report.record} (step {report.step}), {report.before.bin_counts.size} bins; {how}",
@@ -112,7 +112,7 @@ def calibration_section(report) -> str:
                      [[name, _g(cal.temperature), f"{cal.ece:.4f}", f"{cal.mce:.4f}", f"{cal.nll:.4f}",
                        f"{cal.accuracy:.3f}", f"{cal.confidence:.3f}"]
                       for name, cal in (("before", report.before), ("after", report.after))]),
-    ])
+    ] + ([f"Note: {report.note}"] if report.note else []))
 
 
 def _write(fig, path: Path) -> None:
@@ -137,8 +137,9 @@ def _write(fig, path: Path) -> None:
 @click.option("--record", type=int, default=-1, show_default=True,
               help="Record (index) whose logits the calibration reads; -1 is the last.")
 @click.option("--from-step", type=int, default=None,
-              help="Read cartography, forgetting and neural collapse only from records at this step on "
-                   "(e.g. 1 skips the record before training). Default: every record.")
+              help="Read cartography, forgetting and neural collapse only from records at this step on. "
+                   "Default: cartography and forgetting after step 0 (as their papers), neural collapse "
+                   "from every record; 0 includes the record before training.")
 @click.option("--source", type=click.Choice(["auto", "features", "logits"]), default="auto", show_default=True,
               help="Neural collapse from recorded features (and weights) or from the logits alone.")
 @click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
@@ -190,7 +191,7 @@ def analyze_command(run_path, out, bins, holdout, seed, record, from_step, sourc
         steps.update()
         nc = neural_collapse(run, records=records, source=source)
         steps.update()
-        report = calibration_report(run, record=record, bins=bins, holdout=holdout, seed=seed)
+        report = calibration_report(run, record=record, bins=bins, fit_fraction=holdout, seed=seed)
         steps.update()
         made = []
         if figures:

@@ -34,7 +34,7 @@ def train_command(out, overwrite, **fields):
     from softmaxlab.store import RunStoreError
 
     began = time.perf_counter()
-    run = train(experiment, progress=True)
+    run = train(experiment, progress=True, cache=True)  # the CLI keeps compiles across processes
     seconds = time.perf_counter() - began
     try:
         run.save(out, overwrite=overwrite)

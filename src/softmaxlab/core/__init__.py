@@ -12,6 +12,7 @@ from .geometry import (
     to_subspace,
     winning_class,
 )
+from .indices import evenly_spaced
 from .losses import (
     LOSSES,
     LossSpec,
@@ -66,4 +67,5 @@ __all__ = [
     "SQUASHERS",
     "filter_logits",
     "sample",
+    "evenly_spaced",
 ]

@@ -10,6 +10,12 @@ The filters are applied in this order, each to the distribution the previous one
 
 Ties at a boundary are kept together: every class tied with the last one kept survives, so
 `top_k=2` on `[3, 1, 1]` keeps all three. The most probable class always survives.
+
+Against Hugging Face's logits warpers: top-k and min-p keep ties as here (`TopKLogitsWarper` keeps
+every score >= the k-th largest). Top-p does not: `TopPLogitsWarper` sorts the scores and cuts
+through a tie by sort order, so it can keep some of the tied classes and drop the others (top_p=0.3
+on `[1, 1, 0]` keeps one of the two tied classes there, both here). Here the kept mass can
+therefore exceed p by the rest of a tie.
 """
 
 import math

@@ -197,7 +197,7 @@ def reliability_figure(run, *, record=-1, bins=15, holdout=None, seed=0) -> go.F
     >>> len(fig.data), "step 7: 4 samples" in fig.layout.title.text
     (6, True)
     """
-    report = calibration_report(run, record=record, bins=bins, holdout=holdout, seed=seed)
+    report = calibration_report(run, record=record, bins=bins, fit_fraction=holdout, seed=seed)
     z = np.asarray(run.logits[report.record])[report.eval_index]  # (eval samples, K)
     how = ("T fitted on these samples" if holdout is None else
            f"T fitted on {report.fit_samples} other, held-out samples")

@@ -5,15 +5,15 @@
   default, help, choices and bounds (``Experiment.field_specs()``).
 - Registries, name -> spec: `DATASETS`, `MODELS`, `INITS`, `ACTIVATIONS`, `LOSSES`, `OPTIMIZERS`.
 - `train(experiment) -> Run` and `train_many(experiments) -> list[Run]` (JAX jit + lax.scan + vmap,
-  optax optimizers).
+  optax optimizers); `enable_disk_cache()` (or ``cache=True``) keeps compiled code across processes.
 """
 
 from .config import Experiment, FieldSpec
 from .datasets import DATASETS
-from .engine import train, train_many
+from .engine import enable_disk_cache, train, train_many
 from .losses import LOSSES
 from .models import ACTIVATIONS, INITS, MODELS
 from .optimizers import OPTIMIZERS
 
 __all__ = ["ACTIVATIONS", "DATASETS", "INITS", "LOSSES", "MODELS", "OPTIMIZERS", "Experiment", "FieldSpec",
-           "train", "train_many"]
+           "enable_disk_cache", "train", "train_many"]

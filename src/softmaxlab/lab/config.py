@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
-from .datasets import DATASETS, class_counts
+from .datasets import DATASETS, class_counts, imbalanced_frequencies
 from .losses import LOSSES
 from .models import ACTIVATIONS, INITS, MODELS
 from .optimizers import OPTIMIZERS
@@ -205,7 +205,7 @@ class Experiment:
         """Total number of samples of the dataset."""
         freqs = () if self.dataset == "reference" else self.frequencies
         if self.dataset == "imbalanced" and not freqs:
-            freqs = tuple(2.0**-k for k in range(self.classes))
+            freqs = imbalanced_frequencies(self.classes)
         return int(class_counts(classes=self.classes, samples_per_class=self.samples_per_class,
                                 frequencies=freqs).sum())
 

@@ -40,6 +40,15 @@ def class_counts(*, classes, samples_per_class, frequencies=()):
     return np.maximum(1, np.rint(classes * samples_per_class * f)).astype(np.int64)
 
 
+def imbalanced_frequencies(classes):
+    """The imbalanced dataset's default class frequencies, 1 : 1/2 : 1/4 ... (f_k proportional to 2^-k).
+
+    >>> imbalanced_frequencies(3)
+    (1.0, 0.5, 0.25)
+    """
+    return tuple(2.0**-k for k in range(classes))
+
+
 def _labels(counts):
     return np.repeat(np.arange(len(counts), dtype=np.int64), counts)  # (samples,)
 
@@ -89,7 +98,7 @@ def imbalanced(rng, *, classes=3, dim=3, samples_per_class=20, noise=1.0, freque
     [80, 20]
     """
     if not frequencies:
-        frequencies = tuple(2.0**-k for k in range(classes))
+        frequencies = imbalanced_frequencies(classes)
     return blobs(rng, classes=classes, dim=dim, samples_per_class=samples_per_class, noise=noise,
                  frequencies=frequencies)
 

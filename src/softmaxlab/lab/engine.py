@@ -6,6 +6,9 @@ hyperparameters, the number of steps, how often to record) enters as traced argu
 it reuses the compiled functions. The number of steps is handled by scanning over a fixed chunk of
 ``CHUNK`` records, each doing a traced number of steps (0 for padding), and looping over chunks in
 Python, which also lets a progress bar move.
+
+Nothing here changes JAX's process-wide configuration unless asked: `enable_disk_cache()` (or
+``train(..., cache=True)``) turns on the persistent compilation cache; the CLI and the server do.
 """
 
 import collections
@@ -13,6 +16,7 @@ import functools
 import math
 import os
 import time
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -25,15 +29,12 @@ from softmaxlab.store import Run
 
 from .config import Experiment
 from .datasets import DATASETS
+from .hyperparameters import Hyperparameters
 from .losses import LOSSES
 from .models import MODELS
 from .optimizers import OPTIMIZERS
 
 CHUNK = 100  # records per compiled call: the progress bar moves once per chunk
-
-# plan -> how many times its functions were traced (compiled); read by the tests to show
-# that changing lr, seed or steps does not recompile
-TRACE_COUNTS = collections.Counter()
 
 
 @functools.cache
@@ -41,6 +42,10 @@ def enable_disk_cache():
     """Turn on JAX's persistent compilation cache (``$SOFTMAXLAB_JAX_CACHE``, default ~/.cache/softmaxlab/jax).
 
     Compiles then survive the process: a second ``softmaxlab train`` skips most of the ~1 s compile.
+    This changes JAX's configuration for the whole process (``jax_compilation_cache_dir``, and
+    ``jax_persistent_cache_min_compile_time_secs = 0`` so that our sub-second compiles are kept too),
+    which is why `train` never calls it on its own: the CLI and the server do, and a notebook may
+    (``from softmaxlab.lab import enable_disk_cache; enable_disk_cache()``, or ``train(..., cache=True)``).
     Set ``SOFTMAXLAB_JAX_CACHE=`` (empty) to leave JAX's configuration alone; a cache directory the
     user already configured is kept. Returns the directory in use, or None.
     """
@@ -59,22 +64,31 @@ def enable_disk_cache():
     return path
 
 
-class Plan(tuple):
-    """The static part of an experiment: ``(model, hidden, activation, feature_dim, loss, optimizer,
-    batch_size, samples, classes, dim, record_features)``. Experiments with equal plans share compiled code and can be
-    trained side by side in one ``vmap``."""
+class Plan(NamedTuple):
+    """The static part of an experiment: the shapes and code paths that fix the compiled code.
 
-    __slots__ = ()
+    Experiments with equal plans share compiled code and can be trained side by side in one ``vmap``.
+    """
+
+    model: str
+    hidden: tuple  # () unless the model is an MLP
+    activation: str  # "" unless the model is an MLP
+    feature_dim: int  # 0 unless the model is free-features
+    loss: str
+    optimizer: str
+    batch_size: int  # 0 = full batch
+    samples: int
+    classes: int
+    dim: int
+    record_features: bool
 
     @classmethod
     def of(cls, e: Experiment) -> "Plan":
         mlp = e.model == "mlp"
-        return cls((e.model, e.hidden if mlp else (), e.activation if mlp else "",
-                    e.feature_dim if e.model == "free-features" else 0, e.loss, e.optimizer,
-                    e.batch_size or 0, e.num_samples, e.classes, e.dim, e.record_features))
-
-    model, hidden, activation, feature_dim, loss, optimizer, batch_size, samples, classes, dim, record_features = (
-        property(lambda self, i=i: self[i]) for i in range(11))
+        return cls(model=e.model, hidden=e.hidden if mlp else (), activation=e.activation if mlp else "",
+                   feature_dim=e.feature_dim if e.model == "free-features" else 0, loss=e.loss,
+                   optimizer=e.optimizer, batch_size=e.batch_size or 0, samples=e.num_samples,
+                   classes=e.classes, dim=e.dim, record_features=e.record_features)
 
 
 def prepare(e: Experiment):
@@ -82,18 +96,14 @@ def prepare(e: Experiment):
 
     The data and the init come from independent streams of ``e.seed``, so changing the init
     leaves the data alone. Returns ``(data, params, hp)``: ``data`` holds ``inputs`` ``(samples, dim)``
-    float32 and ``labels`` ``(samples,)`` int32.
+    float32 and ``labels`` ``(samples,)`` int32; ``hp`` is a `Hyperparameters`.
     """
     data_rng, init_rng = np.random.default_rng([e.seed, 0]), np.random.default_rng([e.seed, 1])
     inputs, labels = DATASETS[e.dataset].make(data_rng, classes=e.classes, dim=e.dim, noise=e.noise,
                                               samples_per_class=e.samples_per_class, frequencies=e.frequencies)
     params = MODELS[e.model].init(init_rng, inputs=inputs, labels=labels, classes=e.classes, hidden=e.hidden,
                                   feature_dim=e.feature_dim, init=e.init)
-    f32 = np.float32
-    hp = {"lr": f32(e.learning_rate), "weight_decay": f32(e.weight_decay), "momentum": f32(e.momentum),
-          "label_smoothing": f32(e.label_smoothing), "focal_gamma": f32(e.focal_gamma),
-          "temperature": f32(e.temperature), "seed": np.int32(e.seed)}
-    return {"inputs": inputs, "labels": labels.astype(np.int32)}, params, hp
+    return {"inputs": inputs, "labels": labels.astype(np.int32)}, params, Hyperparameters.of(e)
 
 
 def schedule(e: Experiment):
@@ -113,7 +123,8 @@ def compiled(plan: Plan):
     ``start(params, data, hp) -> (state, (logits, loss, accuracy, extras))`` makes the optimizer state and the
     step-0 record; ``advance(state, data, hp, counts) -> (state, records)`` scans over ``counts``
     ``(CHUNK,)``, taking ``counts[r]`` steps and then recording. Every argument has a leading
-    configurations axis.
+    configurations axis. ``hp`` is a `Hyperparameters` of traced scalars, so a changed lr, seed, init or
+    temperature reuses the compiled code (the tests count JAX's traces to check it).
     """
     apply = functools.partial(MODELS[plan.model].apply, activation=plan.activation)
     features = MODELS[plan.model].features
@@ -122,7 +133,7 @@ def compiled(plan: Plan):
 
     def measure(params, data, hp):
         logits = apply(params, data["inputs"], everyone)  # (samples, classes)
-        loss = loss_fn(logits / hp["temperature"], data["labels"], hp)
+        loss = loss_fn(logits / hp.temperature, data["labels"], hp)
         accuracy = jnp.mean(jnp.argmax(logits, axis=-1) == data["labels"])
         extras = {}
         if plan.record_features:  # what neural collapse reads: features (samples, width), weights (classes, width)
@@ -132,12 +143,12 @@ def compiled(plan: Plan):
 
     def objective(params, data, hp, index):
         logits = apply(params, data["inputs"][index], index)  # (batch, classes)
-        return loss_fn(logits / hp["temperature"], data["labels"][index], hp)
+        return loss_fn(logits / hp.temperature, data["labels"][index], hp)
 
     def step(state, data, hp):
         params, opt_state, t = state
         if plan.batch_size:  # a fresh random batch each step, drawn without replacement
-            key = jax.random.fold_in(jax.random.PRNGKey(hp["seed"]), t)
+            key = jax.random.fold_in(jax.random.PRNGKey(hp.seed), t)
             index = jax.random.permutation(key, plan.samples)[: plan.batch_size]
         else:
             index = everyone
@@ -146,12 +157,10 @@ def compiled(plan: Plan):
         return optax.apply_updates(params, updates), opt_state, t + 1
 
     def start(params, data, hp):
-        TRACE_COUNTS[plan] += 1  # runs only while tracing
         state = (params, make_optimizer(hp).init(params), jnp.int32(0))
         return state, measure(params, data, hp)
 
     def advance(state, data, hp, counts):
-        TRACE_COUNTS[plan] += 1
 
         def take_steps_then_record(state, count):
             state = lax.fori_loop(0, count, lambda _, s: step(s, data, hp), state)
@@ -205,17 +214,20 @@ def train_group(experiments, *, bar=None):
     return runs
 
 
-def train_many(experiments, *, progress=False):
+def train_many(experiments, *, progress=False, cache=False):
     """Train several experiments, side by side in one vectorised computation wherever their plans agree.
 
     Experiments are grouped by `Plan` (shapes and code paths); each group is one ``vmap`` over
-    configurations. Returns one `Run` per experiment, in order.
+    configurations. Returns one `Run` per experiment, in order. ``cache=True`` first calls
+    `enable_disk_cache()` (which changes JAX's configuration for the whole process); the default
+    leaves JAX alone and compiles in memory.
     """
     experiments = list(experiments)
     for i, e in enumerate(experiments):
         if not isinstance(e, Experiment):
             raise ValueError(f"experiments[{i}]: expected an Experiment, got {type(e).__name__}")
-    enable_disk_cache()
+    if cache:
+        enable_disk_cache()
     groups = collections.defaultdict(list)  # plan -> positions in `experiments`
     for i, e in enumerate(experiments):
         groups[Plan.of(e)].append(i)
@@ -228,12 +240,12 @@ def train_many(experiments, *, progress=False):
     return runs
 
 
-def train(experiment, *, progress=False):
+def train(experiment, *, progress=False, cache=False):
     """Train one experiment and record every sample's logits before step 0 and after every k-th step.
 
     Returns a `softmaxlab.store.Run` with ``logits`` ``(records, samples, classes)``; for the reference
-    experiment ``Experiment()`` that is ``(1001, 60, 3)``.
+    experiment ``Experiment()`` that is ``(1001, 60, 3)``. ``cache=True``: see `train_many`.
     """
     if not isinstance(experiment, Experiment):
         raise ValueError(f"experiment: expected an Experiment, got {type(experiment).__name__}")
-    return train_many([experiment], progress=progress)[0]
+    return train_many([experiment], progress=progress, cache=cache)[0]

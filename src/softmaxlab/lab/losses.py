@@ -1,9 +1,9 @@
 """Training losses in JAX, on logits ``(n, K)`` and integer labels ``(n,)``, averaged over samples.
 
 The names match ``softmaxlab.core.LOSSES`` (the NumPy versions, written independently; the tests
-check one against the other). Each loss takes ``hp``, the traced hyperparameters of a run
-(``label_smoothing`` and ``focal_gamma``), so changing them never recompiles. The experiment's
-temperature T divides the logits before the loss: L(z / T).
+check one against the other). Each loss takes ``hp``, the run's traced `Hyperparameters`
+(it reads ``hp.label_smoothing`` or ``hp.focal_gamma``), so changing them never recompiles.
+The experiment's temperature T divides the logits before the loss: L(z / T).
 """
 
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ import jax.numpy as jnp
 
 @dataclass(frozen=True)
 class LossSpec:
-    """One named loss: ``fn(logits (n, K), labels (n,), hp) -> scalar mean`` and one line of help."""
+    """One named loss: ``fn(logits (n, K), labels (n,), hp: Hyperparameters) -> scalar mean``, and help."""
 
     name: str
     fn: Callable
@@ -26,12 +26,13 @@ def cross_entropy(logits, labels, hp):
     """Mean of -sum_k y_k log p_k with smoothed targets y = (1 - eps) onehot + eps / K.
 
     >>> import numpy as np
-    >>> hp = {"label_smoothing": 0.0}
+    >>> from softmaxlab.lab.hyperparameters import Hyperparameters
+    >>> hp = Hyperparameters(label_smoothing=0.0)
     >>> round(float(cross_entropy(jnp.zeros((2, 4)), jnp.array([0, 3]), hp)), 6) == round(float(np.log(4)), 6)
     True
     """
     k = logits.shape[-1]
-    eps = hp["label_smoothing"]
+    eps = hp.label_smoothing
     targets = (1.0 - eps) * jax.nn.one_hot(labels, k) + eps / k  # (n, K)
     return -jnp.mean(jnp.sum(targets * jax.nn.log_softmax(logits), axis=-1))
 
@@ -40,7 +41,7 @@ def focal(logits, labels, hp):
     """Focal loss (Lin et al. 2017): mean of -(1 - p_y)^gamma log p_y; gamma = 0 is cross-entropy."""
     log_p = jnp.take_along_axis(jax.nn.log_softmax(logits), labels[:, None], axis=-1)[:, 0]  # (n,)
     # (1 - p_y) computed as -expm1(log p_y) keeps precision when p_y is close to 1
-    return -jnp.mean((-jnp.expm1(log_p)) ** hp["focal_gamma"] * log_p)
+    return -jnp.mean((-jnp.expm1(log_p)) ** hp.focal_gamma * log_p)
 
 
 def squared_error(logits, labels, hp):

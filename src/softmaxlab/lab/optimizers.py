@@ -1,8 +1,8 @@
 """Optimizers: name -> optax gradient transformation built from traced hyperparameters.
 
-``make(hp)`` receives the run's hyperparameters as (possibly traced) scalars: ``lr``,
-``weight_decay`` and ``momentum``. Because they are arguments rather than constants, one compiled
-training loop serves every learning rate. Settings follow PyTorch's defaults so that a run here
+``make(hp)`` receives the run's `Hyperparameters` (a named tuple of possibly traced scalars) and
+reads ``hp.lr``, ``hp.weight_decay`` and ``hp.momentum``. Because they are arguments rather than
+constants, one compiled training loop serves every learning rate. Settings follow PyTorch's defaults so that a run here
 and the same loop in PyTorch agree: weight decay is L2 added to the gradient (``torch.optim``'s
 ``weight_decay``), except for ``adamw``, whose decay is decoupled (Loshchilov & Hutter 2019).
 """
@@ -19,7 +19,7 @@ import optax
 
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """One named optimizer: ``make(hp) -> optax.GradientTransformation``, its default lr, and help."""
+    """One named optimizer: ``make(hp: Hyperparameters) -> optax.GradientTransformation``, default lr, help."""
 
     name: str
     make: Callable
@@ -69,37 +69,37 @@ def scale_by_adagrad(eps=1e-10):
 
 
 def _adam(hp):
-    return optax.chain(optax.add_decayed_weights(hp["weight_decay"]), scale_by_adam(),
-                       optax.scale_by_learning_rate(hp["lr"]))
+    return optax.chain(optax.add_decayed_weights(hp.weight_decay), scale_by_adam(),
+                       optax.scale_by_learning_rate(hp.lr))
 
 
 def _adamw(hp):
     # decoupled: w <- w - lr (adam direction + wd w), as optax.adamw and torch.optim.AdamW
-    return optax.chain(scale_by_adam(), optax.add_decayed_weights(hp["weight_decay"]),
-                       optax.scale_by_learning_rate(hp["lr"]))
+    return optax.chain(scale_by_adam(), optax.add_decayed_weights(hp.weight_decay),
+                       optax.scale_by_learning_rate(hp.lr))
 
 
 def _l2(hp, transform):
     # PyTorch's weight_decay: g <- g + wd * w before the optimizer's own statistics
-    return optax.chain(optax.add_decayed_weights(hp["weight_decay"]), transform)
+    return optax.chain(optax.add_decayed_weights(hp.weight_decay), transform)
 
 
 OPTIMIZERS = {
     spec.name: spec
     for spec in (
-        OptimizerSpec("sgd", lambda hp: _l2(hp, optax.sgd(hp["lr"])), 0.1, "plain gradient descent w <- w - lr g"),
-        OptimizerSpec("momentum", lambda hp: _l2(hp, optax.sgd(hp["lr"], momentum=hp["momentum"])), 0.01,
+        OptimizerSpec("sgd", lambda hp: _l2(hp, optax.sgd(hp.lr)), 0.1, "plain gradient descent w <- w - lr g"),
+        OptimizerSpec("momentum", lambda hp: _l2(hp, optax.sgd(hp.lr, momentum=hp.momentum)), 0.01,
                       "heavy-ball momentum (as torch.optim.SGD with momentum)"),
-        OptimizerSpec("nesterov", lambda hp: _l2(hp, optax.sgd(hp["lr"], momentum=hp["momentum"], nesterov=True)),
+        OptimizerSpec("nesterov", lambda hp: _l2(hp, optax.sgd(hp.lr, momentum=hp.momentum, nesterov=True)),
                       0.01, "Nesterov momentum (as torch.optim.SGD with nesterov=True)"),
         OptimizerSpec("adam", _adam, 1e-3,
                       "Adam (Kingma & Ba 2015), betas 0.9, 0.999, eps 1e-8"),
         OptimizerSpec("adamw", _adamw, 1e-3,
                       "Adam with decoupled weight decay"),
         # decay 0.99 and eps outside the square root, as torch.optim.RMSprop
-        OptimizerSpec("rmsprop", lambda hp: _l2(hp, optax.rmsprop(hp["lr"], decay=0.99, eps=1e-8, eps_in_sqrt=False)),
+        OptimizerSpec("rmsprop", lambda hp: _l2(hp, optax.rmsprop(hp.lr, decay=0.99, eps=1e-8, eps_in_sqrt=False)),
                       1e-2, "RMSprop, alpha 0.99 (as torch.optim.RMSprop)"),
-        OptimizerSpec("adagrad", lambda hp: _l2(hp, optax.chain(scale_by_adagrad(), optax.scale_by_learning_rate(hp["lr"]))),
+        OptimizerSpec("adagrad", lambda hp: _l2(hp, optax.chain(scale_by_adagrad(), optax.scale_by_learning_rate(hp.lr))),
                       1e-2, "Adagrad (as torch.optim.Adagrad)"),
     )
 }
