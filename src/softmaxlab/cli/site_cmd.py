@@ -5,7 +5,7 @@ import click
 from .destinations import output_dir, output_file
 
 
-@click.command("site")
+@click.command("site", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--out", "out", type=click.Path(), default=None, help="folder to write the static site into")
 @click.option("--single-file", "single", type=click.Path(), default=None,
               help="write the whole explainer as one self-contained HTML file instead (works from file://)")
