@@ -47,8 +47,8 @@ def data_map(run, *, records=None, confidence_threshold=0.5, variability_thresho
 
     >>> from softmaxlab.store import Run
     >>> fig = data_map(Run(logits=[[[0.0, 1.0], [2.0, 0.0]], [[1.0, 0.0], [2.0, 0.0]]], steps=[0, 1], labels=[0, 0]))
-    >>> fig.data[0].y.round(3)                     # mean p_true: (0.269 + 0.731) / 2 and 0.881
-    array([0.5  , 0.881])
+    >>> fig.data[0].y.round(3)                     # mean p_true over the records after step 0
+    array([0.731, 0.881])
     """
     carto = cartography(run, records=records, confidence_threshold=confidence_threshold,
                         variability_threshold=variability_threshold)
