@@ -286,8 +286,9 @@ def forgetting_figure(run, *, records=None) -> go.Figure:
         "never learned") and y the number of samples, i.e. `Forgetting.histogram()`.
 
     >>> from softmaxlab.store import Run
-    >>> logits = [[[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [0.0, 1.0]]]   # sample 0 forgotten, 1 never learned
-    >>> fig = forgetting_figure(Run(logits=logits, steps=[0, 1], labels=[0, 0]))
+    >>> logits = [[[0.0, 1.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [0.0, 1.0]]]
+    >>> # after step 0: sample 0 learned at step 1, forgotten at step 2; sample 1 never learned
+    >>> fig = forgetting_figure(Run(logits=logits, steps=[0, 1, 2], labels=[0, 0]))
     >>> fig.data[0].x, fig.data[0].y
     (('0', '1', 'never learned'), (0, 1, 1))
     """
