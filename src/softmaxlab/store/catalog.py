@@ -6,7 +6,7 @@ from pathlib import Path
 
 from softmaxlab.store.reader import open_run
 from softmaxlab.store.schema import RunStoreError
-from softmaxlab.store.writer import read_group_attributes
+from softmaxlab.store.layout import read_group_attributes
 
 
 @dataclasses.dataclass(frozen=True)

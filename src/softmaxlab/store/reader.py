@@ -12,8 +12,8 @@ import numpy as np
 import zarr
 
 from softmaxlab.store.run import Run
-from softmaxlab.store.schema import SCHEMA_VERSION, RunStoreError
-from softmaxlab.store.writer import read_group_attributes
+from softmaxlab.store.schema import RECORD_ARRAYS, SCHEMA_VERSION, RunStoreError
+from softmaxlab.store.layout import read_group_attributes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,7 +35,7 @@ class OpenRun:
 
 
 def _record_names(opened):
-    return {"logits", "steps", "loss", "accuracy", *(f"extras/{n}" for n in opened.attributes["extras"])}
+    return {*RECORD_ARRAYS, *(f"extras/{n}" for n in opened.attributes["extras"])}
 
 
 def _check_attributes(path, attributes):
@@ -99,7 +99,7 @@ def open_run(path) -> OpenRun:
     except Exception as e:
         raise RunStoreError(path, f"cannot be opened as a Zarr group ({type(e).__name__}: {e})") from None
 
-    names = ["labels", "logits", "steps", "loss", "accuracy"]
+    names = ["labels", *RECORD_ARRAYS]
     if "inputs" in group:
         names.append("inputs")
     names += [f"extras/{n}" for n in attributes["extras"]]
@@ -124,7 +124,7 @@ def open_run(path) -> OpenRun:
         expected[f"extras/{name}"] = (tuple(spec["shape"]), spec["dtype"])
     for name, (tail, dtype) in expected.items():
         array = arrays[name]
-        per_record = name not in ("labels", "inputs")
+        per_record = name in RECORD_ARRAYS or name.startswith("extras/")
         shape = tuple(array.shape[1:]) if per_record else tuple(array.shape)
         if shape != tail or str(array.dtype) != dtype:
             whole = str(("records", *tail) if per_record else tail).replace("'", "")
