@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import torch
 
+from softmaxlab.store.labels import check_labels
+
 _LABEL_KEYS = ("labels", "label")
 
 
@@ -35,24 +37,6 @@ def _to_device(value, device, float_dtype):
     if tensor.is_floating_point() and float_dtype is not None:
         return tensor.to(device=device, dtype=float_dtype)
     return tensor.to(device=device)
-
-
-def check_labels(labels, *, name="probe_labels"):
-    """`labels` as an `(N,)` int64 array of class indices >= 0, or a ValueError naming the problem."""
-    if isinstance(labels, torch.Tensor):
-        labels = labels.detach().cpu().numpy()
-    try:
-        labels = np.asarray(labels)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a 1-D array of integer class indices") from None
-    if labels.ndim != 1 or labels.shape[0] < 1:
-        raise ValueError(f"{name} must be a non-empty 1-D array (N,), got shape {labels.shape}")
-    if labels.dtype == bool or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"{name} must hold integer class indices, got dtype {labels.dtype} "
-                         "(convert with .long() / .astype(int) if they are whole numbers)")
-    if labels.min() < 0:
-        raise ValueError(f"{name} must be class indices >= 0, got a minimum of {labels.min()}")
-    return labels.astype(np.int64)
 
 
 class ProbeSet:
@@ -105,7 +89,7 @@ class ProbeSet:
                 raise ValueError("probe_labels is None; it may be left out only when probe_inputs yields "
                                  "(inputs, labels) batches")
             labels = self._labels_from_batches()
-        self.labels = check_labels(labels)  # (N,)
+        self.labels = check_labels(labels, name="probe_labels")  # (N,)
         if num is not None and num != self.labels.shape[0]:
             raise ValueError(f"probe_labels has {self.labels.shape[0]} entries but probe_inputs has {num} samples")
         self.num_samples = int(self.labels.shape[0])

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from softmaxlab.store.labels import check_labels
+
 
 def _as_array(value, field, *, kind, ndim, dtype):
     """`value` as an array of `dtype` with `ndim` axes, or a ValueError naming `field`.
@@ -88,11 +90,7 @@ class Run:
             raise ValueError("Run.steps must not decrease")
         put(self, "steps", steps)
 
-        labels = _as_array(self.labels, "labels", kind="int", ndim=1, dtype=np.int64)  # (S,)
-        if labels.shape != (samples,):
-            raise ValueError(f"Run.labels must have shape ({samples},) to match logits, got {labels.shape}")
-        if labels.size and (labels.min() < 0 or labels.max() >= classes):
-            raise ValueError(f"Run.labels must lie in [0, {classes}), got {labels.min()}..{labels.max()}")
+        labels = check_labels(self.labels, name="Run.labels", samples=samples, classes=classes)  # (S,)
         put(self, "labels", labels)
 
         if self.inputs is not None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from softmaxlab.store.labels import check_labels
 from softmaxlab.store.layout import (create_layout, extras_spec, move_into_place, prepare_target, run_attributes,
                                      staging_path, write_block)
 from softmaxlab.store.run import Run, record_metrics
@@ -26,13 +27,7 @@ from softmaxlab.store.zarr_files import group_document, write_json
 def _check_labels(labels, num_classes):
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
         raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or labels.shape[0] < 1 or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be a non-empty 1-D array of class indices, got shape {labels.shape} "
-                         f"dtype {labels.dtype}")
-    if labels.min() < 0 or labels.max() >= num_classes:
-        raise ValueError(f"labels must lie in [0, {num_classes}), got {labels.min()}..{labels.max()}")
-    return labels.astype(np.int64)
+    return check_labels(labels, classes=num_classes)
 
 
 def save_run(run: Run, path, *, overwrite=False) -> Run:
