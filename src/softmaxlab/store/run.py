@@ -166,6 +166,32 @@ class Run:
         """How many classes the logits have (K)."""
         return self.logits.shape[2]
 
+    def record_of_step(self, step) -> int:
+        """The index of the record that shows training step `step`: the last record at or before it.
+
+        `step=-1` means the last record. Steps between two records show the earlier one
+        (the model as last recorded).
+
+        Raises:
+            ValueError: `step` is not an integer, the run has no records, or `step` lies
+                outside the recorded steps [steps[0], steps[-1]].
+
+        >>> run = Run(logits=np.zeros((3, 1, 2)), steps=[0, 10, 20], labels=[0])
+        >>> run.record_of_step(15), run.record_of_step(20), run.record_of_step(-1)
+        (1, 2, 2)
+        """
+        if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
+            raise ValueError(f"step must be an integer (-1 for the last record), got {step!r}")
+        if self.num_records == 0:
+            raise ValueError("the run has no records yet, so no step to show")
+        first, last = int(self.steps[0]), int(self.steps[-1])
+        if step == -1:
+            return self.num_records - 1
+        if not first <= step <= last:
+            raise ValueError(f"step must lie in the recorded steps [{first}, {last}] (or be -1 for the last), "
+                             f"got {step}")
+        return int(np.searchsorted(self.steps, step, side="right") - 1)
+
     # ---- readings -------------------------------------------------------------------------------
 
     def probabilities(self) -> np.ndarray:
