@@ -194,65 +194,88 @@ class LogitRecorder:
         are copied straight into it as the hook sees them, and logits and features
         returned are views of that row: no allocation per record.
         """
-        model = self.model
-        param = next(model.parameters(), None)
-        device = param.device if param is not None else torch.device("cpu")
-        float_dtype = param.dtype if param is not None and param.is_floating_point() else None
-        outputs, features = [], []
+        features = []  # (batch, d) per forward pass, as the hook saw them
         handle = None
         if self._feature_module is not None:
             rows = self._slots["features"][slot] if slot is not None else None  # (N, d)
-
-            def hook(module, args, output):
-                if isinstance(output, (tuple, list)):
-                    output = output[0]
-                output = output.detach().flatten(1)  # (batch, d)
-                if rows is None:
-                    # copy: a later in-place op (ReLU(inplace=True)) would change the hooked tensor
-                    features.append(output.to(torch.float32, copy=True))
-                    return
-                done = sum(f.shape[0] for f in features)
-                target = rows[done:done + output.shape[0]]
-                if target.shape != output.shape:
-                    raise ValueError(f"the features module gave rows of shape {tuple(output.shape[1:])} for "
-                                     f"samples {done}.., expected {rows.shape[1]} features for "
-                                     f"{rows.shape[0]} probe samples in all")
-                features.append(target.copy_(output))
-            handle = self._feature_module.register_forward_hook(hook)
-        modes = [(module, module.training) for module in model.modules()]
+            handle = self._feature_module.register_forward_hook(self._feature_hook(rows, features))
         try:
-            model.eval()
+            outputs = self._probe_logits(features, hooked=handle is not None)
+        finally:
+            if handle is not None:
+                handle.remove()
+        return self._joined_logits(outputs), self._joined_features(features, slot, hooked=handle is not None)
+
+    def _model_device(self):
+        """The device and floating dtype of the model's first parameter (CPU and None without parameters)."""
+        param = next(self.model.parameters(), None)
+        device = param.device if param is not None else torch.device("cpu")
+        float_dtype = param.dtype if param is not None and param.is_floating_point() else None
+        return device, float_dtype
+
+    def _feature_hook(self, rows, features):
+        """A forward hook appending the features module's output `(batch, d)` to `features` (into `rows` if given)."""
+        def hook(module, args, output):
+            if isinstance(output, (tuple, list)):
+                output = output[0]
+            output = output.detach().flatten(1)  # (batch, d)
+            if rows is None:
+                # copy: a later in-place op (ReLU(inplace=True)) would change the hooked tensor
+                features.append(output.to(torch.float32, copy=True))
+                return
+            done = sum(f.shape[0] for f in features)
+            target = rows[done:done + output.shape[0]]
+            if target.shape != output.shape:
+                raise ValueError(f"the features module gave rows of shape {tuple(output.shape[1:])} for "
+                                 f"samples {done}.., expected {rows.shape[1]} features for "
+                                 f"{rows.shape[0]} probe samples in all")
+            features.append(target.copy_(output))
+        return hook
+
+    def _probe_logits(self, features, *, hooked):
+        """The model's float32 logits `(batch, K)` of each probe batch, in eval mode without gradients."""
+        device, float_dtype = self._model_device()
+        outputs = []
+        modes = [(module, module.training) for module in self.model.modules()]
+        try:
+            self.model.eval()
             with torch.no_grad():
                 for args, kwargs in self.probe.batches(device, float_dtype):
                     before = len(features)
-                    logits = logits_of(model(*args, **kwargs))
+                    logits = logits_of(self.model(*args, **kwargs))
                     if logits.ndim != 2 or logits.shape[1] < 2:
                         raise ValueError(f"the model's output must be 2-D logits (samples, classes >= 2), "
                                          f"got shape {tuple(logits.shape)}")
-                    if handle is not None and len(features) != before + 1:
+                    if hooked and len(features) != before + 1:
                         raise ValueError(f"the features module ran {len(features) - before} times in one forward "
                                          "pass; choose a module that runs exactly once")
                     outputs.append(logits.detach().to(torch.float32))
         finally:
             for module, training in modes:  # each module's own flag: a frozen part may be in eval on purpose
                 module.training = training
-            if handle is not None:
-                handle.remove()
+        return outputs
+
+    def _joined_logits(self, outputs):
+        """The batches' logits as one `(N, K)` tensor, checked against the probe set."""
         logits = outputs[0] if len(outputs) == 1 else torch.cat(outputs)  # (N, K)
         if logits.shape[0] != self.probe.num_samples:
             raise ValueError(f"the model gave logits for {logits.shape[0]} samples; the probe set has "
                              f"{self.probe.num_samples} labels")
         if len({o.shape[1] for o in outputs}) != 1:
             raise ValueError("the model gave a different number of classes for different probe batches")
-        feats = None
-        if handle is not None:
-            feats = features[0] if len(features) == 1 else torch.cat(features)  # (N, d)
-            if slot is not None:
-                feats = self._slots["features"][slot][:feats.shape[0]]  # the rows the hook filled, no copy
-            if feats.shape[0] != self.probe.num_samples:
-                raise ValueError(f"the features module gave {feats.shape[0]} rows for "
-                                 f"{self.probe.num_samples} probe samples")
-        return logits, feats
+        return logits
+
+    def _joined_features(self, features, slot, *, hooked):
+        """The batches' features as one `(N, d)` tensor (the buffer rows the hook filled), or None."""
+        if not hooked:
+            return None
+        feats = features[0] if len(features) == 1 else torch.cat(features)  # (N, d)
+        if slot is not None:
+            feats = self._slots["features"][slot][:feats.shape[0]]  # the rows the hook filled, no copy
+        if feats.shape[0] != self.probe.num_samples:
+            raise ValueError(f"the features module gave {feats.shape[0]} rows for "
+                             f"{self.probe.num_samples} probe samples")
+        return feats
 
     def _allocate(self, device):
         """Block buffers on `device` for as many records as fit in MAX_BUFFER_BYTES (at most MAX_BLOCK_RECORDS).
@@ -273,8 +296,7 @@ class LogitRecorder:
 
     def _free_slot(self):
         """Index of the next free row of the block buffers, on the model's current device."""
-        param = next(self.model.parameters(), None)
-        device = param.device if param is not None else torch.device("cpu")
+        device, _ = self._model_device()
         if self._slots["logits"].device != device:  # the model moved: hand over what is held, then move too
             self._submit()
             self._allocate(device)
