@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from softmaxlab.store.run import check_extra_name
-from softmaxlab.store.schema import FORMAT, SCHEMA_VERSION, RunStoreError, records_per_chunk
+from softmaxlab.store.schema import FORMAT, SINGLE_PROCESS_VERSION, RunStoreError, records_per_chunk
 from softmaxlab.store.zarr_files import ChunkedArray, group_document, write_json
 
 # 1-D per-record arrays (steps, loss, accuracy) are tiny; smaller chunks keep each append's rewrite small
@@ -130,7 +130,7 @@ def extras_spec(extras):
 
 
 def run_attributes(*, num_classes, config, description, wall_time, extras_spec, records=0, complete=False,
-                   kind=FORMAT, version=SCHEMA_VERSION, **more):
+                   kind=FORMAT, version=SINGLE_PROCESS_VERSION, **more):
     """The group attributes of a run (see `schema`); `more` adds the entries of other layouts."""
     return {"format": kind, "schema_version": int(version), "records": int(records), "complete": bool(complete),
             "num_classes": int(num_classes), "config": config, "description": description,

@@ -31,6 +31,21 @@ def _as_array(value, field, *, kind, ndim, dtype):
     return array.astype(dtype, copy=False)
 
 
+@dataclasses.dataclass(frozen=True)
+class RankStatus:
+    """One rank's part of a distributed run: which probe samples it recorded and how far it got.
+
+    `samples` is the half-open range [start, stop) of probe indices it owns; `records` how
+    many records it committed (the run shows the records every rank has); `complete`
+    whether it closed its part (False while it runs, or after it died).
+    """
+
+    rank: int
+    samples: tuple
+    records: int
+    complete: bool
+
+
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Run:
     """Logits of `samples` probe samples over `records` recorded steps, with labels and metrics.
@@ -49,6 +64,8 @@ class Run:
         wall_time: seconds the run took to make.
         path: where the run lives on disk, or None for a run only in memory.
         complete: False while a writer is still appending, or after it crashed.
+        ranks: for a run recorded by several processes (torch.distributed), one `RankStatus`
+            per rank, saying which ranks finished; empty for a single-process run.
 
     Arrays are converted to the dtypes above; a wrong shape or kind of value raises a
     ValueError naming the field.
@@ -72,6 +89,7 @@ class Run:
     wall_time: float = 0.0
     path: Path | None = None
     complete: bool = True
+    ranks: tuple = ()
 
     def __post_init__(self):
         # frozen: normalise every field once, here, each part checked by the method named for it
@@ -83,7 +101,9 @@ class Run:
         self._check_text()
         fields = dict(logits=logits, steps=steps, labels=labels, inputs=inputs, loss=loss, accuracy=accuracy,
                       extras=self._checked_extras(records), wall_time=self._checked_wall_time(),
-                      complete=bool(self.complete))
+                      complete=bool(self.complete), ranks=tuple(self.ranks))
+        if any(not isinstance(status, RankStatus) for status in fields["ranks"]):
+            raise ValueError("Run.ranks must hold RankStatus entries, one per rank")
         if self.path is not None:
             fields["path"] = Path(self.path)
         for name, value in fields.items():

@@ -20,7 +20,7 @@ from softmaxlab.store.labels import check_labels
 from softmaxlab.store.layout import (create_layout, extras_spec, move_into_place, prepare_target, run_attributes,
                                      staging_path, write_block)
 from softmaxlab.store.run import Run, record_metrics
-from softmaxlab.store.schema import RunStoreError
+from softmaxlab.store.schema import PART_FORMAT, RunStoreError
 from softmaxlab.store.zarr_files import group_document, write_json
 
 
@@ -75,6 +75,9 @@ class RunWriter:
         config: JSON-serialisable dict, or None. description: free text.
         extras: name -> (per-record shape, dtype), e.g. `{"features": ((samples, d), "float32")}`;
             every `append` must then give each of them with a leading block axis.
+        part: for one rank's part of a distributed run (`softmaxlab.store.ranks`), its entries
+            `{"rank": r, "run_id": ...}`; the folder is then written with format
+            `schema.PART_FORMAT`, which `list_runs` does not take for a run.
 
     >>> import tempfile, numpy as np
     >>> folder = tempfile.mkdtemp()
@@ -89,7 +92,7 @@ class RunWriter:
     """
 
     def __init__(self, path, *, labels, num_classes, inputs=None, config=None, description="", extras=None,
-                 overwrite=False):
+                 overwrite=False, part=None):
         self.path = Path(path)
         self.labels = _check_labels(labels, num_classes)  # (S,)
         self.num_classes = int(num_classes)
@@ -110,7 +113,8 @@ class RunWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         staging = staging_path(self.path, "creating")
         self._attributes = run_attributes(num_classes=self.num_classes, config=config, description=description,
-                                          wall_time=0.0, extras_spec=self._extras_spec)
+                                          wall_time=0.0, extras_spec=self._extras_spec, **(part or {}),
+                                          **({"kind": PART_FORMAT} if part else {}))
         try:
             self._arrays = create_layout(staging, labels=self.labels, inputs=inputs, attributes=self._attributes,
                                          extras_spec=self._extras_spec)
