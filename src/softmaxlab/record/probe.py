@@ -142,3 +142,49 @@ class ProbeSet:
                     yield (_to_device(batch[0], device, float_dtype),), {}
                 else:
                     yield (_to_device(batch, device, float_dtype),), {}
+
+    def rows(self, start, stop):
+        """The probe set of samples [start, stop) only, in the same order (one rank's share of a distributed run).
+
+        Tensors, arrays and mappings are sliced; batches are read as before and cut to the
+        rows that fall in the range, so a rank runs the model on its own samples only.
+        """
+        labels = self.labels[start:stop]
+        if self.kind == "array":
+            return ProbeSet(self.inputs[start:stop], labels, batch_size=self.batch_size)
+        if self.kind == "mapping":
+            return ProbeSet({k: v[start:stop] for k, v in self.inputs.items()}, labels, batch_size=self.batch_size)
+        return ProbeSet(_RowsOfBatches(self.inputs, start, stop), labels)
+
+
+def _batch_length(batch):
+    first = next(iter(batch.values())) if isinstance(batch, Mapping) else (
+        batch[0] if isinstance(batch, (tuple, list)) else batch)
+    return int(first.shape[0])
+
+
+def _cut(batch, a, b):
+    """Rows [a, b) of one batch (a tensor, a tuple/list of them, or a dict of them)."""
+    if isinstance(batch, Mapping):
+        return {k: v[a:b] for k, v in batch.items()}
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(v[a:b] if getattr(v, "ndim", 0) >= 1 else v for v in batch)
+    return batch[a:b]
+
+
+class _RowsOfBatches:
+    """Re-iterable batches of the samples [start, stop) of `batches`, each batch cut to the rows in the range."""
+
+    def __init__(self, batches, start, stop):
+        self.batches, self.start, self.stop = batches, start, stop
+
+    def __iter__(self):
+        offset = 0
+        for batch in self.batches:
+            length = _batch_length(batch)
+            a, b = max(self.start, offset), min(self.stop, offset + length)
+            if a < b:
+                yield _cut(batch, a - offset, b - offset)
+            offset += length
+            if offset >= self.stop:
+                return

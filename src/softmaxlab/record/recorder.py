@@ -11,15 +11,19 @@ and a killed training loses at most the records of the last `flush_seconds`.
 import math
 import numbers
 import time
+import uuid
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from softmaxlab.record import distributed
 from softmaxlab.record.appender import BackgroundAppender
 from softmaxlab.record.probe import ProbeSet
 from softmaxlab.store import RunWriter
+from softmaxlab.store.ranks import create_distributed_run, part_path, split_samples
 
 # flush before `flush_seconds` when the buffered records take this much (device) memory
 MAX_BUFFER_BYTES = 64 << 20
@@ -131,10 +135,18 @@ class LogitRecorder:
         self.path = Path(out) if out is not None else _default_out(model)
         if self.path.exists() and not overwrite and (not self.path.is_dir() or any(self.path.iterdir())):
             raise ValueError(f"{self.path} already exists; pass overwrite=True to replace it, or choose another out")
+        wrapped, model = model, distributed.unwrap(model)  # DDP's own forward would run collectives
         self.model = model
         self.every = int(every)
         self.flush_seconds = float(flush_seconds)
-        self.probe = ProbeSet(probe_inputs, probe_labels, batch_size=batch_size)
+        # the whole probe set, and this process's share of it (all of it outside a process group)
+        self.rank = distributed.current_rank()  # (rank, world_size) or None
+        whole = ProbeSet(probe_inputs, probe_labels, batch_size=batch_size)
+        self.shares = [(0, whole.num_samples)] if self.rank is None else split_samples(whole.num_samples,
+                                                                                       self.rank[1])
+        self.probe = whole if self.rank is None else whole.rows(*self.shares[self.rank[0]])
+        if model is not wrapped and isinstance(features, str) and features.startswith("module."):
+            features = features[len("module."):]  # a name as the DDP wrapper lists it
         self._feature_module = find_module(model, features, option="features") if features is not None else None
         self._classifier = None
         if classifier not in (None, False):
@@ -145,33 +157,74 @@ class LogitRecorder:
         self.step_count = int(start_step)  # optimizer steps so far (start_step + calls of step())
         self._steps = []  # steps of the records held in the block buffers
         self._slots = None  # name -> (capacity, ...) float32 block buffers on the model's device
-        self._labels = None  # (N,) int64 probe labels on the buffers' device
+        self._labels = None  # (n,) int64 labels of this process's probe samples on the buffers' device
         self._last_recorded = None
         self._closed = False
 
         logits, feats = self._forward()  # step 0, before the store exists: a bad model leaves no folder
         self.num_classes = int(logits.shape[1])
-        if self.probe.labels.max() >= self.num_classes:
-            raise ValueError(f"probe_labels go up to {self.probe.labels.max()} but the model gives "
+        if whole.labels.max() >= self.num_classes:
+            raise ValueError(f"probe_labels go up to {whole.labels.max()} but the model gives "
                              f"{self.num_classes} logits per sample")
         self._choose_classifier(classifier, feats)
-        extras = {}
-        if feats is not None:
-            extras["features"] = ((self.probe.num_samples, feats.shape[1]), "float32")
-        if self._classifier is not None:
-            extras["weights"] = (tuple(self._classifier.weight.shape), "float32")
         if description is None:
-            description = (f"LogitRecorder: {type(model).__name__}, {self.probe.num_samples} probe samples, "
-                           f"every {self.every} steps" + (f", features of {features!r}" if features else ""))
-        self._writer_extras = extras
-        self._writer = RunWriter(self.path, labels=self.probe.labels, num_classes=self.num_classes,
-                                 inputs=self.probe.store_inputs(), description=description,
-                                 extras=extras or None, overwrite=overwrite)
+            description = (f"LogitRecorder: {type(model).__name__}, {whole.num_samples} probe samples, "
+                           f"every {self.every} steps" + (f", features of {features!r}" if features else "")
+                           + (f", {self.rank[1]} ranks" if self.rank else ""))
+        shapes = {}  # extras of the whole run: name -> (shape of one record, dtype)
+        if feats is not None:
+            shapes["features"] = ((whole.num_samples, feats.shape[1]), "float32")
+        if self._classifier is not None:
+            shapes["weights"] = (tuple(self._classifier.weight.shape), "float32")
+        if self.rank is None:
+            self._writer_extras = shapes
+            self._writer = RunWriter(self.path, labels=whole.labels, num_classes=self.num_classes,
+                                     inputs=whole.store_inputs(), description=description,
+                                     extras=shapes or None, overwrite=overwrite)
+        else:
+            self._open_part(whole, shapes, description=description, out_given=out is not None,
+                            overwrite=overwrite)
         self._appender = BackgroundAppender(self._writer)
         self._allocate(logits.device)
         self._keep(self.step_count, logits, feats)
         # the (empty) run is on disk now; step 0 joins the first block, flush_seconds from here
         self._last_flush = time.monotonic()
+
+    def _open_part(self, whole, shapes, *, description, out_given, overwrite):
+        """Inside a process group: agree with the other ranks, let rank 0 make the run, then open our part."""
+        rank, world = self.rank
+        facts = {"probe samples": whole.num_samples, "probe labels": zlib.crc32(whole.labels.tobytes()),
+                 "every": self.every, "start_step": self.step_count, "classes": self.num_classes,
+                 "extras": {name: list(shape) for name, (shape, _) in shapes.items()}, "world size": world,
+                 "out": str(self.path.resolve()) if out_given else "(the default)"}
+        with distributed.agreement_group() as group:
+            gathered = distributed.gather((facts, str(self.path), uuid.uuid4().hex), group)
+            distributed.check_agreement([f for f, _, _ in gathered])
+            _, path, run_id = gathered[0]  # rank 0's folder (the default one has rank 0's time in it) and id
+            self.path = Path(path)
+            problem = None
+            if rank == 0:
+                try:
+                    create_distributed_run(self.path, labels=whole.labels, num_classes=self.num_classes,
+                                           shares=self.shares, run_id=run_id, inputs=whole.store_inputs(),
+                                           description=description, extras=shapes or None,
+                                           split_extras=["features"] if "features" in shapes else [],
+                                           overwrite=overwrite)
+                except (OSError, ValueError) as e:
+                    problem = str(e)
+            problem = distributed.gather(problem, group)[0]
+        if problem is not None:
+            raise ValueError(f"rank 0 could not create the run: {problem}")
+        if rank != 0:
+            self._classifier = None  # equal on every rank under DDP: rank 0 records the weights
+        start, stop = self.shares[rank]
+        self._writer_extras = {}
+        if "features" in shapes:
+            self._writer_extras["features"] = ((stop - start, shapes["features"][0][1]), "float32")
+        if self._classifier is not None:
+            self._writer_extras["weights"] = shapes["weights"]
+        self._writer = RunWriter(part_path(self.path, rank), labels=self.probe.labels, num_classes=self.num_classes,
+                                 extras=self._writer_extras or None, part={"rank": rank, "run_id": run_id})
 
     def _choose_classifier(self, classifier, feats):
         """Settle which module's weight is recorded (see the `classifier` argument)."""
