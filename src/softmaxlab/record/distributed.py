@@ -15,8 +15,14 @@ the others up, and its part keeps every block it flushed.
 
 import contextlib
 import datetime
+import uuid
+import zlib
+from pathlib import Path
 
 import torch
+
+from softmaxlab.store import RunWriter
+from softmaxlab.store.ranks import create_distributed_run, part_path
 
 # how long the ranks wait for one another at construction before giving up with an error
 AGREE_SECONDS = 300.0
@@ -68,3 +74,51 @@ def check_agreement(facts):
             if theirs.get(key) != mine:
                 raise ValueError(f"the ranks made different LogitRecorders: {key} is {mine} on rank 0 but {theirs.get(key)} "
                                  f"on rank {rank} (every rank must make the same recorder, with the same full probe set)")
+
+
+def open_part(path, *, whole, shares, rank, shapes, num_classes, every, start_step, description, out_given,
+              overwrite):
+    """Agree with the other ranks, let rank 0 make the run, then open this rank's part.
+
+    Args:
+        path: this rank's idea of the run's folder (rank 0's is used: a default one holds its time).
+        whole: the whole `ProbeSet`; shares: `[(start, stop)]` per rank; rank: `(rank, world_size)`.
+        shapes: the extras of the whole run, name -> (shape of one record, dtype).
+
+    Returns:
+        `(path, writer, extras)`: the run's folder, the `RunWriter` of this rank's part, and
+        the extras it writes (name -> (shape, dtype)); only rank 0 writes the weights.
+    """
+    rank, world = rank
+    facts = {"probe samples": whole.num_samples, "probe labels": zlib.crc32(whole.labels.tobytes()),
+             "every": every, "start_step": start_step, "classes": num_classes,
+             "extras": {name: list(shape) for name, (shape, _) in shapes.items()}, "world size": world,
+             "out": str(Path(path).resolve()) if out_given else "(the default)"}
+    with agreement_group() as group:
+        gathered = gather((facts, str(path), uuid.uuid4().hex), group)
+        check_agreement([f for f, _, _ in gathered])
+        _, path, run_id = gathered[0]
+        path = Path(path)
+        problem = None
+        if rank == 0:
+            try:
+                create_distributed_run(path, labels=whole.labels, num_classes=num_classes, shares=shares,
+                                       run_id=run_id, inputs=whole.store_inputs(), description=description,
+                                       extras=shapes or None,
+                                       split_extras=["features"] if "features" in shapes else [],
+                                       overwrite=overwrite)
+            except (OSError, ValueError) as e:
+                problem = str(e)
+        # every rank hears whether the run exists before it makes its part in it
+        problem = gather(problem, group)[0]
+    if problem is not None:
+        raise ValueError(f"rank 0 could not create the run: {problem}")
+    start, stop = shares[rank]
+    extras = {}
+    if "features" in shapes:
+        extras["features"] = ((stop - start, shapes["features"][0][1]), "float32")
+    if "weights" in shapes and rank == 0:
+        extras["weights"] = shapes["weights"]
+    writer = RunWriter(part_path(path, rank), labels=whole.labels[start:stop], num_classes=num_classes,
+                       extras=extras or None, part={"rank": rank, "run_id": run_id})
+    return path, writer, extras

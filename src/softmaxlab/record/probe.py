@@ -39,6 +39,33 @@ def _to_device(value, device, float_dtype):
     return tensor.to(device=device)
 
 
+def logits_of(output):
+    """The logits tensor of a model's output: a tensor, `output.logits`, `output["logits"]` or `output[0]`."""
+    if isinstance(output, torch.Tensor):
+        return output
+    if isinstance(output, Mapping) and isinstance(output.get("logits"), torch.Tensor):
+        return output["logits"]
+    if isinstance(getattr(output, "logits", None), torch.Tensor):
+        return output.logits
+    if isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
+        return output[0]
+    raise ValueError(f"the model returned {type(output).__name__}; expected a logits tensor (N, K), "
+                     "or an output with .logits / ['logits']")
+
+
+def find_module(model, name, *, option):
+    """The submodule called `name`, or a ValueError listing the closest module names."""
+    import difflib
+
+    modules = dict(model.named_modules())
+    if name in modules:
+        return modules[name]
+    names = [n for n in modules if n]
+    close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else f"its modules are {', '.join(names[:20]) or 'none'}"
+    raise ValueError(f"{option}={name!r} is not a module of the model; {hint}")
+
+
 class ProbeSet:
     """Probe inputs and labels, validated; `batches(device, dtype)` yields `(args, kwargs)` per batch.
 

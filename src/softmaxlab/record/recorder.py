@@ -11,9 +11,6 @@ and a killed training loses at most the records of the last `flush_seconds`.
 import math
 import numbers
 import time
-import uuid
-import zlib
-from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -21,41 +18,14 @@ import torch
 
 from softmaxlab.record import distributed
 from softmaxlab.record.appender import BackgroundAppender
-from softmaxlab.record.probe import ProbeSet
+from softmaxlab.record.probe import ProbeSet, find_module, logits_of
 from softmaxlab.store import RunWriter
-from softmaxlab.store.ranks import create_distributed_run, part_path, split_samples
+from softmaxlab.store.ranks import split_samples
 
 # flush before `flush_seconds` when the buffered records take this much (device) memory
 MAX_BUFFER_BYTES = 64 << 20
 # records per block buffer at most (a block is flushed early when its buffer is full)
 MAX_BLOCK_RECORDS = 256
-
-
-def logits_of(output):
-    """The logits tensor of a model's output: a tensor, `output.logits`, `output["logits"]` or `output[0]`."""
-    if isinstance(output, torch.Tensor):
-        return output
-    if isinstance(output, Mapping) and isinstance(output.get("logits"), torch.Tensor):
-        return output["logits"]
-    if isinstance(getattr(output, "logits", None), torch.Tensor):
-        return output.logits
-    if isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
-        return output[0]
-    raise ValueError(f"the model returned {type(output).__name__}; expected a logits tensor (N, K), "
-                     "or an output with .logits / ['logits']")
-
-
-def find_module(model, name, *, option):
-    """The submodule called `name`, or a ValueError listing the closest module names."""
-    import difflib
-
-    modules = dict(model.named_modules())
-    if name in modules:
-        return modules[name]
-    names = [n for n in modules if n]
-    close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
-    hint = f"did you mean {', '.join(close)}?" if close else f"its modules are {', '.join(names[:20]) or 'none'}"
-    raise ValueError(f"{option}={name!r} is not a module of the model; {hint}")
 
 
 def _default_out(model):
@@ -75,6 +45,17 @@ class LogitRecorder:
     (dropout off, batch norm on running statistics), then gives every module back its
     own train/eval flag. The run is marked complete on `close()`; if the `with` block
     raises, what was recorded is flushed and kept, and the run stays `complete=False`.
+
+    Inside a torch.distributed process group (`torch.distributed.is_initialized()`, more
+    than one process) every rank makes the same recorder, with the same full probe set and
+    the same `out`, as it would on one machine (`model` may be the DDP-wrapped module; its
+    inner module runs the probe, so no collective runs). Rank r runs the model on its own
+    contiguous share of the N samples and writes only its own part of the one run at `out`
+    (rank 0 also writes the shared parts and the classifier's weights); `load_run(out)` has
+    all N samples in probe order (`softmaxlab.store.ranks`). The ranks check once, at
+    construction, that they agree (probe size and labels, `every`, `start_step`, shapes, `out`),
+    and wait for one another at most `distributed.AGREE_SECONDS`; recording never waits for
+    another rank. The folder must be on a filesystem every rank sees.
 
     Args:
         model: a `torch.nn.Module` whose output is `(N, K)` logits (or has `.logits`).
@@ -103,7 +84,8 @@ class LogitRecorder:
 
     Raises:
         ValueError: bad options, labels that do not match the inputs or are not integers,
-            model output that is not `(N, K)`, an unknown module name, `out` exists.
+            model output that is not `(N, K)`, an unknown module name, `out` exists; in a
+            process group, ranks that made different recorders (on every rank).
 
     >>> import tempfile, torch
     >>> from softmaxlab.store import load_run
@@ -182,49 +164,17 @@ class LogitRecorder:
                                      inputs=whole.store_inputs(), description=description,
                                      extras=shapes or None, overwrite=overwrite)
         else:
-            self._open_part(whole, shapes, description=description, out_given=out is not None,
-                            overwrite=overwrite)
+            self.path, self._writer, self._writer_extras = distributed.open_part(
+                self.path, whole=whole, shares=self.shares, rank=self.rank, shapes=shapes,
+                num_classes=self.num_classes, every=self.every, start_step=self.step_count,
+                description=description, out_given=out is not None, overwrite=overwrite)
+            if "weights" not in self._writer_extras:
+                self._classifier = None  # equal on every rank under DDP: rank 0 alone records the weights
         self._appender = BackgroundAppender(self._writer)
         self._allocate(logits.device)
         self._keep(self.step_count, logits, feats)
         # the (empty) run is on disk now; step 0 joins the first block, flush_seconds from here
         self._last_flush = time.monotonic()
-
-    def _open_part(self, whole, shapes, *, description, out_given, overwrite):
-        """Inside a process group: agree with the other ranks, let rank 0 make the run, then open our part."""
-        rank, world = self.rank
-        facts = {"probe samples": whole.num_samples, "probe labels": zlib.crc32(whole.labels.tobytes()),
-                 "every": self.every, "start_step": self.step_count, "classes": self.num_classes,
-                 "extras": {name: list(shape) for name, (shape, _) in shapes.items()}, "world size": world,
-                 "out": str(self.path.resolve()) if out_given else "(the default)"}
-        with distributed.agreement_group() as group:
-            gathered = distributed.gather((facts, str(self.path), uuid.uuid4().hex), group)
-            distributed.check_agreement([f for f, _, _ in gathered])
-            _, path, run_id = gathered[0]  # rank 0's folder (the default one has rank 0's time in it) and id
-            self.path = Path(path)
-            problem = None
-            if rank == 0:
-                try:
-                    create_distributed_run(self.path, labels=whole.labels, num_classes=self.num_classes,
-                                           shares=self.shares, run_id=run_id, inputs=whole.store_inputs(),
-                                           description=description, extras=shapes or None,
-                                           split_extras=["features"] if "features" in shapes else [],
-                                           overwrite=overwrite)
-                except (OSError, ValueError) as e:
-                    problem = str(e)
-            problem = distributed.gather(problem, group)[0]
-        if problem is not None:
-            raise ValueError(f"rank 0 could not create the run: {problem}")
-        if rank != 0:
-            self._classifier = None  # equal on every rank under DDP: rank 0 records the weights
-        start, stop = self.shares[rank]
-        self._writer_extras = {}
-        if "features" in shapes:
-            self._writer_extras["features"] = ((stop - start, shapes["features"][0][1]), "float32")
-        if self._classifier is not None:
-            self._writer_extras["weights"] = shapes["weights"]
-        self._writer = RunWriter(part_path(self.path, rank), labels=self.probe.labels, num_classes=self.num_classes,
-                                 extras=self._writer_extras or None, part={"rank": rank, "run_id": run_id})
 
     def _choose_classifier(self, classifier, feats):
         """Settle which module's weight is recorded (see the `classifier` argument)."""
