@@ -130,3 +130,17 @@ def test_a_distributed_run_says_schema_version_2_and_a_single_one_1(tmp_path):
     assert json.loads((tmp_path / "run" / "zarr.json").read_text())["attributes"]["schema_version"] == 2
     RunWriter(tmp_path / "single", labels=[0, 1], num_classes=2).close()
     assert json.loads((tmp_path / "single" / "zarr.json").read_text())["attributes"]["schema_version"] == 1
+
+
+def test_the_stamp_of_a_distributed_run_changes_when_any_rank_commits(tmp_path):
+    from softmaxlab.store.catalog import run_stamp
+
+    write_parts(tmp_path / "run", world=2, records=(3, 3), finish=(False, False))
+    before = run_stamp(tmp_path / "run")
+    assert len(before) == 3  # the root and both parts
+    part = part_path(tmp_path / "run", 1)
+    # a commit of rank 1 alone replaces its part's zarr.json
+    meta = (part / "zarr.json").read_text()
+    (part / "zarr.json.new").write_text(meta.replace('"records": 3', '"records": 2'))
+    (part / "zarr.json.new").rename(part / "zarr.json")
+    assert run_stamp(tmp_path / "run") != before

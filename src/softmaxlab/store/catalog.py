@@ -32,10 +32,25 @@ class RunSummary:
     error: str | None = None
 
 
+def _commit_files(path: Path):
+    """The files a writer replaces at each commit: the run's zarr.json, and each rank's in a distributed run."""
+    return [m for m in (path / "zarr.json", *sorted(path.glob("ranks/*/zarr.json"))) if m.exists()]
+
+
+def run_stamp(path) -> tuple:
+    """A value that changes whenever the run at `path` commits records (or is replaced): a cache key for readers.
+
+    Every commit replaces a zarr.json (the run's, or in a distributed run a rank's part's),
+    so their inodes, times and sizes say whether a run read earlier is still the one on disk.
+    """
+    return tuple((info.st_ino, info.st_mtime_ns, info.st_size)
+                 for info in (m.stat() for m in _commit_files(Path(path))))
+
+
 def _modified(path: Path) -> datetime.datetime:
     # the group's zarr.json is rewritten at every commit, so its time is the run's last change
     # (a distributed run commits in each rank's part)
-    metas = [m for m in (path / "zarr.json", *path.glob("ranks/*/zarr.json")) if m.exists()]
+    metas = _commit_files(path)
     stamp = max(m.stat().st_mtime for m in metas) if metas else path.stat().st_mtime
     return datetime.datetime.fromtimestamp(stamp, tz=datetime.timezone.utc)
 
