@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import threading
 
 import numpy as np
 import pytest
@@ -387,3 +388,60 @@ def test_damage_gives_run_store_error_naming_the_path(saved, kind, problem):
     assert str(info.value).startswith(str(saved)), str(info.value)
     error = info.value  # no zarr/KeyError traceback chained to it
     assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
+
+
+# ---- replacing a run -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["RunWriter", "save"])
+def test_replacing_a_run_deletes_the_old_one_only_once_the_new_one_is_in_place(tmp_path, monkeypatch, how):
+    path = tmp_path / "run"
+    make_run(records=2).save(path)
+    at_deletion = []
+    real_rmtree = shutil.rmtree
+
+    def rmtree(target, *args, **kwargs):
+        # what a reader finds at `path` while the old run is being deleted
+        at_deletion.append(load_run(path).steps.tolist())
+        real_rmtree(target, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "rmtree", rmtree)
+    if how == "RunWriter":
+        RunWriter(path, labels=[0, 1], num_classes=2, overwrite=True).close()
+        expected = []  # the new run, still empty
+    else:
+        make_run(records=4).save(path, overwrite=True)
+        expected = [0, 3, 6, 9]
+    assert at_deletion == [expected]
+    assert load_run(path).steps.tolist() == expected
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # nothing left beside it
+
+
+def test_a_reader_never_finds_the_path_empty_while_runs_replace_each_other(tmp_path):
+    from softmaxlab.store import layout
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    if not layout._exchange(a, b):
+        pytest.skip("this filesystem cannot swap two folders in one step (renameat2); the old run is renamed "
+                    "aside instead, which leaves a moment without a run")
+    path = tmp_path / "run"
+    make_run().save(path)
+    stop, misses = threading.Event(), []
+
+    def watch():
+        while not stop.is_set():
+            if not (path / "zarr.json").is_file():
+                misses.append(1)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        for seed in range(20):
+            make_run(seed=seed).save(path, overwrite=True)
+            RunWriter(path, labels=[0], num_classes=2, overwrite=True).close()
+    finally:
+        stop.set()
+        watcher.join(timeout=30)
+    assert not misses
+    assert load_run(path).num_records == 0

@@ -172,3 +172,26 @@ def test_a_diverged_run_has_nan_loss_without_warnings(recwarn):
     run = Run(logits=logits, steps=[0, 1], labels=[0, 1])
     assert np.isfinite(run.loss[0]) and np.isnan(run.loss[1])
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_record_of_step_is_the_last_record_at_or_before_the_step():
+    run = make_run(records=4, steps=[0, 10, 10, 30])
+    # a brute-force reference: the largest index whose step is <= the asked step
+    for step in range(0, 31):
+        expected = max(i for i, s in enumerate(run.steps) if s <= step)
+        assert run.record_of_step(step) == expected
+    assert run.record_of_step(-1) == 3
+    assert run.record_of_step(np.int64(10)) == 2
+
+
+@pytest.mark.parametrize("step, message", [
+    (31, r"step must lie in the recorded steps \[0, 30\].*got 31"),
+    (-2, r"step must lie in the recorded steps \[0, 30\].*got -2"),
+    (2.5, "step must be an integer"),
+    (True, "step must be an integer"),
+])
+def test_record_of_step_refuses_steps_outside_the_run(step, message):
+    with pytest.raises(ValueError, match=message):
+        make_run(records=4, steps=[0, 10, 10, 30]).record_of_step(step)
+    with pytest.raises(ValueError, match="no records"):
+        make_run(records=0, steps=[]).record_of_step(0)

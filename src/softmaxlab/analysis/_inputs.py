@@ -9,19 +9,12 @@ import numbers
 import numpy as np
 from scipy.special import log_softmax
 
+from softmaxlab.store.labels import check_labels
+
 
 def labels_array(labels, samples: int, classes: int) -> np.ndarray:
-    """`labels` as an `(samples,)` int64 array of classes in `[0, classes)`, or a ValueError."""
-    arr = np.asarray(labels)
-    if arr.shape != (samples,):
-        raise ValueError(f"labels must have shape ({samples},) (one per sample), got {arr.shape}")
-    if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        if not (np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr))):
-            raise ValueError(f"labels must be integer class indices, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
-    if arr.size and (arr.min() < 0 or arr.max() >= classes):
-        raise ValueError(f"labels must lie in [0, {classes}), got {arr.min()}..{arr.max()}")
-    return arr
+    """`labels` as an `(samples,)` int64 array of classes in `[0, classes)` (whole floats allowed), or a ValueError."""
+    return check_labels(labels, samples=samples, classes=classes, whole_floats=True)
 
 
 def logits_array(logits, *, name: str = "logits") -> np.ndarray:

@@ -136,16 +136,16 @@ def analysis_figure(run, reading):
 def register(app, ctx):
     from softmaxlab import figures
     from softmaxlab.store import RunStoreError, load_run
+    from softmaxlab.store.catalog import run_stamp
 
     empty = {"data": [], "layout": {"template": "plotly_white"}}
     loaded = {}  # path -> (stamp, run): moving the step slider must not read the whole run again
     lock = threading.Lock()
 
     def load(path):
-        # every commit of a writer, and every save, replaces zarr.json: its inode and mtime say whether
-        # the run on disk is still the one in memory
-        info = (path / "zarr.json").stat()
-        stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+        # every commit of a writer (of each rank, for a distributed run), and every save, replaces a
+        # zarr.json: run_stamp says whether the run on disk is still the one in memory
+        stamp = run_stamp(path)
         with lock:
             hit = loaded.get(path)
         if hit is not None and hit[0] == stamp:

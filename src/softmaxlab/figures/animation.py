@@ -24,11 +24,6 @@ ANIMATION_SUFFIXES = (".gif", ".mp4")
 _FRAME_MS = 120  # per frame of the play button in a page
 
 
-def _record_for(steps: np.ndarray, value) -> int:
-    """The last record at or before step `value` (the first record if `value` precedes them all)."""
-    return max(int(np.searchsorted(steps, value, side="right")) - 1, 0)
-
-
 def animation_parts(runs, samples, matrices, step_traces, shown_steps) -> tuple[list[dict], dict]:
     """Frames moving the diamonds of a `logit_paths` figure, and the layout of its play button and slider.
 
@@ -44,7 +39,8 @@ def animation_parts(runs, samples, matrices, step_traces, shown_steps) -> tuple[
     for value in shown_steps:
         data = []
         for run, drawn, matrix in zip(runs, samples, matrices):
-            record = _record_for(run.steps, value)
+            # a run shorter than the first shows its ends before and after its own steps
+            record = run.record_of_step(min(max(int(value), int(run.steps[0])), int(run.steps[-1])))
             labels = run.labels[drawn]
             for c in range(run.num_classes):
                 at = paths.at_record(run, record, drawn[labels == c], matrix)  # (n, 3)
@@ -128,7 +124,8 @@ def export_animation(
     def still(value):
         fig = go.Figure(base)  # a copy: every frame is the same figure with the diamonds moved
         for i, (run, matrix, samples) in enumerate(zip(runs, matrices, drawn)):
-            record = _record_for(run.steps, value)
+            # a run shorter than the first shows its ends before and after its own steps
+            record = run.record_of_step(min(max(int(value), int(run.steps[0])), int(run.steps[-1])))
             labels = run.labels[samples]
             for c in range(run.num_classes):
                 at = paths.at_record(run, record, samples[labels == c], matrix)

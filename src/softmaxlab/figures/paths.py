@@ -32,7 +32,7 @@ from ..core.geometry import sum_zero_basis, to_subspace
 from . import _options
 from .style import MUTED, NEUTRAL, base_layout, class_color, note, panel_domains, scene, sub
 
-__all__ = ["logit_paths", "decimate", "sample_subset", "record_at", "fit_projection", "PROJECTIONS"]
+__all__ = ["logit_paths", "decimate", "sample_subset", "fit_projection", "PROJECTIONS"]
 
 PROJECTIONS = ("pca", "classes")
 
@@ -63,22 +63,6 @@ def sample_subset(count: int, limit: int, *, seed: int = 0) -> np.ndarray:
     if count <= limit:
         return np.arange(count)
     return np.sort(np.random.default_rng(seed).choice(count, size=limit, replace=False))
-
-
-def record_at(steps: np.ndarray, step: int) -> int:
-    """The index of the last record at or before training step `step`.
-
-    Raises:
-        ValueError: if `step` lies outside the recorded steps.
-
-    Example:
-        >>> record_at(np.array([0, 10, 20]), 15)
-        1
-    """
-    step = _options.integer(step, name="step", low=-(2**62))
-    if not steps[0] <= step <= steps[-1]:
-        raise ValueError(f"step must lie in the recorded steps [{steps[0]}, {steps[-1]}], got {step}")
-    return int(np.searchsorted(steps, step, side="right") - 1)
 
 
 def fit_projection(points: np.ndarray, *, projection: str = "pca", classes=(0, 1, 2)) -> tuple[np.ndarray, tuple, str]:
@@ -213,7 +197,8 @@ def logit_paths(
 
     Args:
         runs: a `Run` or a list of them, drawn side by side with one camera.
-        step: mark the logits at this training step (the last record at or before it); None: no mark.
+        step: mark the logits at this training step (the last record at or before it; -1: the last
+            record, as `Run.record_of_step`); None: no mark.
         projection: "pca" or "classes" (used for K > 3).
         classes: the three classes of `projection="classes"`.
         titles: one title per run; default its folder name or optimizer.
@@ -253,7 +238,7 @@ def logit_paths(
     )
     if projection not in PROJECTIONS:
         raise ValueError(f"projection must be one of {PROJECTIONS}, got {projection!r}")
-    step_records = [None if step is None else record_at(run.steps, step) for run in runs]
+    step_records = [None if step is None else run.record_of_step(step) for run in runs]
 
     # what is drawn of each run: decimated records x a subset of samples
     picks = []
@@ -352,7 +337,7 @@ def logit_paths(
     if notes:
         below = -0.3 if animate else -0.02  # under the slider of an animation
         annotations.append(note("<br>".join(notes), x=1.0, y=below, yanchor="top"))
-    marks = "○ before training, ● end" + (f", ◆ step {step}" if step is not None else
+    marks = "○ before training, ● end" + (", ◆ the last step" if step == -1 else f", ◆ step {step}" if step is not None else
                                           ", ◆ the slider's step" if animate else "")
     layout = base_layout(
         figure="logit-paths",

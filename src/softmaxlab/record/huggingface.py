@@ -9,13 +9,16 @@ except ImportError as e:
     raise ImportError("softmaxlab.record.huggingface needs Hugging Face transformers: pip install transformers "
                       "(or use softmaxlab.record.LogitRecorder in a plain PyTorch loop)") from e
 
+from softmaxlab.record.distributed import current_rank
 from softmaxlab.record.recorder import LogitRecorder
 
 
 class SoftmaxlabTrainerCallback(TrainerCallback):
     """Record the model's logits on a probe set every `every` optimizer steps while `Trainer.train` runs.
 
-    The recorder is made when training begins (on the main process only) and records
+    The recorder is made when training begins (on every process of a multi-process launch
+    such as `accelerate launch`, each recording its own share of the probe into the one run;
+    else on the main process) and records
     `state.global_step`: the starting step first, every multiple of `every`, and the last
     step when training ends. The probe may be a mapping of tensors passed as keyword
     arguments (`{"input_ids": ..., "attention_mask": ...}`); the model's output `.logits`
@@ -38,7 +41,8 @@ class SoftmaxlabTrainerCallback(TrainerCallback):
         self._seen = 0
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
-        if not state.is_world_process_zero or model is None:
+        # under a multi-process launch (accelerate, torchrun) every process records its own share
+        if model is None or (not state.is_world_process_zero and current_rank() is None):
             return
         self.recorder = LogitRecorder(model, self.probe_inputs, self.probe_labels,
                                       start_step=state.global_step, **self.options)

@@ -13,6 +13,7 @@ except ImportError:
         raise ImportError("softmaxlab.record.lightning needs PyTorch Lightning: pip install lightning "
                           "(or use softmaxlab.record.LogitRecorder in a plain PyTorch loop)") from e
 
+from softmaxlab.record.distributed import current_rank
 from softmaxlab.record.recorder import LogitRecorder
 
 
@@ -20,11 +21,13 @@ class SoftmaxlabCallback(pl.Callback):
     """Record the module's logits on a probe set every `every` optimizer steps while `Trainer.fit` runs.
 
     The recorder is made when fitting starts (after Lightning has moved the module to
-    its device; on the global-zero process only) and records `trainer.global_step`:
+    its device) and records `trainer.global_step`:
     step 0 (or the resumed step) first, then every multiple of `every`, then the last
     step when fitting ends. An exception during fitting keeps what was recorded and
     leaves the run `complete=False`. The module's `forward(probe batch)` must return the
-    logits `(N, K)`.
+    logits `(N, K)`. Under a distributed strategy (`strategy="ddp"`) every process makes
+    a recorder, and each records its own share of the probe into the one run (see
+    `LogitRecorder`); otherwise only the global-zero process records.
 
     Args:
         probe_inputs, probe_labels, every, out, and any other keyword option: as for
@@ -43,7 +46,8 @@ class SoftmaxlabCallback(pl.Callback):
         self._seen = 0
 
     def on_fit_start(self, trainer, pl_module):
-        if not trainer.is_global_zero:
+        # under strategy="ddp" every rank records its own share of the probe into the one run
+        if not trainer.is_global_zero and current_rank() is None:
             return
         self.recorder = LogitRecorder(pl_module, self.probe_inputs, self.probe_labels,
                                       start_step=trainer.global_step, **self.options)

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import torch
 
+from softmaxlab.store.labels import check_labels
+
 _LABEL_KEYS = ("labels", "label")
 
 
@@ -37,22 +39,31 @@ def _to_device(value, device, float_dtype):
     return tensor.to(device=device)
 
 
-def check_labels(labels, *, name="probe_labels"):
-    """`labels` as an `(N,)` int64 array of class indices >= 0, or a ValueError naming the problem."""
-    if isinstance(labels, torch.Tensor):
-        labels = labels.detach().cpu().numpy()
-    try:
-        labels = np.asarray(labels)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a 1-D array of integer class indices") from None
-    if labels.ndim != 1 or labels.shape[0] < 1:
-        raise ValueError(f"{name} must be a non-empty 1-D array (N,), got shape {labels.shape}")
-    if labels.dtype == bool or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"{name} must hold integer class indices, got dtype {labels.dtype} "
-                         "(convert with .long() / .astype(int) if they are whole numbers)")
-    if labels.min() < 0:
-        raise ValueError(f"{name} must be class indices >= 0, got a minimum of {labels.min()}")
-    return labels.astype(np.int64)
+def logits_of(output):
+    """The logits tensor of a model's output: a tensor, `output.logits`, `output["logits"]` or `output[0]`."""
+    if isinstance(output, torch.Tensor):
+        return output
+    if isinstance(output, Mapping) and isinstance(output.get("logits"), torch.Tensor):
+        return output["logits"]
+    if isinstance(getattr(output, "logits", None), torch.Tensor):
+        return output.logits
+    if isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
+        return output[0]
+    raise ValueError(f"the model returned {type(output).__name__}; expected a logits tensor (N, K), "
+                     "or an output with .logits / ['logits']")
+
+
+def find_module(model, name, *, option):
+    """The submodule called `name`, or a ValueError listing the closest module names."""
+    import difflib
+
+    modules = dict(model.named_modules())
+    if name in modules:
+        return modules[name]
+    names = [n for n in modules if n]
+    close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else f"its modules are {', '.join(names[:20]) or 'none'}"
+    raise ValueError(f"{option}={name!r} is not a module of the model; {hint}")
 
 
 class ProbeSet:
@@ -105,7 +116,7 @@ class ProbeSet:
                 raise ValueError("probe_labels is None; it may be left out only when probe_inputs yields "
                                  "(inputs, labels) batches")
             labels = self._labels_from_batches()
-        self.labels = check_labels(labels)  # (N,)
+        self.labels = check_labels(labels, name="probe_labels")  # (N,)
         if num is not None and num != self.labels.shape[0]:
             raise ValueError(f"probe_labels has {self.labels.shape[0]} entries but probe_inputs has {num} samples")
         self.num_samples = int(self.labels.shape[0])
@@ -158,3 +169,49 @@ class ProbeSet:
                     yield (_to_device(batch[0], device, float_dtype),), {}
                 else:
                     yield (_to_device(batch, device, float_dtype),), {}
+
+    def rows(self, start, stop):
+        """The probe set of samples [start, stop) only, in the same order (one rank's share of a distributed run).
+
+        Tensors, arrays and mappings are sliced; batches are read as before and cut to the
+        rows that fall in the range, so a rank runs the model on its own samples only.
+        """
+        labels = self.labels[start:stop]
+        if self.kind == "array":
+            return ProbeSet(self.inputs[start:stop], labels, batch_size=self.batch_size)
+        if self.kind == "mapping":
+            return ProbeSet({k: v[start:stop] for k, v in self.inputs.items()}, labels, batch_size=self.batch_size)
+        return ProbeSet(_RowsOfBatches(self.inputs, start, stop), labels)
+
+
+def _batch_length(batch):
+    first = next(iter(batch.values())) if isinstance(batch, Mapping) else (
+        batch[0] if isinstance(batch, (tuple, list)) else batch)
+    return int(first.shape[0])
+
+
+def _cut(batch, a, b):
+    """Rows [a, b) of one batch (a tensor, a tuple/list of them, or a dict of them)."""
+    if isinstance(batch, Mapping):
+        return {k: v[a:b] for k, v in batch.items()}
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(v[a:b] if getattr(v, "ndim", 0) >= 1 else v for v in batch)
+    return batch[a:b]
+
+
+class _RowsOfBatches:
+    """Re-iterable batches of the samples [start, stop) of `batches`, each batch cut to the rows in the range."""
+
+    def __init__(self, batches, start, stop):
+        self.batches, self.start, self.stop = batches, start, stop
+
+    def __iter__(self):
+        offset = 0
+        for batch in self.batches:
+            length = _batch_length(batch)
+            a, b = max(self.start, offset), min(self.stop, offset + length)
+            if a < b:
+                yield _cut(batch, a - offset, b - offset)
+            offset += length
+            if offset >= self.stop:
+                return

@@ -11,47 +11,21 @@ and a killed training loses at most the records of the last `flush_seconds`.
 import math
 import numbers
 import time
-from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from softmaxlab.record import distributed
 from softmaxlab.record.appender import BackgroundAppender
-from softmaxlab.record.probe import ProbeSet
+from softmaxlab.record.probe import ProbeSet, find_module, logits_of
 from softmaxlab.store import RunWriter
+from softmaxlab.store.ranks import split_samples
 
 # flush before `flush_seconds` when the buffered records take this much (device) memory
 MAX_BUFFER_BYTES = 64 << 20
 # records per block buffer at most (a block is flushed early when its buffer is full)
 MAX_BLOCK_RECORDS = 256
-
-
-def logits_of(output):
-    """The logits tensor of a model's output: a tensor, `output.logits`, `output["logits"]` or `output[0]`."""
-    if isinstance(output, torch.Tensor):
-        return output
-    if isinstance(output, Mapping) and isinstance(output.get("logits"), torch.Tensor):
-        return output["logits"]
-    if isinstance(getattr(output, "logits", None), torch.Tensor):
-        return output.logits
-    if isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
-        return output[0]
-    raise ValueError(f"the model returned {type(output).__name__}; expected a logits tensor (N, K), "
-                     "or an output with .logits / ['logits']")
-
-
-def find_module(model, name, *, option):
-    """The submodule called `name`, or a ValueError listing the closest module names."""
-    import difflib
-
-    modules = dict(model.named_modules())
-    if name in modules:
-        return modules[name]
-    names = [n for n in modules if n]
-    close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
-    hint = f"did you mean {', '.join(close)}?" if close else f"its modules are {', '.join(names[:20]) or 'none'}"
-    raise ValueError(f"{option}={name!r} is not a module of the model; {hint}")
 
 
 def _default_out(model):
@@ -71,6 +45,17 @@ class LogitRecorder:
     (dropout off, batch norm on running statistics), then gives every module back its
     own train/eval flag. The run is marked complete on `close()`; if the `with` block
     raises, what was recorded is flushed and kept, and the run stays `complete=False`.
+
+    Inside a torch.distributed process group (`torch.distributed.is_initialized()`, more
+    than one process) every rank makes the same recorder, with the same full probe set and
+    the same `out`, as it would on one machine (`model` may be the DDP-wrapped module; its
+    inner module runs the probe, so no collective runs). Rank r runs the model on its own
+    contiguous share of the N samples and writes only its own part of the one run at `out`
+    (rank 0 also writes the shared parts and the classifier's weights); `load_run(out)` has
+    all N samples in probe order (`softmaxlab.store.ranks`). The ranks check once, at
+    construction, that they agree (probe size and labels, `every`, `start_step`, shapes, `out`),
+    and wait for one another at most `distributed.AGREE_SECONDS`; recording never waits for
+    another rank. The folder must be on a filesystem every rank sees.
 
     Args:
         model: a `torch.nn.Module` whose output is `(N, K)` logits (or has `.logits`).
@@ -99,7 +84,8 @@ class LogitRecorder:
 
     Raises:
         ValueError: bad options, labels that do not match the inputs or are not integers,
-            model output that is not `(N, K)`, an unknown module name, `out` exists.
+            model output that is not `(N, K)`, an unknown module name, `out` exists; in a
+            process group, ranks that made different recorders (on every rank).
 
     >>> import tempfile, torch
     >>> from softmaxlab.store import load_run
@@ -131,10 +117,18 @@ class LogitRecorder:
         self.path = Path(out) if out is not None else _default_out(model)
         if self.path.exists() and not overwrite and (not self.path.is_dir() or any(self.path.iterdir())):
             raise ValueError(f"{self.path} already exists; pass overwrite=True to replace it, or choose another out")
+        wrapped, model = model, distributed.unwrap(model)  # DDP's own forward would run collectives
         self.model = model
         self.every = int(every)
         self.flush_seconds = float(flush_seconds)
-        self.probe = ProbeSet(probe_inputs, probe_labels, batch_size=batch_size)
+        # the whole probe set, and this process's share of it (all of it outside a process group)
+        self.rank = distributed.current_rank()  # (rank, world_size) or None
+        whole = ProbeSet(probe_inputs, probe_labels, batch_size=batch_size)
+        self.shares = [(0, whole.num_samples)] if self.rank is None else split_samples(whole.num_samples,
+                                                                                       self.rank[1])
+        self.probe = whole if self.rank is None else whole.rows(*self.shares[self.rank[0]])
+        if model is not wrapped and isinstance(features, str) and features.startswith("module."):
+            features = features[len("module."):]  # a name as the DDP wrapper lists it
         self._feature_module = find_module(model, features, option="features") if features is not None else None
         self._classifier = None
         if classifier not in (None, False):
@@ -145,28 +139,37 @@ class LogitRecorder:
         self.step_count = int(start_step)  # optimizer steps so far (start_step + calls of step())
         self._steps = []  # steps of the records held in the block buffers
         self._slots = None  # name -> (capacity, ...) float32 block buffers on the model's device
-        self._labels = None  # (N,) int64 probe labels on the buffers' device
+        self._labels = None  # (n,) int64 labels of this process's probe samples on the buffers' device
         self._last_recorded = None
         self._closed = False
 
         logits, feats = self._forward()  # step 0, before the store exists: a bad model leaves no folder
         self.num_classes = int(logits.shape[1])
-        if self.probe.labels.max() >= self.num_classes:
-            raise ValueError(f"probe_labels go up to {self.probe.labels.max()} but the model gives "
+        if whole.labels.max() >= self.num_classes:
+            raise ValueError(f"probe_labels go up to {whole.labels.max()} but the model gives "
                              f"{self.num_classes} logits per sample")
         self._choose_classifier(classifier, feats)
-        extras = {}
-        if feats is not None:
-            extras["features"] = ((self.probe.num_samples, feats.shape[1]), "float32")
-        if self._classifier is not None:
-            extras["weights"] = (tuple(self._classifier.weight.shape), "float32")
         if description is None:
-            description = (f"LogitRecorder: {type(model).__name__}, {self.probe.num_samples} probe samples, "
-                           f"every {self.every} steps" + (f", features of {features!r}" if features else ""))
-        self._writer_extras = extras
-        self._writer = RunWriter(self.path, labels=self.probe.labels, num_classes=self.num_classes,
-                                 inputs=self.probe.store_inputs(), description=description,
-                                 extras=extras or None, overwrite=overwrite)
+            description = (f"LogitRecorder: {type(model).__name__}, {whole.num_samples} probe samples, "
+                           f"every {self.every} steps" + (f", features of {features!r}" if features else "")
+                           + (f", {self.rank[1]} ranks" if self.rank else ""))
+        shapes = {}  # extras of the whole run: name -> (shape of one record, dtype)
+        if feats is not None:
+            shapes["features"] = ((whole.num_samples, feats.shape[1]), "float32")
+        if self._classifier is not None:
+            shapes["weights"] = (tuple(self._classifier.weight.shape), "float32")
+        if self.rank is None:
+            self._writer_extras = shapes
+            self._writer = RunWriter(self.path, labels=whole.labels, num_classes=self.num_classes,
+                                     inputs=whole.store_inputs(), description=description,
+                                     extras=shapes or None, overwrite=overwrite)
+        else:
+            self.path, self._writer, self._writer_extras = distributed.open_part(
+                self.path, whole=whole, shares=self.shares, rank=self.rank, shapes=shapes,
+                num_classes=self.num_classes, every=self.every, start_step=self.step_count,
+                description=description, out_given=out is not None, overwrite=overwrite)
+            if "weights" not in self._writer_extras:
+                self._classifier = None  # equal on every rank under DDP: rank 0 alone records the weights
         self._appender = BackgroundAppender(self._writer)
         self._allocate(logits.device)
         self._keep(self.step_count, logits, feats)
@@ -194,65 +197,88 @@ class LogitRecorder:
         are copied straight into it as the hook sees them, and logits and features
         returned are views of that row: no allocation per record.
         """
-        model = self.model
-        param = next(model.parameters(), None)
-        device = param.device if param is not None else torch.device("cpu")
-        float_dtype = param.dtype if param is not None and param.is_floating_point() else None
-        outputs, features = [], []
+        features = []  # (batch, d) per forward pass, as the hook saw them
         handle = None
         if self._feature_module is not None:
             rows = self._slots["features"][slot] if slot is not None else None  # (N, d)
-
-            def hook(module, args, output):
-                if isinstance(output, (tuple, list)):
-                    output = output[0]
-                output = output.detach().flatten(1)  # (batch, d)
-                if rows is None:
-                    # copy: a later in-place op (ReLU(inplace=True)) would change the hooked tensor
-                    features.append(output.to(torch.float32, copy=True))
-                    return
-                done = sum(f.shape[0] for f in features)
-                target = rows[done:done + output.shape[0]]
-                if target.shape != output.shape:
-                    raise ValueError(f"the features module gave rows of shape {tuple(output.shape[1:])} for "
-                                     f"samples {done}.., expected {rows.shape[1]} features for "
-                                     f"{rows.shape[0]} probe samples in all")
-                features.append(target.copy_(output))
-            handle = self._feature_module.register_forward_hook(hook)
-        modes = [(module, module.training) for module in model.modules()]
+            handle = self._feature_module.register_forward_hook(self._feature_hook(rows, features))
         try:
-            model.eval()
+            outputs = self._probe_logits(features, hooked=handle is not None)
+        finally:
+            if handle is not None:
+                handle.remove()
+        return self._joined_logits(outputs), self._joined_features(features, slot, hooked=handle is not None)
+
+    def _model_device(self):
+        """The device and floating dtype of the model's first parameter (CPU and None without parameters)."""
+        param = next(self.model.parameters(), None)
+        device = param.device if param is not None else torch.device("cpu")
+        float_dtype = param.dtype if param is not None and param.is_floating_point() else None
+        return device, float_dtype
+
+    def _feature_hook(self, rows, features):
+        """A forward hook appending the features module's output `(batch, d)` to `features` (into `rows` if given)."""
+        def hook(module, args, output):
+            if isinstance(output, (tuple, list)):
+                output = output[0]
+            output = output.detach().flatten(1)  # (batch, d)
+            if rows is None:
+                # copy: a later in-place op (ReLU(inplace=True)) would change the hooked tensor
+                features.append(output.to(torch.float32, copy=True))
+                return
+            done = sum(f.shape[0] for f in features)
+            target = rows[done:done + output.shape[0]]
+            if target.shape != output.shape:
+                raise ValueError(f"the features module gave rows of shape {tuple(output.shape[1:])} for "
+                                 f"samples {done}.., expected {rows.shape[1]} features for "
+                                 f"{rows.shape[0]} probe samples in all")
+            features.append(target.copy_(output))
+        return hook
+
+    def _probe_logits(self, features, *, hooked):
+        """The model's float32 logits `(batch, K)` of each probe batch, in eval mode without gradients."""
+        device, float_dtype = self._model_device()
+        outputs = []
+        modes = [(module, module.training) for module in self.model.modules()]
+        try:
+            self.model.eval()
             with torch.no_grad():
                 for args, kwargs in self.probe.batches(device, float_dtype):
                     before = len(features)
-                    logits = logits_of(model(*args, **kwargs))
+                    logits = logits_of(self.model(*args, **kwargs))
                     if logits.ndim != 2 or logits.shape[1] < 2:
                         raise ValueError(f"the model's output must be 2-D logits (samples, classes >= 2), "
                                          f"got shape {tuple(logits.shape)}")
-                    if handle is not None and len(features) != before + 1:
+                    if hooked and len(features) != before + 1:
                         raise ValueError(f"the features module ran {len(features) - before} times in one forward "
                                          "pass; choose a module that runs exactly once")
                     outputs.append(logits.detach().to(torch.float32))
         finally:
             for module, training in modes:  # each module's own flag: a frozen part may be in eval on purpose
                 module.training = training
-            if handle is not None:
-                handle.remove()
+        return outputs
+
+    def _joined_logits(self, outputs):
+        """The batches' logits as one `(N, K)` tensor, checked against the probe set."""
         logits = outputs[0] if len(outputs) == 1 else torch.cat(outputs)  # (N, K)
         if logits.shape[0] != self.probe.num_samples:
             raise ValueError(f"the model gave logits for {logits.shape[0]} samples; the probe set has "
                              f"{self.probe.num_samples} labels")
         if len({o.shape[1] for o in outputs}) != 1:
             raise ValueError("the model gave a different number of classes for different probe batches")
-        feats = None
-        if handle is not None:
-            feats = features[0] if len(features) == 1 else torch.cat(features)  # (N, d)
-            if slot is not None:
-                feats = self._slots["features"][slot][:feats.shape[0]]  # the rows the hook filled, no copy
-            if feats.shape[0] != self.probe.num_samples:
-                raise ValueError(f"the features module gave {feats.shape[0]} rows for "
-                                 f"{self.probe.num_samples} probe samples")
-        return logits, feats
+        return logits
+
+    def _joined_features(self, features, slot, *, hooked):
+        """The batches' features as one `(N, d)` tensor (the buffer rows the hook filled), or None."""
+        if not hooked:
+            return None
+        feats = features[0] if len(features) == 1 else torch.cat(features)  # (N, d)
+        if slot is not None:
+            feats = self._slots["features"][slot][:feats.shape[0]]  # the rows the hook filled, no copy
+        if feats.shape[0] != self.probe.num_samples:
+            raise ValueError(f"the features module gave {feats.shape[0]} rows for "
+                             f"{self.probe.num_samples} probe samples")
+        return feats
 
     def _allocate(self, device):
         """Block buffers on `device` for as many records as fit in MAX_BUFFER_BYTES (at most MAX_BLOCK_RECORDS).
@@ -273,8 +299,7 @@ class LogitRecorder:
 
     def _free_slot(self):
         """Index of the next free row of the block buffers, on the model's current device."""
-        param = next(self.model.parameters(), None)
-        device = param.device if param is not None else torch.device("cpu")
+        device, _ = self._model_device()
         if self._slots["logits"].device != device:  # the model moved: hand over what is held, then move too
             self._submit()
             self._allocate(device)

@@ -4,9 +4,10 @@ import dataclasses
 import datetime
 from pathlib import Path
 
-from softmaxlab.store.reader import open_run
+from softmaxlab.store.ranks import summarize_parts
+from softmaxlab.store.reader import is_distributed, open_run, read_checked_attributes
 from softmaxlab.store.schema import RunStoreError
-from softmaxlab.store.writer import read_group_attributes
+from softmaxlab.store.layout import read_group_attributes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,10 +32,26 @@ class RunSummary:
     error: str | None = None
 
 
+def _commit_files(path: Path):
+    """The files a writer replaces at each commit: the run's zarr.json, and each rank's in a distributed run."""
+    return [m for m in (path / "zarr.json", *sorted(path.glob("ranks/*/zarr.json"))) if m.exists()]
+
+
+def run_stamp(path) -> tuple:
+    """A value that changes whenever the run at `path` commits records (or is replaced): a cache key for readers.
+
+    Every commit replaces a zarr.json (the run's, or in a distributed run a rank's part's),
+    so their inodes, times and sizes say whether a run read earlier is still the one on disk.
+    """
+    return tuple((info.st_ino, info.st_mtime_ns, info.st_size)
+                 for info in (m.stat() for m in _commit_files(Path(path))))
+
+
 def _modified(path: Path) -> datetime.datetime:
     # the group's zarr.json is rewritten at every commit, so its time is the run's last change
-    meta = path / "zarr.json"
-    stamp = (meta if meta.exists() else path).stat().st_mtime
+    # (a distributed run commits in each rank's part)
+    metas = _commit_files(path)
+    stamp = max(m.stat().st_mtime for m in metas) if metas else path.stat().st_mtime
     return datetime.datetime.fromtimestamp(stamp, tz=datetime.timezone.utc)
 
 
@@ -45,19 +62,22 @@ def summarize_run(path) -> RunSummary:
     """
     path = Path(path)
     try:
-        opened = open_run(path)
-        records = opened.records
-        # the last record only: listing a folder must not read whole runs
-        last = max(records - 1, 0)
-        final = tuple(float(opened.read(name, start=last)[0]) if records else None for name in ("loss", "accuracy"))
+        attributes = read_checked_attributes(path)
+        if is_distributed(attributes):
+            records, samples, classes, complete, *final = summarize_parts(path, attributes)
+        else:
+            opened = open_run(path)
+            records, complete = opened.records, attributes["complete"]
+            samples, classes = opened.arrays["logits"].shape[1:]
+            # the last record only: listing a folder must not read whole runs
+            last = max(records - 1, 0)
+            final = [float(opened.read(name, start=last)[0]) if records else None for name in ("loss", "accuracy")]
     except RunStoreError as e:
         if read_group_attributes_safely(path) is None:
             raise
         return RunSummary(path=path, name=path.name, kind="broken", records=None, samples=None, classes=None,
                           complete=None, modified=_modified(path), final_loss=None, final_accuracy=None,
                           error=e.problem)
-    attributes = opened.attributes
-    samples, classes = opened.arrays["logits"].shape[1:]
     return RunSummary(
         path=path,
         name=path.name,
@@ -65,7 +85,7 @@ def summarize_run(path) -> RunSummary:
         records=records,
         samples=int(samples),
         classes=int(classes),
-        complete=attributes["complete"],
+        complete=complete,
         modified=_modified(path),
         final_loss=final[0],
         final_accuracy=final[1],

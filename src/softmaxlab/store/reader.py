@@ -12,8 +12,8 @@ import numpy as np
 import zarr
 
 from softmaxlab.store.run import Run
-from softmaxlab.store.schema import SCHEMA_VERSION, RunStoreError
-from softmaxlab.store.writer import read_group_attributes
+from softmaxlab.store.schema import FORMAT, RECORD_ARRAYS, SCHEMA_VERSION, RunStoreError
+from softmaxlab.store.layout import read_group_attributes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,17 +25,18 @@ class OpenRun:
     records: int
     arrays: dict  # name -> zarr.Array (logits, steps, loss, accuracy, labels, [inputs], extras/NAME)
 
-    def read(self, name, start=0):
-        """Read array `name` (a records array from `start` up to the committed count), or a RunStoreError."""
+    def read(self, name, start=0, stop=None):
+        """Read array `name` (a records array from `start` up to `stop` or the committed count), or a RunStoreError."""
         array = self.arrays[name]
+        stop = self.records if stop is None else min(stop, self.records)
         try:
-            return array[start: self.records] if name in _record_names(self) else array[...]
+            return array[start:stop] if name in _record_names(self) else array[...]
         except Exception as e:  # a corrupt chunk surfaces as a codec error from deep inside zarr
             raise RunStoreError(self.path, f"array '{name}' is corrupted ({type(e).__name__}: {e})") from None
 
 
 def _record_names(opened):
-    return {"logits", "steps", "loss", "accuracy", *(f"extras/{n}" for n in opened.attributes["extras"])}
+    return {*RECORD_ARRAYS, *(f"extras/{n}" for n in opened.attributes["extras"])}
 
 
 def _check_attributes(path, attributes):
@@ -78,28 +79,43 @@ def _missing_chunks(path, name, array, stop):
     return missing
 
 
-def open_run(path) -> OpenRun:
-    """Check that `path` holds a readable softmaxlab run and open its arrays without reading them.
-
-    Raises RunStoreError (naming the path) for a missing path, a folder that is not a
-    run, a newer schema, missing or mis-shaped arrays, or missing chunk files.
-    """
+def read_checked_attributes(path, *, kind=FORMAT) -> dict:
+    """The group attributes of the run (or part, `kind`) at `path`, checked; a RunStoreError naming the path if not."""
     path = Path(path)
     if not path.exists():
         raise RunStoreError(path, "no such run (the path does not exist)")
     if not path.is_dir():
         raise RunStoreError(path, "is a file, not a run folder")
-    attributes = read_group_attributes(path)
+    attributes = read_group_attributes(path, kind=kind)
     if attributes is None:
-        raise RunStoreError(path, "is not a softmaxlab run (no zarr.json with format 'softmaxlab.run')")
+        raise RunStoreError(path, f"is not a softmaxlab run (no zarr.json with format '{kind}')")
     _check_attributes(path, attributes)
+    return attributes
+
+
+def is_distributed(attributes) -> bool:
+    """Whether a run's attributes are those of a distributed run (one part per rank, `softmaxlab.store.ranks`)."""
+    return attributes.get("layout") == "ranks"
+
+
+def open_run(path, *, kind=FORMAT) -> OpenRun:
+    """Check that `path` holds a readable single-process softmaxlab run (or a rank's part) and open its arrays.
+
+    Nothing is read yet. Raises RunStoreError (naming the path) for a missing path, a
+    folder that is not a run, a newer schema, missing or mis-shaped arrays, or missing
+    chunk files. A distributed run is opened part by part (`ranks.open_parts`).
+    """
+    path = Path(path)
+    attributes = read_checked_attributes(path, kind=kind)
+    if is_distributed(attributes):
+        raise RunStoreError(path, "is a distributed run; its parts are opened one by one")
     records, classes = attributes["records"], attributes["num_classes"]
     try:
         group = zarr.open_group(path, mode="r", use_consolidated=False)
     except Exception as e:
         raise RunStoreError(path, f"cannot be opened as a Zarr group ({type(e).__name__}: {e})") from None
 
-    names = ["labels", "logits", "steps", "loss", "accuracy"]
+    names = ["labels", *RECORD_ARRAYS]
     if "inputs" in group:
         names.append("inputs")
     names += [f"extras/{n}" for n in attributes["extras"]]
@@ -124,7 +140,7 @@ def open_run(path) -> OpenRun:
         expected[f"extras/{name}"] = (tuple(spec["shape"]), spec["dtype"])
     for name, (tail, dtype) in expected.items():
         array = arrays[name]
-        per_record = name not in ("labels", "inputs")
+        per_record = name in RECORD_ARRAYS or name.startswith("extras/")
         shape = tuple(array.shape[1:]) if per_record else tuple(array.shape)
         if shape != tail or str(array.dtype) != dtype:
             whole = str(("records", *tail) if per_record else tail).replace("'", "")
@@ -155,6 +171,11 @@ def load_run(path) -> Run:
     >>> load_run(path)
     Run(records=3, samples=2, classes=2, steps=0..2, complete=True, path='...')
     """
+    attributes = read_checked_attributes(path)
+    if is_distributed(attributes):
+        from softmaxlab.store.ranks import load_distributed
+
+        return load_distributed(Path(path), attributes)
     opened = open_run(path)
     attributes = opened.attributes
     extras = {name: opened.read(f"extras/{name}") for name in attributes["extras"]}

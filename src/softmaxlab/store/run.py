@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from softmaxlab.store.labels import check_labels
+
 
 def _as_array(value, field, *, kind, ndim, dtype):
     """`value` as an array of `dtype` with `ndim` axes, or a ValueError naming `field`.
@@ -27,6 +29,21 @@ def _as_array(value, field, *, kind, ndim, dtype):
     if kind == "float" and not (np.issubdtype(array.dtype, np.number) and not np.iscomplexobj(array)):
         raise ValueError(f"Run.{field} must hold real numbers, got dtype {array.dtype}")
     return array.astype(dtype, copy=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class RankStatus:
+    """One rank's part of a distributed run: which probe samples it recorded and how far it got.
+
+    `samples` is the half-open range [start, stop) of probe indices it owns; `records` how
+    many records it committed (the run shows the records every rank has); `complete`
+    whether it closed its part (False while it runs, or after it died).
+    """
+
+    rank: int
+    samples: tuple
+    records: int
+    complete: bool
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -47,6 +64,8 @@ class Run:
         wall_time: seconds the run took to make.
         path: where the run lives on disk, or None for a run only in memory.
         complete: False while a writer is still appending, or after it crashed.
+        ranks: for a run recorded by several processes (torch.distributed), one `RankStatus`
+            per rank, saying which ranks finished; empty for a single-process run.
 
     Arrays are converted to the dtypes above; a wrong shape or kind of value raises a
     ValueError naming the field.
@@ -70,48 +89,67 @@ class Run:
     wall_time: float = 0.0
     path: Path | None = None
     complete: bool = True
+    ranks: tuple = ()
 
     def __post_init__(self):
-        put = object.__setattr__  # frozen: normalise fields once, here
+        # frozen: normalise every field once, here, each part checked by the method named for it
+        logits, steps = self._checked_records()
+        records, samples, classes = logits.shape
+        labels = check_labels(self.labels, name="Run.labels", samples=samples, classes=classes)  # (S,)
+        inputs = self._checked_inputs(samples)
+        loss, accuracy = self._checked_metrics(logits, labels)
+        self._check_text()
+        fields = dict(logits=logits, steps=steps, labels=labels, inputs=inputs, loss=loss, accuracy=accuracy,
+                      extras=self._checked_extras(records), wall_time=self._checked_wall_time(),
+                      complete=bool(self.complete), ranks=tuple(self.ranks))
+        if any(not isinstance(status, RankStatus) for status in fields["ranks"]):
+            raise ValueError("Run.ranks must hold RankStatus entries, one per rank")
+        if self.path is not None:
+            fields["path"] = Path(self.path)
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+    def _checked_records(self):
+        """logits `(R, S, K)` float32 and steps `(R,)` int64, non-decreasing."""
         logits = _as_array(self.logits, "logits", kind="float", ndim=3, dtype=np.float32)  # (R, S, K)
         records, samples, classes = logits.shape
         if classes < 2:
             raise ValueError(f"Run.logits must have at least 2 classes, got shape {logits.shape}")
         if samples < 1:
             raise ValueError(f"Run.logits must have at least 1 sample, got shape {logits.shape}")
-        put(self, "logits", logits)
-
         steps = _as_array(self.steps, "steps", kind="int", ndim=1, dtype=np.int64)  # (R,)
         if steps.shape != (records,):
             raise ValueError(f"Run.steps must have shape ({records},) to match logits, got {steps.shape}")
         if np.any(np.diff(steps) < 0):
             raise ValueError("Run.steps must not decrease")
-        put(self, "steps", steps)
+        return logits, steps
 
-        labels = _as_array(self.labels, "labels", kind="int", ndim=1, dtype=np.int64)  # (S,)
-        if labels.shape != (samples,):
-            raise ValueError(f"Run.labels must have shape ({samples},) to match logits, got {labels.shape}")
-        if labels.size and (labels.min() < 0 or labels.max() >= classes):
-            raise ValueError(f"Run.labels must lie in [0, {classes}), got {labels.min()}..{labels.max()}")
-        put(self, "labels", labels)
+    def _checked_inputs(self, samples):
+        """inputs `(S, d)` float32, or None."""
+        if self.inputs is None:
+            return None
+        inputs = _as_array(self.inputs, "inputs", kind="float", ndim=2, dtype=np.float32)  # (S, d)
+        if inputs.shape[0] != samples:
+            raise ValueError(f"Run.inputs must have {samples} rows (one per sample), got {inputs.shape}")
+        return inputs
 
-        if self.inputs is not None:
-            inputs = _as_array(self.inputs, "inputs", kind="float", ndim=2, dtype=np.float32)  # (S, d)
-            if inputs.shape[0] != samples:
-                raise ValueError(f"Run.inputs must have {samples} rows (one per sample), got {inputs.shape}")
-            put(self, "inputs", inputs)
-
+    def _checked_metrics(self, logits, labels):
+        """loss and accuracy `(R,)` float32: the given ones, else computed from the logits."""
         loss, accuracy = self.loss, self.accuracy
         if loss is None or accuracy is None:
             default_loss, default_accuracy = record_metrics(logits, labels)
             loss = default_loss if loss is None else loss
             accuracy = default_accuracy if accuracy is None else accuracy
+        checked = []
         for name, value in (("loss", loss), ("accuracy", accuracy)):
             value = _as_array(value, name, kind="float", ndim=1, dtype=np.float32)  # (R,)
-            if value.shape != (records,):
-                raise ValueError(f"Run.{name} must have shape ({records},), got {value.shape}")
-            put(self, name, value)
+            if value.shape != (logits.shape[0],):
+                raise ValueError(f"Run.{name} must have shape ({logits.shape[0]},), got {value.shape}")
+            checked.append(value)
+        return tuple(checked)
 
+    def _check_text(self):
+        """config: a JSON-serialisable dict or None; description: a str."""
         if self.config is not None:
             if not isinstance(self.config, dict):
                 raise ValueError(f"Run.config must be a dict or None, got {type(self.config).__name__}")
@@ -122,6 +160,8 @@ class Run:
         if not isinstance(self.description, str):
             raise ValueError(f"Run.description must be a str, got {type(self.description).__name__}")
 
+    def _checked_extras(self, records):
+        """extras: name -> numeric array with a leading records axis."""
         if not isinstance(self.extras, dict):
             raise ValueError(f"Run.extras must be a dict, got {type(self.extras).__name__}")
         extras = {}
@@ -134,18 +174,17 @@ class Run:
             if array.dtype.kind not in "biuf":
                 raise ValueError(f"Run.extras[{name!r}] must hold numbers, got dtype {array.dtype}")
             extras[name] = array
-        put(self, "extras", extras)
+        return extras
 
+    def _checked_wall_time(self):
+        """wall_time: finite seconds >= 0."""
         try:
             wall_time = float(self.wall_time)
         except (TypeError, ValueError):
             raise ValueError(f"Run.wall_time must be a number of seconds, got {self.wall_time!r}") from None
         if not math.isfinite(wall_time) or wall_time < 0:
             raise ValueError(f"Run.wall_time must be finite and >= 0, got {wall_time}")
-        put(self, "wall_time", wall_time)
-        if self.path is not None:
-            put(self, "path", Path(self.path))
-        put(self, "complete", bool(self.complete))
+        return wall_time
 
     def __repr__(self):
         steps = f"{self.steps[0]}..{self.steps[-1]}" if self.num_records else "none"
@@ -167,6 +206,32 @@ class Run:
     def num_classes(self) -> int:
         """How many classes the logits have (K)."""
         return self.logits.shape[2]
+
+    def record_of_step(self, step) -> int:
+        """The index of the record that shows training step `step`: the last record at or before it.
+
+        `step=-1` means the last record. Steps between two records show the earlier one
+        (the model as last recorded).
+
+        Raises:
+            ValueError: `step` is not an integer, the run has no records, or `step` lies
+                outside the recorded steps [steps[0], steps[-1]].
+
+        >>> run = Run(logits=np.zeros((3, 1, 2)), steps=[0, 10, 20], labels=[0])
+        >>> run.record_of_step(15), run.record_of_step(20), run.record_of_step(-1)
+        (1, 2, 2)
+        """
+        if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
+            raise ValueError(f"step must be an integer (-1 for the last record), got {step!r}")
+        if self.num_records == 0:
+            raise ValueError("the run has no records yet, so no step to show")
+        first, last = int(self.steps[0]), int(self.steps[-1])
+        if step == -1:
+            return self.num_records - 1
+        if not first <= step <= last:
+            raise ValueError(f"step must lie in the recorded steps [{first}, {last}] (or be -1 for the last), "
+                             f"got {step}")
+        return int(np.searchsorted(self.steps, step, side="right") - 1)
 
     # ---- readings -------------------------------------------------------------------------------
 

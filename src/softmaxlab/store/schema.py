@@ -5,7 +5,7 @@ and the commit counter; its arrays hold everything with a records axis::
 
     RUN/zarr.json            group attributes:
                                format          "softmaxlab.run"
-                               schema_version  SCHEMA_VERSION
+                               schema_version  1 (2 for a distributed run: see `ranks`)
                                records         committed records (readers never look past it)
                                complete        True once the writer closed
                                num_classes, config, description, wall_time, extras (name -> shape, dtype)
@@ -25,7 +25,16 @@ each with a CRC32C checksum.
 """
 
 FORMAT = "softmaxlab.run"
-SCHEMA_VERSION = 1
+# the newest schema this softmaxlab reads: 1 is the single-process layout above, 2 adds the
+# distributed layout (see `softmaxlab.store.ranks` and docs/run-format.md). Single-process runs
+# are still written as version 1, which every softmaxlab reads; distributed runs as version 2,
+# which an older softmaxlab refuses with "newer than this softmaxlab reads".
+SCHEMA_VERSION = 2
+SINGLE_PROCESS_VERSION = 1
+DISTRIBUTED_VERSION = 2
+# the format of one rank's part of a distributed run (RUN/ranks/R): a run of its own samples,
+# not listed as a run by itself
+PART_FORMAT = "softmaxlab.run-part"
 
 # arrays with a leading records axis, besides the extras
 RECORD_ARRAYS = ("logits", "steps", "loss", "accuracy")
