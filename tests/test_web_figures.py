@@ -50,12 +50,18 @@ def _loss(rng):
     k = int(rng.choice([2, 3]))
     return {"loss": str(rng.choice(["cross-entropy", "focal", "squared-error", "hinge"])), "classes": k,
             "label": int(rng.integers(k)), "label_smoothing": float(rng.choice([0.0, round(rng.uniform(0, 0.9), 2)])),
-            "gamma": round(float(rng.uniform(0, 5)), 2), "margin": round(float(rng.uniform(0, 3)), 2)}
+            "gamma": float(rng.choice([0.0, 5.0, round(float(rng.uniform(0, 5)), 2)])),
+            "margin": float(rng.choice([0.0, 3.0, round(float(rng.uniform(0, 3)), 2)])),
+            "extent": float(rng.choice([4.0, round(float(rng.uniform(0.5, 10)), 2)])),
+            "resolution": int(rng.choice([3, 41])), "arrows": int(rng.choice([2, 9]))}
 
 
 def _input_space(rng):
     k = int(rng.choice([4, 5]))
-    return {"classes": k, "fourth": round(float(rng.uniform(-1.2, 1.2)), 2) if k == 5 else 0.0}
+    # the page's range of u4 (and a little beyond), plus the builder's other options
+    return {"classes": k, "fourth": round(float(rng.uniform(-1.5, 1.5)), 2) if k == 5 else 0.0,
+            "extent": float(rng.choice([1.2, round(float(rng.uniform(0.3, 3.0)), 2)])),
+            "points": bool(rng.random() < 0.8), "resolution": int(rng.choice([2, 5, 9, 12]))}
 
 
 def _sampling(rng):

@@ -59,6 +59,7 @@ export function figure(skeleton, { classes: k = 4, fourth = 0, extent = 1.2, poi
   const offset = basis.map((r) => (k === 5 ? r[3] * f : 0));
   const keep = [];
   for (const t of fig.data) {
+    if (!points && t.uid.startsWith("region-")) continue; // the builder draws no points then
     const tie = /^tie-(\d+)-(\d+)$/.exec(t.uid);
     if (!tie) {
       keep.push(t);
@@ -92,6 +93,7 @@ export function figure(skeleton, { classes: k = 4, fourth = 0, extent = 1.2, poi
   }
   Object.assign(trace(fig, "edges"), edges);
   Object.assign(trace(fig, "vertices"), { x: verts.map((v) => v[0]), y: verts.map((v) => v[1]), z: verts.map((v) => v[2]), customdata: verts.map((_, c) => c) });
+  for (const name of ["xaxis", "yaxis", "zaxis"]) fig.layout.scene[name].range = [-extent, extent];
   if (k === 5) {
     fig.layout.title.text = fig.layout.title.text.replace(/u₄ = [^ ]+ of the 4D/, `u₄ = ${format(f, "g")} of the 4D`);
     const note = fig.layout.annotations[0];
