@@ -31,8 +31,13 @@ def _softmax_2d(rng):
     logits = [round(float(v), 1) for v in rng.uniform(-8, 8, size=k)]
     if rng.random() < 0.2:
         logits[int(rng.integers(k))] = float(rng.choice([800.0, -800.0, 1e4]))  # the shifted top panel
-    return {"logits": logits, "temperature": float(np.exp(rng.uniform(np.log(0.05), np.log(10)))),
-            "sweep": int(rng.integers(k))}
+    options = {"logits": logits, "temperature": float(np.exp(rng.uniform(np.log(0.05), np.log(10)))),
+               "sweep": int(rng.integers(k))}
+    if rng.random() < 0.3:
+        options["axes"] = "fit"
+    if rng.random() < 0.1:
+        options["temperature"] = 0.01  # below 8/700: the fixed axes' shifted heights
+    return options
 
 
 def _surfaces(k):

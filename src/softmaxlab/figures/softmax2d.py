@@ -18,12 +18,17 @@ _SWEEP_POINTS = 241  # samples of the swept logit: smooth curves, still a few kB
 _MAX_EXPONENT = 700.0  # exp overflows float64 just above 709
 
 
+_FIXED_LOGITS = 8.0  # the Softmax page's logits stay in [-8, 8]: the fixed axes hold every one of them
+_FIXED_EDGE = _FIXED_LOGITS + 1.0  # the fixed x range, a margin past the last logit
+
+
 def softmax_2d(
     logits=(2.0, 1.0, 0.1, -1.0),
     *,
     temperature: float = 1.0,
     sweep: int = 0,
-    sweep_range=(-6.0, 6.0),
+    sweep_range=(-8.0, 8.0),
+    axes: str = "fixed",
 ) -> go.Figure:
     r"""Softmax of K logits: exponentials, their normalisation, and one logit swept.
 
@@ -37,7 +42,17 @@ def softmax_2d(
         logits: `(K,)` with 2 <= K <= 10.
         temperature: T > 0.
         sweep: the (0-based) class whose logit sweeps in the right panel.
-        sweep_range: `(low, high)` of the swept logit; the current value is always included.
+        sweep_range: `(low, high)` of the swept logit; the current value is always included. The
+            default covers the page's whole range of logits, [-8, 8], so the curves do not kink at
+            the edge of the sweep.
+        axes: "fixed" (default) or "fit". Fixed: the left panels' x axis is [-9, 9] and the top
+            panel's y axis is logarithmic from e^{-9/T} to e^{9/T}, ranges that do not depend on the
+            logits, so adding c to every logit visibly moves every dot right by c and every height
+            up by the same factor e^{c/T} (the same distance on a log axis) while the probabilities
+            below do not move: shift invariance on screen. A log axis because a fixed linear one
+            would flatten every height below e^{8/T} to 0; on the log axis the curve e^{z/T} is a
+            straight line of slope 1/T. If a logit leaves [-8, 8] the axes fit instead. "fit":
+            both axes re-fit the logits (linear heights), the view before this option.
 
     Returns:
         A Figure. Traces, in order, for each class i: ``exp-i`` (the dot (z_i, e^{z_i/T}), top
@@ -51,28 +66,55 @@ def softmax_2d(
         >>> dots = [t for t in fig.data if t.uid.startswith("softmax-")]
         >>> round(sum(float(t.y[0]) for t in dots), 12)
         1.0
+        >>> fig.layout.yaxis.type, fig.layout.xaxis.range
+        ('log', (-9.0, 9.0))
     """
     z = _options.vector(logits, name="logits", low=2, high=10)  # (K,)
     k = z.size
     t = _options.positive(temperature, name="temperature")
     s = _options.integer(sweep, name="sweep", low=0, high=k - 1)
     lo, hi = _options.interval(sweep_range, name="sweep_range")
+    if axes not in ("fixed", "fit"):
+        raise ValueError(f"axes must be 'fixed' or 'fit', got {axes!r}")
+    fixed = axes == "fixed" and bool(np.abs(z).max() <= _FIXED_LOGITS)
 
     p = softmax(z, temperature=t)  # (K,)
     # Heights e^{z/T} as drawn by the explainer; where the largest would overflow or underflow float64,
     # shift by max z (softmax ignores it), so the largest dot has height 1.
     shift = float(z.max()) if abs(z.max() / t) > _MAX_EXPONENT else 0.0
     heights = np.exp((z - shift) / t)  # (K,)
-    total = heights.sum()
+    swept, sweep_p = _sweep(z, s, t, lo, hi)
+    ch = f"exp((z−{shift:.3g})/T)" if shift else "exp(z/T)"
+    x_left, y_top = _left_ranges(z, t, shift, heights, fixed)
+    # on the fixed log axis a stem reaches down to the axis' bottom edge (a log axis has no 0)
+    floor = 10.0 ** y_top[0] if fixed else 0.0
+    traces = _class_traces(z, p, heights, floor, swept, sweep_p, s, ch)
+    traces += _curves(z, s, t, p, shift, heights, ch, x_left[0] if fixed else z.min() - 1.5)
+    layout = _layout(z, s, t, p, swept, ch, x_left, y_top, fixed)
+    return make_figure(traces, layout)
 
+
+def _sweep(z, s, t, lo, hi):
+    """The swept logit's values (the current one included) and every p along them: `(n,)`, `(n, K)`."""
     swept = np.union1d(np.linspace(lo, hi, _SWEEP_POINTS), [z[s]])  # (n,) includes the current value
     grid = np.repeat(z[None, :], swept.size, axis=0)  # (n, K): only column s moves
     grid[:, s] = swept
-    sweep_p = softmax(grid, temperature=t)  # (n, K)
+    return swept, softmax(grid, temperature=t)  # (n, K)
 
-    ch = f"exp((z−{shift:.3g})/T)" if shift else "exp(z/T)"
+
+def _left_ranges(z, t, shift, heights, fixed):
+    """The left panels' x range and the top panel's y range (log10 units on the fixed log axis)."""
+    if fixed:
+        edge = _FIXED_EDGE / t / np.log(10)  # e^{+-9/T} in decades, moved with the drawn shift
+        return [-_FIXED_EDGE, _FIXED_EDGE], [-edge - shift / t / np.log(10), edge - shift / t / np.log(10)]
+    pad = 0.06 * (z.max() - z.min() + 1)
+    return [z.min() - 1.5 - pad, z.max() + pad], [0, 1.08 * heights.max()]
+
+
+def _class_traces(z, p, heights, floor, swept, sweep_p, s, ch):
+    """For each class: its exp dot (top left), its softmax dot (bottom left), its sweep curve (right)."""
     traces = []
-    for i in range(k):
+    for i in range(z.size):
         c = class_color(i)
         name = f"class {i}"
         group = f"class-{i}"
@@ -81,7 +123,7 @@ def softmax_2d(
             dict(
                 type="scatter", uid=f"exp-{i}", name=name, legendgroup=group, showlegend=False,
                 x=[z[i]], y=[heights[i]], mode="markers", marker=dict(color=c, size=12),
-                error_y=dict(stem, arrayminus=[heights[i]]), xaxis="x", yaxis="y",
+                error_y=dict(stem, arrayminus=[heights[i] - floor]), xaxis="x", yaxis="y",
                 hovertemplate=f"class {i}<br>z{sub(i)} = %{{x:.3f}}<br>{ch} = %{{y:.4g}}<extra></extra>",
             )
         )
@@ -101,36 +143,43 @@ def softmax_2d(
                 hovertemplate=f"z{sub(s)} = %{{x:.3f}}<br>p{sub(i)} = %{{y:.4f}}<extra>class {i}</extra>",
             )
         )
+    return traces
 
-    # the curves the dots lie on: exp(x/T) up to the largest dot, and the same curve divided by the sum
-    x_curve = np.linspace(z.min() - 1.5, z.max(), 200)  # (200,)
+
+def _curves(z, s, t, p, shift, heights, ch, start):
+    """The curves the dots lie on (exp(x/T) from `start` up to the largest dot, and the same curve divided
+    by the sum), and the current point on every sweep curve."""
+    k = z.size
+    x_curve = np.linspace(start, z.max(), 200)  # (200,)
     y_curve = np.exp((x_curve - shift) / t)
     guide = dict(type="scatter", mode="lines", showlegend=False, hoverinfo="skip", line=dict(color=NEUTRAL, width=1, dash="dot"))
-    traces.append(dict(guide, uid="exp-curve", name=ch, x=x_curve, y=y_curve, xaxis="x", yaxis="y"))
-    traces.append(dict(guide, uid="scaled-curve", name=f"{ch} / sum", x=x_curve, y=y_curve / total, xaxis="x2", yaxis="y2"))
-    traces.append(
+    return [
+        dict(guide, uid="exp-curve", name=ch, x=x_curve, y=y_curve, xaxis="x", yaxis="y"),
+        dict(guide, uid="scaled-curve", name=f"{ch} / sum", x=x_curve, y=y_curve / heights.sum(), xaxis="x2", yaxis="y2"),
         dict(
             type="scatter", uid="current", name=f"current z{sub(s)}", showlegend=False,
             x=np.full(k, z[s]), y=p, customdata=np.arange(k), mode="markers", xaxis="x3", yaxis="y3",
             marker=dict(color=[class_color(i) for i in range(k)], size=11, line=dict(color="white", width=1.5)),
             hovertemplate=f"current z{sub(s)} = %{{x:.3f}}<br>p = %{{y:.4f}}<extra>class %{{customdata}}</extra>",
-        )
-    )
+        ),
+    ]
 
+
+def _layout(z, s, t, p, swept, ch, x_left, y_top, fixed):
+    """Three panels (exp dots, softmax dots, the sweep), the entropy note and the legend of p values."""
+    k = z.size
     h_nats = float(entropy(p))
     h_bits = float(entropy(p, base=2))
     eff = float(effective_choices(p))
     left, right = panel_domains([1, 1.15])
     bottom, top = panel_domains([1, 1], gap=0.14)
-    pad = 0.06 * (z.max() - z.min() + 1)
-    x_left = [z.min() - 1.5 - pad, z.max() + pad]
-    layout = base_layout(
+    return base_layout(
         figure="softmax-2d",
         main=f"Softmax of {k} logits at temperature T = {t:g}",
         hint="Left: dots at exp(z/T), then scaled to add up to 1. Right: every p moves as one logit sweeps.",
         height=600,
         xaxis=dict(domain=left, anchor="y", range=x_left, title=dict(text="logit z")),
-        yaxis=dict(domain=top, anchor="x", range=[0, 1.08 * heights.max()], title=dict(text=ch)),
+        yaxis=dict(domain=top, anchor="x", range=y_top, title=dict(text=ch), **({"type": "log", "exponentformat": "e"} if fixed else {})),
         xaxis2=dict(domain=left, anchor="y2", range=x_left, matches="x", title=dict(text="logit z")),
         yaxis2=dict(domain=bottom, anchor="x2", range=[0, 1.04], title=dict(text="p = softmax(z/T)")),
         xaxis3=dict(domain=right, anchor="y3", range=[swept[0], swept[-1]], title=dict(text=f"z{sub(s)} (the swept logit)")),
@@ -147,4 +196,3 @@ def softmax_2d(
         margin=dict(l=60, r=30, t=100, b=100),
         legend=dict(orientation="h", x=0.0, y=-0.13, yanchor="top"),
     )
-    return make_figure(traces, layout)

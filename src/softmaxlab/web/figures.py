@@ -127,7 +127,9 @@ def _sigmoid_variant(options):
 
 
 def _softmax_variant(options):
-    return f"k{len(options['logits'])}"
+    # the fixed axes (a log y axis) hold while every logit is in [-8, 8]; past that the builder fits
+    fixed = options.get("axes", "fixed") == "fixed" and max(abs(v) for v in options["logits"]) <= 8
+    return f"k{len(options['logits'])}" + ("" if fixed else "-fit")
 
 
 # the Softmax page's default logits; a skeleton's numbers are replaced, only its structure (K traces) counts
@@ -182,7 +184,8 @@ _FIGURES = (
     WebFigure("surfaces-2", lambda o: _surfaces_key(o, 2), _surfaces_variants(2)),
     WebFigure("surfaces-3", lambda o: _surfaces_key(o, 3), _surfaces_variants(3)),
     WebFigure("softmax-2d", _softmax_variant,
-              MappingProxyType({f"k{k}": {"logits": _LOGITS[:k]} for k in range(2, 11)})),
+              MappingProxyType({f"k{k}{fit}": {"logits": _LOGITS[:k], "axes": "fit" if fit else "fixed"}
+                                for k in range(2, 11) for fit in ("", "-fit")})),
     WebFigure("sigmoid", _sigmoid_variant, MappingProxyType({"plain": {}, "marker": {"marker": (1.0, 0.0)}})),
 )
 

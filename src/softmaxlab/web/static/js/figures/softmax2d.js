@@ -5,9 +5,16 @@ import { copy, format, linspace, sub, trace } from "./common.js";
 
 const SWEEP_POINTS = 241; // samples of the swept logit, as in the builder
 const MAX_EXPONENT = 700; // exp overflows float64 just above 709
+const FIXED_LOGITS = 8; // the Softmax page's logits stay in [-8, 8]: the fixed axes hold every one of them
+const FIXED_EDGE = FIXED_LOGITS + 1; // the fixed x range, a margin past the last logit
+
+// axes "fixed" hold while every logit is in [-8, 8]; past that they fit, as the builder does
+function isFixed(options) {
+  return (options.axes ?? "fixed") === "fixed" && Math.max(...options.logits.map(Math.abs)) <= FIXED_LOGITS;
+}
 
 export function variant(options) {
-  return `k${options.logits.length}`;
+  return `k${options.logits.length}${isFixed(options) ? "" : "-fit"}`;
 }
 
 // np.union1d(grid, [value]): the sorted grid with value added unless already there
@@ -17,7 +24,17 @@ function withValue(grid, value) {
   return Float64Array.from(out.sort((a, b) => a - b));
 }
 
-export function figure(skeleton, { logits, temperature = 1, sweep = 0, sweep_range = [-6, 6] } = {}) {
+// the left panels' x range and the top panel's y range (log10 units on the fixed log axis)
+function leftRanges(zmin, zmax, t, shift, heights, fixed) {
+  if (fixed) {
+    const edge = FIXED_EDGE / t / Math.log(10); // e^{+-9/T} in decades, moved with the drawn shift
+    return [[-FIXED_EDGE, FIXED_EDGE], [-edge - shift / t / Math.log(10), edge - shift / t / Math.log(10)]];
+  }
+  const pad = 0.06 * (zmax - zmin + 1);
+  return [[zmin - 1.5 - pad, zmax + pad], [0, 1.08 * Math.max(...heights)]];
+}
+
+export function figure(skeleton, { logits, temperature = 1, sweep = 0, sweep_range = [-8, 8], axes = "fixed" } = {}) {
   const fig = copy(skeleton);
   const z = logits; // (K,)
   const k = z.length;
@@ -32,6 +49,10 @@ export function figure(skeleton, { logits, temperature = 1, sweep = 0, sweep_ran
   const shift = Math.abs(zmax / t) > MAX_EXPONENT ? zmax : 0;
   const heights = z.map((zi) => Math.exp((zi - shift) / t)); // (K,)
   const total = heights.reduce((a, b) => a + b, 0);
+  const fixed = isFixed({ logits, axes });
+  const [xLeft, yTop] = leftRanges(zmin, zmax, t, shift, heights, fixed);
+  // on the fixed log axis a stem reaches down to the axis' bottom edge (a log axis has no 0)
+  const floor = fixed ? 10 ** yTop[0] : 0;
 
   const swept = withValue(linspace(lo, hi, SWEEP_POINTS), z[s]); // (n,) includes the current value
   const sweepP = Array.from({ length: k }, () => new Float64Array(swept.length)); // (K, n)
@@ -46,7 +67,7 @@ export function figure(skeleton, { logits, temperature = 1, sweep = 0, sweep_ran
   for (let i = 0; i < k; i++) {
     const exp = trace(fig, `exp-${i}`);
     Object.assign(exp, { x: [z[i]], y: [heights[i]] });
-    exp.error_y.arrayminus = [heights[i]];
+    exp.error_y.arrayminus = [heights[i] - floor];
     exp.hovertemplate = `class ${i}<br>z${sub(i)} = %{x:.3f}<br>${ch} = %{y:.4g}<extra></extra>`;
     const dot = trace(fig, `softmax-${i}`);
     Object.assign(dot, { x: [z[i]], y: [p[i]] });
@@ -61,7 +82,7 @@ export function figure(skeleton, { logits, temperature = 1, sweep = 0, sweep_ran
   }
 
   // the curves the dots lie on: exp(x/T) up to the largest dot, and the same curve divided by the sum
-  const xCurve = linspace(zmin - 1.5, zmax, 200);
+  const xCurve = linspace(fixed ? xLeft[0] : zmin - 1.5, zmax, 200);
   const yCurve = xCurve.map((x) => Math.exp((x - shift) / t));
   Object.assign(trace(fig, "exp-curve"), { name: ch, x: xCurve, y: yCurve });
   Object.assign(trace(fig, "scaled-curve"), { name: `${ch} / sum`, x: xCurve, y: yCurve.map((y) => y / total) });
@@ -74,12 +95,10 @@ export function figure(skeleton, { logits, temperature = 1, sweep = 0, sweep_ran
   const hNats = entropy(p);
   const hBits = entropy(p, { base: 2 });
   const eff = effective_choices(p);
-  const pad = 0.06 * (zmax - zmin + 1);
-  const xLeft = [zmin - 1.5 - pad, zmax + pad];
   const title = layout.title.text;
   layout.title.text = `Softmax of ${k} logits at temperature T = ${format(t, "g")}` + title.slice(title.indexOf("<br>"));
   layout.xaxis.range = xLeft;
-  layout.yaxis.range = [0, 1.08 * Math.max(...heights)];
+  layout.yaxis.range = yTop;
   layout.yaxis.title.text = ch;
   layout.xaxis2.range = xLeft;
   layout.xaxis3.range = [swept[0], swept[swept.length - 1]];
