@@ -88,6 +88,8 @@ SOFTMAX_CONTROLS = (
             minimum=0, maximum=MAX_K - 1, step=1),
     Control("c", "float", 1.0, label="shift c", help="the constant the button adds to every logit",
             minimum=-4.0, maximum=4.0, step=0.5),
+    Control("fit", "bool", False, label="fit the axes to the logits", help="off: the axes stay put, so adding c "
+            "moves every dot while the probabilities do not move"),
 )
 
 
@@ -95,7 +97,8 @@ def softmax_plan(values):
     k = values["k"]
     logits = [values[f"z{i}"] for i in range(k)]
     # the swept class follows K down rather than pointing at a class that no longer exists
-    plan = [("softmax-2d", {"logits": logits, "temperature": values["t"], "sweep": min(values["sweep"], k - 1)})]
+    plan = [("softmax-2d", {"logits": logits, "temperature": values["t"], "sweep": min(values["sweep"], k - 1),
+                            "axes": "fit" if values["fit"] else "fixed"})]
     if k == 2:
         plan.append(("sigmoid", {"temperature": values["t"], "marker": logits}))
     return plan, []

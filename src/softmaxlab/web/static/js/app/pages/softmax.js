@@ -7,7 +7,7 @@ export function plan(values) {
   const k = values.k;
   const logits = Array.from({ length: k }, (_, i) => values[`z${i}`]);
   // the swept class follows K down rather than pointing at a class that no longer exists
-  const out = [["softmax-2d", { logits, temperature: values.t, sweep: Math.min(values.sweep, k - 1) }]];
+  const out = [["softmax-2d", { logits, temperature: values.t, sweep: Math.min(values.sweep, k - 1), axes: values.fit ? "fit" : "fixed" }]];
   if (k === 2) out.push(["sigmoid", { temperature: values.t, marker: logits }]);
   return { plan: out, errors: [] };
 }
