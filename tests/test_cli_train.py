@@ -63,3 +63,22 @@ def test_boolean_fields_are_on_off_flags(tmp_path):
     run = load_run(out)
     assert run.extras["features"].shape == (5, 60, 32)
     assert Experiment.from_run(run).record_features is True
+
+
+def test_help_writes_values_as_a_user_would_type_them():
+    from click.testing import CliRunner
+
+    from softmaxlab.cli import main
+
+    text = CliRunner().invoke(main, ["train", "--help"], terminal_width=200).output
+    assert "--lr NUMBER" in text and "--batch-size INTEGER" in text and "TEXT" not in text
+    assert "2,147,483,647" in text and "e+09" not in text
+
+
+def test_a_list_of_the_wrong_kind_is_named_in_words(tmp_path):
+    from click.testing import CliRunner
+
+    from softmaxlab.cli import main
+
+    result = CliRunner().invoke(main, ["train", "--hidden", "3,x", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "comma-separated integers" in result.output and "ints" not in result.output

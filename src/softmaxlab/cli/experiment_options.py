@@ -16,10 +16,17 @@ def flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def _bound(spec, value) -> str:
+    # whole numbers as people write them (2,147,483,647, not 2.14748e+09)
+    if spec.type is int and float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:g}"
+
+
 def _help(spec) -> str:
     text = spec.help
     if spec.minimum is not None and not spec.choices:
-        text += f" ({spec.minimum:g}..{spec.maximum:g})"
+        text += f" ({_bound(spec, spec.minimum)}..{_bound(spec, spec.maximum)})"
     shown = spec.format(spec.default) or "none"
     return f"{text} [default: {shown}]"
 
@@ -32,6 +39,15 @@ def _click_type(spec):
     return {int: click.INT, float: click.FLOAT}.get(spec.type, click.STRING)
 
 
+def _metavar(spec) -> str | None:
+    """What the value looks like: LIST for "32,32", NUMBER or INTEGER for optional fields (not TEXT)."""
+    if spec.many:
+        return "LIST"
+    if spec.optional:
+        return {int: "INTEGER", float: "NUMBER"}.get(spec.type, "TEXT")
+    return None
+
+
 def experiment_options(command):
     """Add one click option per `Experiment` field to ``command`` (each defaults to None = the field's default)."""
     for spec in reversed(Experiment.field_specs()):  # click shows options in decoration order, last first
@@ -40,7 +56,7 @@ def experiment_options(command):
             option = click.option(f"--{name}/--no-{name}", spec.name, default=None, help=_help(spec))
         else:
             option = click.option(flag(spec.name), spec.name, type=_click_type(spec), default=None,
-                                  metavar="LIST" if spec.many else None, help=_help(spec))
+                                  metavar=_metavar(spec), help=_help(spec))
         command = option(command)
     return command
 

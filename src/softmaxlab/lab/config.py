@@ -65,7 +65,8 @@ class FieldSpec:
                 return tuple(self.type(t) for t in text.split(",") if t.strip())
             return self.type(text)
         except ValueError:
-            kind = f"comma-separated {self.type.__name__}s" if self.many else f"a {self.type.__name__}"
+            words = {int: ("an integer", "integers"), float: ("a number", "numbers")}.get(self.type, ("text", "words"))
+            kind = f"comma-separated {words[1]}" if self.many else words[0]
             raise ValueError(f"{self.name}: expected {kind}, got {text!r}") from None
 
     def format(self, value):
