@@ -82,3 +82,15 @@ def test_a_list_of_the_wrong_kind_is_named_in_words(tmp_path):
 
     result = CliRunner().invoke(main, ["train", "--hidden", "3,x", "--out", str(tmp_path / "r")])
     assert result.exit_code == 2 and "comma-separated integers" in result.output and "ints" not in result.output
+
+
+def test_help_is_built_without_importing_the_engine():
+    import subprocess
+    import sys
+
+    code = ("import sys; from click.testing import CliRunner; from softmaxlab.cli import main; "
+            "r = CliRunner().invoke(main, ['train', '--help']); assert r.exit_code == 0, r.output; "
+            "print(sorted(m for m in ('jax', 'optax', 'zarr', 'torch', 'plotly') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

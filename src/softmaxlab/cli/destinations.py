@@ -20,12 +20,13 @@ from pathlib import Path
 
 import click
 
-from softmaxlab.store.catalog import read_group_attributes_safely
-
 __all__ = ["run_folder", "output_file", "output_dir"]
 
 
 def _is_run(path: Path) -> bool:
+    # imported here: the store brings numpy and zarr, which a command's --help does not need
+    from softmaxlab.store.catalog import read_group_attributes_safely
+
     return path.is_dir() and read_group_attributes_safely(path) is not None
 
 

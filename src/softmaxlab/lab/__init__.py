@@ -10,10 +10,18 @@
 
 from .config import Experiment, FieldSpec
 from .datasets import DATASETS
-from .engine import enable_disk_cache, train, train_many
 from .losses import LOSSES
 from .models import ACTIVATIONS, INITS, MODELS
 from .optimizers import OPTIMIZERS
 
 __all__ = ["ACTIVATIONS", "DATASETS", "INITS", "LOSSES", "MODELS", "OPTIMIZERS", "Experiment", "FieldSpec",
            "enable_disk_cache", "train", "train_many"]
+
+
+def __getattr__(name):
+    # the engine (JAX, ~1.3 s to import) loads when training is asked for, not for a command's help
+    if name in ("enable_disk_cache", "train", "train_many"):
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

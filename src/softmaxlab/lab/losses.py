@@ -9,8 +9,10 @@ The experiment's temperature T divides the logits before the loss: L(z / T).
 from dataclasses import dataclass
 from typing import Callable
 
-import jax
-import jax.numpy as jnp
+from ._lazy import LazyModule
+
+jax = LazyModule("jax")  # imported on first use: help and the site build need no JAX
+jnp = LazyModule("jax.numpy")
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ predicts the class frequencies).
 from dataclasses import dataclass
 from typing import Callable
 
-import jax
-import jax.numpy as jnp
+from ._lazy import LazyModule
+
+jax = LazyModule("jax")  # imported on first use: help and the site build need no JAX
+jnp = LazyModule("jax.numpy")
 import numpy as np
 
 
@@ -68,8 +70,8 @@ INITS = {
 ACTIVATIONS = {
     c.name: c
     for c in (
-        Choice("relu", jax.nn.relu, "max(0, x)"),
-        Choice("tanh", jnp.tanh, "hyperbolic tangent"),
+        Choice("relu", lambda x: jax.nn.relu(x), "max(0, x)"),
+        Choice("tanh", lambda x: jnp.tanh(x), "hyperbolic tangent"),
         # the exact (erf) form, as torch.nn.GELU's default
         Choice("gelu", lambda x: jax.nn.gelu(x, approximate=False), "x Phi(x), Phi the normal CDF"),
     )

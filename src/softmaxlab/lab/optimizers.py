@@ -12,9 +12,11 @@ from typing import Callable
 
 import math
 
-import jax
-import jax.numpy as jnp
-import optax
+from ._lazy import LazyModule
+
+jax = LazyModule("jax")  # imported on first use: help and the site build need no JAX
+jnp = LazyModule("jax.numpy")
+optax = LazyModule("optax")
 
 
 @dataclass(frozen=True)
