@@ -19,17 +19,16 @@ import argparse
 import datetime
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from softmaxlab.web.build import site_pages, write_site  # noqa: E402
 from tests.browser.conftest import free_port  # noqa: E402
+from tests.web_helpers import static_server  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 # slider to move on each page (a control whose change redraws the main figure)
@@ -95,47 +94,34 @@ def main():
         '<!doctype html><div id="g"></div><script src="assets/plotly.min.js"></script>'
         '<script>Plotly.newPlot("g", [{y: [1, 2]}]).then(() => { window.drawn = performance.now(); });</script>')
     size = sum(f.stat().st_size for f in (root / "site").rglob("*") if f.is_file()) / 1e6
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d",
-                               str(root / "site")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base, timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
     print(f"# bench_site {datetime.date.today()} load {os.getloadavg()[0]:.1f} site {size:.1f} MB "
           f"(plotly.min.js {(root / 'site/assets/plotly.min.js').stat().st_size / 1e6:.1f} MB)")
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-            print("| page | events | JS p50 / p95 ms | GL frame p50 / p95 ms | empty frame p50 ms | unchanged react p50 ms |")
-            print("|---|---|---|---|---|---|")
-            for key in args.pages.split(","):
-                tab.goto(f"{base}{key}/{STARTS.get(key, '')}")
-                tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
-                r = tab.evaluate(MEASURE, [SLIDERS[key], args.events])
-                gl = f"{quantile(r['gl'], .5):.1f} / {quantile(r['gl'], .95):.1f}" if r["gl"] else "-"
-                print(f"| {key} | {len(r['js'])} | {quantile(r['js'], .5):.1f} / {quantile(r['js'], .95):.1f} | {gl} | "
-                      f"{statistics.median(r['frames']):.1f} | {statistics.median(r['react']):.1f} |")
-            loads, floors = [], []
-            first = site_pages()[0].key
-            for _ in range(args.loads):
-                for url, sink, probe in ((f"{base}{first}/", loads, "document.querySelector('.figure') && document.querySelector('.figure').data"),
-                                         (f"{base}plotly-only.html", floors, "window.drawn")):
-                    fresh = browser.new_page()
-                    t0 = time.perf_counter()
-                    fresh.goto(url)
-                    fresh.wait_for_function(f"() => {probe}")
-                    sink.append(time.perf_counter() - t0)
-                    fresh.close()
-            print(f"\nfirst load of /{first}/ to the first drawn figure: median {statistics.median(loads):.2f} s; "
-                  f"plotly.js alone: {statistics.median(floors):.2f} s (ratio {statistics.median(loads) / statistics.median(floors):.2f})")
-            browser.close()
-    finally:
-        server.terminate()
+    with static_server(root / "site", port=free_port()) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        print("| page | events | JS p50 / p95 ms | GL frame p50 / p95 ms | empty frame p50 ms | unchanged react p50 ms |")
+        print("|---|---|---|---|---|---|")
+        for key in args.pages.split(","):
+            tab.goto(f"{base}{key}/{STARTS.get(key, '')}")
+            tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
+            r = tab.evaluate(MEASURE, [SLIDERS[key], args.events])
+            gl = f"{quantile(r['gl'], .5):.1f} / {quantile(r['gl'], .95):.1f}" if r["gl"] else "-"
+            print(f"| {key} | {len(r['js'])} | {quantile(r['js'], .5):.1f} / {quantile(r['js'], .95):.1f} | {gl} | "
+                  f"{statistics.median(r['frames']):.1f} | {statistics.median(r['react']):.1f} |")
+        loads, floors = [], []
+        first = site_pages()[0].key
+        for _ in range(args.loads):
+            for url, sink, probe in ((f"{base}{first}/", loads, "document.querySelector('.figure') && document.querySelector('.figure').data"),
+                                     (f"{base}plotly-only.html", floors, "window.drawn")):
+                fresh = browser.new_page()
+                t0 = time.perf_counter()
+                fresh.goto(url)
+                fresh.wait_for_function(f"() => {probe}")
+                sink.append(time.perf_counter() - t0)
+                fresh.close()
+        print(f"\nfirst load of /{first}/ to the first drawn figure: median {statistics.median(loads):.2f} s; "
+              f"plotly.js alone: {statistics.median(floors):.2f} s (ratio {statistics.median(loads) / statistics.median(floors):.2f})")
+        browser.close()
 
 
 if __name__ == "__main__":

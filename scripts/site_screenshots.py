@@ -7,17 +7,15 @@ Builds the site into a temporary folder, serves it with `python -m http.server`,
 """
 
 import argparse
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from softmaxlab.web.build import site_pages, write_site  # noqa: E402
 from tests.browser.conftest import free_port  # noqa: E402
+from tests.web_helpers import static_server  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 SIZES = {"laptop": (1280, 800), "phone": (390, 844)}
@@ -36,35 +34,22 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp())
     write_site(root / "site")
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d",
-                               str(root / "site")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base, timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            for key in args.pages.split(","):
-                for n, query in enumerate(["", *EXTRA.get(key, [])]):
-                    for size, (w, h) in SIZES.items():
-                        if n and size == "phone":
-                            continue
-                        tab = browser.new_page(viewport={"width": w, "height": h})
-                        tab.goto(f"{base}{key}/{query}")
-                        tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
-                        tab.wait_for_timeout(1500)  # software WebGL draws its first frames
-                        path = out / f"site-{key}{'-' + str(n) if n else ''}-{size}.png"
-                        tab.screenshot(path=str(path), full_page=size == "phone")
-                        print(path)
-                        tab.close()
-            browser.close()
-    finally:
-        server.terminate()
+    with static_server(root / "site", port=free_port()) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        for key in args.pages.split(","):
+            for n, query in enumerate(["", *EXTRA.get(key, [])]):
+                for size, (w, h) in SIZES.items():
+                    if n and size == "phone":
+                        continue
+                    tab = browser.new_page(viewport={"width": w, "height": h})
+                    tab.goto(f"{base}{key}/{query}")
+                    tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
+                    tab.wait_for_timeout(1500)  # software WebGL draws its first frames
+                    path = out / f"site-{key}{'-' + str(n) if n else ''}-{size}.png"
+                    tab.screenshot(path=str(path), full_page=size == "phone")
+                    print(path)
+                    tab.close()
+        browser.close()
 
 
 if __name__ == "__main__":

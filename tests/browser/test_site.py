@@ -7,10 +7,6 @@ nothing else. The figures a page draws are compared with the Python builders' fi
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
-import urllib.request
 
 import numpy as np
 import pytest
@@ -21,6 +17,7 @@ from softmaxlab.web.figures import WEB_FIGURES, plain_figure
 from tests.browser.conftest import free_port
 from tests.conftest import need_browser
 from tests.web_compare import figure_differences
+from tests.web_helpers import random_values, static_server
 
 PAGES = site_pages()
 PAGE_KEYS = [p.key for p in PAGES]
@@ -44,23 +41,8 @@ def site_root(tmp_path_factory):
 @pytest.fixture(scope="module")
 def base_url(site_root):
     need_browser()
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d",
-                                str(site_root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/explainer/"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    with static_server(site_root, port=free_port()) as url:
+        yield url + "explainer/"
 
 
 def open_tab(browser, allowed: str, *, width=1400, height=1000):
@@ -94,22 +76,6 @@ def goto(tab, url):
     tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
 
 
-def random_values(page, rng) -> dict:
-    """Random values for every control of a page, within the spec's bounds."""
-    values = {}
-    for c in page.controls:
-        if c.kind == "bool":
-            values[c.name] = bool(rng.random() < 0.5)
-        elif c.kind == "choice":
-            values[c.name] = c.choices[int(rng.integers(len(c.choices)))]
-        elif c.kind in ("int", "float") and c.minimum is not None and c.maximum is not None and c.maximum - c.minimum < 1e6:
-            v = rng.uniform(c.minimum, c.maximum)
-            values[c.name] = int(round(v)) if c.kind == "int" else round(float(v), 2)
-        else:
-            values[c.name] = c.default
-    return values
-
-
 def expected_figures(page, query):
     values, errors = from_search(page.controls, query)
     assert not errors, errors
@@ -130,7 +96,7 @@ def test_the_page_draws_the_python_builders_figure_for_a_link(tab, base_url, key
     page = next(p for p in PAGES if p.key == key)
     rng = np.random.default_rng(len(key))
     for _ in range(4):
-        query = to_search(page.controls, random_values(page, rng), changed_only=True)
+        query = to_search(page.controls, random_values(page.controls, rng), changed_only=True)
         goto(tab, f"{base_url}{key}/{query}")
         drawn = tab.evaluate(DRAWN)
         expected = expected_figures(page, query)
@@ -200,7 +166,7 @@ def test_the_single_file_works_from_disk_and_keeps_the_state_in_the_hash(browser
     try:
         key = PAGE_KEYS[0]
         page = PAGES[0]
-        query = to_search(page.controls, random_values(page, np.random.default_rng(3)), changed_only=True)
+        query = to_search(page.controls, random_values(page.controls, np.random.default_rng(3)), changed_only=True)
         goto(tab, f"{path.as_uri()}#{key}{query}")
         drawn = tab.evaluate(DRAWN)
         for got, (name, fig) in zip(drawn, expected_figures(page, query)):

@@ -4,28 +4,14 @@ import numpy as np
 
 from softmaxlab.spec import from_search, to_search
 from softmaxlab.web.pages import PAGES
-
-
-def _values(page, rng):
-    values = {}
-    for c in page.controls:
-        if c.kind == "bool":
-            values[c.name] = bool(rng.random() < 0.5)
-        elif c.kind == "choice":
-            values[c.name] = c.choices[int(rng.integers(len(c.choices)))]
-        elif c.kind in ("int", "float") and c.maximum is not None and c.maximum - (c.minimum or 0) < 1e6:
-            v = rng.uniform(c.minimum, c.maximum)
-            values[c.name] = int(round(v)) if c.kind == "int" else round(float(v), 2)
-        else:
-            values[c.name] = c.default
-    return values
+from tests.web_helpers import random_values
 
 
 def cases():
     rng = np.random.default_rng(11)
     out = []
     for page in PAGES:
-        states = [_values(page, rng) for _ in range(40)] + [dict(from_search(page.controls, "")[0])]
+        states = [random_values(page.controls, rng) for _ in range(40)] + [dict(from_search(page.controls, "")[0])]
         if page.key == "sampling":
             states += [{**states[0], "logits": text} for text in ("1", "1,x", " 2 , 1,", "1e5,0", "nan,1", "3,2,1,0,-1")]
         if any(c.name == "camera" for c in page.controls):
