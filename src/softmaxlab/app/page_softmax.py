@@ -93,7 +93,10 @@ def register(app, ctx):
         k = values["k"]
         # the swept class follows K down rather than pointing at a class that no longer exists
         sweep = min(values["sweep"], k - 1)
-        fig = figures.softmax_2d(logits_of(values), temperature=values["t"], sweep=sweep)
+        # the Dash app keeps the figure its browser preview was written for (fitted axes, sweep over +-6);
+        # the web build's Softmax page has the fixed axes
+        fig = figures.softmax_2d(logits_of(values), temperature=values["t"], sweep=sweep, axes="fit",
+                                 sweep_range=(-6.0, 6.0))
         drawn = {"k": k, "sweep": sweep}  # what the browser's preview (softmaxPreview) may redraw by itself
         if k == 2:
             z0, z1 = logits_of(values)
