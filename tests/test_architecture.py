@@ -21,7 +21,7 @@ ALLOWED = {
     "spec": set(),
     "core": set(),
     "store": {"core"},
-    "lab": {"core", "store"},
+    "lab": {"spec", "core", "store"},
     "record": {"core", "store"},
     "analysis": {"core", "store"},
     "figures": {"core", "store", "analysis"},

@@ -18,6 +18,9 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
+from softmaxlab.spec import _NUMBER as _NUMBER_LIKE  # the one syntax of numbers in a link
+from softmaxlab.spec import Control
+
 from .datasets import DATASETS, class_counts, imbalanced_frequencies
 from .losses import LOSSES
 from .models import ACTIVATIONS, INITS, MODELS
@@ -25,6 +28,35 @@ from .optimizers import OPTIMIZERS
 
 # records x samples x classes above this would not fit comfortably in memory (200 MB of float32)
 MAX_LOGITS = 50_000_000
+
+# What a browser tab trains (the web build's Logit paths page): the reference run is 60 samples x 1000 steps
+# x width 32 (1.9 M); bigger runs belong to `softmaxlab train`, whose message the page shows.
+BROWSER_LIMITS = {"samples": 2000, "steps": 5000, "width": 128, "work": 50_000_000, "logits": 4_000_000}
+
+# How a person reads each field: its group on a form, words instead of its name, and whether it sits in
+# the form's "advanced" fold. The web build's Logit paths page shows these; every field has an entry.
+FIELD_WORDS = {
+    "dataset": ("data", "dataset", False), "classes": ("data", "classes", False),
+    "dim": ("data", "input dimensions", False), "samples_per_class": ("data", "points per class", False),
+    "noise": ("data", "spread of the points", False), "frequencies": ("data", "class frequencies", True),
+    "model": ("model", "model", False), "hidden": ("model", "hidden layer widths", False),
+    "activation": ("model", "activation", False), "feature_dim": ("model", "free-feature width", True),
+    "init": ("model", "last layer starts", False), "loss": ("loss", "loss", False),
+    "label_smoothing": ("loss", "label smoothing", True), "focal_gamma": ("loss", "focal gamma", True),
+    "temperature": ("loss", "temperature of the loss", True), "optimizer": ("optimiser", "optimiser", False),
+    "lr": ("optimiser", "learning rate", False), "momentum": ("optimiser", "momentum", True),
+    "weight_decay": ("optimiser", "weight decay", True), "steps": ("training", "steps", False),
+    "batch_size": ("training", "mini-batch size", True), "record_every": ("training", "record every k steps", True),
+    "seed": ("training", "seed", False), "record_features": ("training", "record the features", True),
+}
+
+
+class ExperimentError(ValueError):
+    """Every problem of an experiment's values at once (`problems`); the message joins them with "; "."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -45,29 +77,40 @@ class FieldSpec:
     many: bool = False
     optional: bool = False
 
+    def control(self) -> Control:
+        """The field as a `softmaxlab.spec.Control` of one value (a list field: of one element of it).
+
+        The one parser: `parse` reads every number, choice and on/off through this control's `coerce`,
+        and the browser's `app/experiment.js` reads a link with the same controls (`Experiment.spec_json`).
+        """
+        kind = "bool" if self.type is bool else "choice" if self.choices else {int: "int", float: "float"}.get(
+            self.type, "str")
+        default = None if self.many else self.default
+        return Control(self.name, kind, default, help=self.help, minimum=self.minimum, maximum=self.maximum,
+                       choices=self.choices, nullable=self.optional and not self.many)
+
     def parse(self, text):
         """The value written as ``text`` (a flag or a query value); ValueError naming the field if bad.
 
         >>> Experiment.field_spec("hidden").parse("64,16")
         (64, 16)
+        >>> Experiment.field_spec("steps").parse("1e9")
+        Traceback (most recent call last):
+        ...
+        ValueError: steps: 1e+09 is above the maximum 100000
         """
         text = str(text).strip()
         if self.optional and text.lower() in ("", "none"):
             return None
-        if self.type is bool:
-            if text.lower() in ("true", "1", "yes", "on"):
-                return True
-            if text.lower() in ("false", "0", "no", "off"):
-                return False
-            raise ValueError(f"{self.name}: expected true or false, got {text!r}")
-        try:
-            if self.many:
-                return tuple(self.type(t) for t in text.split(",") if t.strip())
-            return self.type(text)
-        except ValueError:
-            words = {int: ("an integer", "integers"), float: ("a number", "numbers")}.get(self.type, ("text", "words"))
-            kind = f"comma-separated {words[1]}" if self.many else words[0]
-            raise ValueError(f"{self.name}: expected {kind}, got {text!r}") from None
+        control = self.control()
+        if not self.many:
+            return control.coerce(text)
+        parts = [t for t in text.split(",") if t.strip()]
+        for part in parts:
+            if not _NUMBER_LIKE.fullmatch(part.strip()):
+                words = "integers" if self.type is int else "numbers"
+                raise ValueError(f"{self.name}: expected comma-separated {words}, got {text[:40]!r}")
+        return tuple(control.coerce(t) for t in parts)
 
     def format(self, value):
         """``value`` written as text, the inverse of :meth:`parse`."""
@@ -167,33 +210,66 @@ class Experiment:
     def __post_init__(self):
         for spec in self.field_specs():
             object.__setattr__(self, spec.name, spec.check(getattr(self, spec.name)))
-        if len(self.hidden) > 4:
-            raise ValueError(f"hidden: at most 4 hidden layers, got {len(self.hidden)}")
         if self.batch_size == 0:  # 0 and None both mean full batch; keep one spelling
             object.__setattr__(self, "batch_size", None)
+        problems = self.relation_errors()
+        if problems:
+            raise ExperimentError(problems)
+
+    def relation_errors(self) -> list[str]:
+        """What is wrong between fields (each field alone is valid): every problem, in the fields' order.
+
+        The browser's `app/experiment.js` mirrors these checks (tests/js/experiment.test.mjs).
+        """
+        out = []
+        if len(self.hidden) > 4:
+            out.append(f"hidden: at most 4 hidden layers, got {len(self.hidden)}")
         data = DATASETS[self.dataset]
         for name, fixed in (("classes", data.fixed_classes), ("dim", data.fixed_dim)):
             if fixed is not None and getattr(self, name) != fixed:
-                raise ValueError(f"{name}: dataset {self.dataset!r} has {name} = {fixed}, got {getattr(self, name)}")
+                out.append(f"{name}: dataset {self.dataset!r} has {name} = {fixed}, got {getattr(self, name)}")
         if self.dim < data.min_dim:
-            raise ValueError(f"dim: dataset {self.dataset!r} needs dim >= {data.min_dim}, got {self.dim}")
+            out.append(f"dim: dataset {self.dataset!r} needs dim >= {data.min_dim}, got {self.dim}")
         if self.frequencies:
             if self.dataset == "reference":
-                raise ValueError("frequencies: the reference dataset has fixed class sizes")
-            if len(self.frequencies) != self.classes or min(self.frequencies) <= 0:
-                raise ValueError(f"frequencies: need {self.classes} positive numbers (one per class), "
-                                 f"got {self.frequencies}")
+                out.append("frequencies: the reference dataset has fixed class sizes")
+            elif len(self.frequencies) != self.classes or min(self.frequencies) <= 0:
+                out.append(f"frequencies: need {self.classes} positive numbers (one per class), got {self.frequencies}")
+        if out:
+            return out  # the sizes below need a consistent dataset
         if self.batch_size is not None and self.batch_size > self.num_samples:
-            raise ValueError(f"batch_size: {self.batch_size} is more than the {self.num_samples} samples")
+            out.append(f"batch_size: {self.batch_size} is more than the {self.num_samples} samples")
         if self.record_features:
             if self.model == "free-logits":
-                raise ValueError("record_features: the free-logits model has no features")
-            if self.num_records * self.num_samples * self.feature_width > MAX_LOGITS:
-                raise ValueError(f"record_features: {self.num_records} records x {self.num_samples} samples x "
-                                 f"{self.feature_width} features is more than {MAX_LOGITS:,} numbers")
+                out.append("record_features: the free-logits model has no features")
+            elif self.num_records * self.num_samples * self.feature_width > MAX_LOGITS:
+                out.append(f"record_features: {self.num_records} records x {self.num_samples} samples x "
+                           f"{self.feature_width} features is more than {MAX_LOGITS:,} numbers")
         if self.num_records * self.num_samples * self.classes > MAX_LOGITS:
-            raise ValueError(f"steps/record_every: {self.num_records} records x {self.num_samples} samples x "
-                             f"{self.classes} classes is more than {MAX_LOGITS:,} logits; record less often")
+            out.append(f"steps/record_every: {self.num_records} records x {self.num_samples} samples x "
+                       f"{self.classes} classes is more than {MAX_LOGITS:,} logits; record less often")
+        return out
+
+    def browser_errors(self) -> list[str]:
+        """Why a browser tab should not train this run (`BROWSER_LIMITS`), each naming `softmaxlab train`.
+
+        >>> Experiment().browser_errors()
+        []
+        >>> Experiment(steps=20000).browser_errors()[0]
+        "steps: 20,000 is above the browser's limit 5,000 (train bigger runs with softmaxlab train)"
+        """
+        limits, out = BROWSER_LIMITS, []
+        width = max([*self.hidden, self.feature_dim if self.model == "free-features" else 0, self.dim, self.classes])
+        for name, value, limit in (("steps", self.steps, limits["steps"]),
+                                   ("samples", self.num_samples, limits["samples"]),
+                                   ("width", width, limits["width"]),
+                                   ("samples x steps x width", self.num_samples * self.steps * width, limits["work"]),
+                                   ("recorded logits", self.num_records * self.num_samples * self.classes,
+                                    limits["logits"])):
+            if value > limit:
+                out.append(f"{name}: {value:,} is above the browser's limit {limit:,} "
+                           "(train bigger runs with softmaxlab train)")
+        return out
 
     # ---- derived values -------------------------------------------------------------------------
     @property
@@ -293,16 +369,64 @@ class Experiment:
 
     @classmethod
     def from_query(cls, query: str) -> "Experiment":
-        """The inverse of :meth:`to_query` (a leading '?' is fine); unknown keys or bad values raise ValueError."""
+        """The inverse of :meth:`to_query` (a leading '?' is fine); bad keys or values raise `ExperimentError`
+        listing every problem of the query."""
+        experiment, problems = cls.read_query(query)
+        if problems:
+            raise ExperimentError(problems)
+        return experiment
+
+    @classmethod
+    def read_query(cls, query: str) -> tuple["Experiment | None", list[str]]:
+        """`(experiment, [])` for a good query, else `(None, every problem)`: unknown and repeated keys,
+        each bad value, then what is wrong between fields. The browser lists the same (`app/experiment.js`).
+
+        >>> Experiment.read_query("steps=ten&lr=-1&colour=red")[1]
+        ["unknown setting 'colour'", 'lr: -1 is below the minimum 1e-07', "steps: 'ten' is not a number"]
+        """
+        query = query if isinstance(query, str) else ""
         pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True, strict_parsing=False)
         specs = {s.name: s for s in cls.field_specs()}
-        unknown = sorted({k for k, _ in pairs} - set(specs))
-        if unknown:
-            raise ValueError(f"{', '.join(unknown)}: not a field of Experiment")
-        repeated = sorted({k for k, _ in pairs if sum(k == j for j, _ in pairs) > 1})
-        if repeated:
-            raise ValueError(f"{', '.join(repeated)}: given more than once")
-        return cls(**{k: specs[k].parse(v) for k, v in pairs})
+        problems, seen, kwargs = [], set(), {}
+        for key, _ in pairs:
+            if key not in specs and key not in seen:
+                problems.append(f"unknown setting {key[:40]!r}")
+            elif key in specs and key in seen:
+                problems.append(f"{key}: given more than once")
+            seen.add(key)
+        for name, spec in specs.items():
+            texts = [v for k, v in pairs if k == name]
+            if texts:
+                try:
+                    kwargs[name] = spec.parse(texts[-1])
+                except ValueError as e:
+                    problems.append(str(e))
+        if problems:
+            return None, problems
+        try:
+            return cls(**kwargs), []
+        except ExperimentError as e:
+            return None, e.problems
+
+    @classmethod
+    def spec_json(cls) -> dict:
+        """The fields as plain data for the browser (the web build writes it; `app/experiment.js` reads it):
+        each field's control, its words and group, and what the cross-field checks and limits need."""
+        fields = []
+        for spec in cls.field_specs():
+            group, label, advanced = FIELD_WORDS[spec.name]
+            control = spec.control().to_json()
+            control.update(label=label, group=group, advanced=advanced, many=spec.many, optional=spec.optional,
+                           type={int: "int", float: "float", bool: "bool"}.get(spec.type, "str"),
+                           default=list(spec.default) if spec.many else spec.default, text=spec.format(spec.default))
+            if spec.name == "lr":
+                control["scale"] = "log"
+            fields.append(control)
+        datasets = {name: {"fixed_classes": d.fixed_classes, "fixed_dim": d.fixed_dim, "min_dim": d.min_dim}
+                    for name, d in DATASETS.items()}
+        defaults = {name: o.default_lr for name, o in OPTIMIZERS.items()}
+        return {"fields": fields, "datasets": datasets, "default_lr": defaults, "max_logits": MAX_LOGITS,
+                "limits": dict(BROWSER_LIMITS)}
 
     @classmethod
     def from_run(cls, run) -> "Experiment":
