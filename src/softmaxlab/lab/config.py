@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
 from softmaxlab.spec import _NUMBER as _NUMBER_LIKE  # the one syntax of numbers in a link
-from softmaxlab.spec import Control
+from softmaxlab.spec import MAX_QUERY, Control
 
 from .datasets import DATASETS, class_counts, imbalanced_frequencies
 from .losses import LOSSES
@@ -385,6 +385,8 @@ class Experiment:
         ["unknown setting 'colour'", 'lr: -1 is below the minimum 1e-07', "steps: 'ten' is not a number"]
         """
         query = query if isinstance(query, str) else ""
+        if len(query) > MAX_QUERY:
+            return None, [f"the URL query is longer than {MAX_QUERY} characters"]
         pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True, strict_parsing=False)
         specs = {s.name: s for s in cls.field_specs()}
         problems, seen, kwargs = [], set(), {}
