@@ -265,3 +265,45 @@ def test_decimation_and_subsets_keep_their_promises(count, limit, seed):
     subset = sample_subset(count, limit, seed=seed)
     assert len(subset) == min(count, limit) and np.all(np.diff(subset) > 0) and subset[-1] < count
     np.testing.assert_array_equal(subset, sample_subset(count, limit, seed=seed))
+
+
+def test_compared_scenes_share_one_cube_of_ranges_so_a_longer_path_looks_longer():
+    short, long = make_run(seed=1), make_run(seed=2)
+    long.logits[...] *= 10  # ten times as far, as lr 1 against lr 0.1
+    fig = logit_paths([short, long], titles=["short", "long"])
+    reach = max(np.linalg.norm(r.logits, axis=-1).max() for r in (short, long))  # the longest logit vector
+    for name in ("scene", "scene2"):
+        for axis in ("xaxis", "yaxis", "zaxis"):
+            lo, hi = fig.layout[name][axis].range
+            assert lo == -hi and hi == pytest.approx(1.05 * reach, rel=1e-6), (name, axis)
+    # the guides reach the same length in both scenes
+    ends = [np.linalg.norm([t.x[1], t.y[1], t.z[1]]) for t in fig.data if t.uid.startswith("vertex-")]
+    assert np.allclose(ends, reach, rtol=1e-6)
+
+
+def test_three_raw_classes_open_looking_down_one_one_one_and_two_classes_share_the_step_axis():
+    eye = logit_paths(make_run()).layout.scene.camera.eye
+    assert eye.x == eye.y == eye.z > 0  # the sum-zero plane face-on
+    a, b = make_run(classes=2, steps=np.arange(57) * 5), make_run(classes=2, seed=3, steps=np.arange(57) * 9)
+    fig = logit_paths([a, b])
+    assert list(fig.layout.scene.zaxis.range) == list(fig.layout.scene2.zaxis.range) == [0.0, 56.0 * 9]
+
+
+def test_four_runs_sit_in_two_rows_with_their_titles_above_each_panel():
+    runs = [make_run(seed=s) for s in range(4)]  # different inputs: four runs and four input scenes
+    fig = logit_paths(runs, titles=list("abcd"))
+    tops = sorted({round(fig.layout[f"scene{'' if i == 0 else i + 1}"].domain.y[1], 6) for i in range(8)})
+    assert len(tops) == 2 and fig.layout.height > 600
+    for a in fig.layout.annotations[:8]:
+        assert round(a.y, 6) in tops
+    one_column = logit_paths(runs[:2], columns=1)
+    assert one_column.layout.scene.domain.x == (0.0, 1.0) and one_column.layout.scene2.domain.y[1] < one_column.layout.scene.domain.y[0]
+
+
+def test_a_lab_run_with_the_default_learning_rate_is_titled_so():
+    import dataclasses
+
+    run = make_run()
+    named = logit_paths(dataclasses.replace(run, config={"optimizer": "adam", "lr": None})).layout.annotations[0].text
+    given = logit_paths(dataclasses.replace(run, config={"optimizer": "sgd", "lr": 0.5})).layout.annotations[0].text
+    assert named == "<b>adam, default lr</b>" and given == "<b>sgd, lr 0.5</b>"

@@ -142,8 +142,9 @@ def run_titles(runs, titles) -> list[str]:
         if run.path is not None:
             out.append(run.path.name)
         elif "optimizer" in config:
-            lr = config.get("learning_rate", config.get("lr"))
-            out.append(f"{config['optimizer']}" + (f", lr {lr:g}" if isinstance(lr, (int, float)) else ""))
+            # a lab run's config is Experiment.to_dict(): "lr" is None for the optimizer's default
+            lr = config.get("lr")
+            out.append(f"{config['optimizer']}" + (f", lr {lr:g}" if isinstance(lr, (int, float)) else ", default lr"))
         else:
             out.append(f"run {i + 1}")
     return out
@@ -186,6 +187,7 @@ def logit_paths(
     max_frames: int = 60,
     seed: int = 0,
     animate: bool = False,
+    columns: int | None = None,
 ) -> go.Figure:
     r"""The path of every sample's logits over training, one 3D line per sample, coloured by class.
 
@@ -210,6 +212,11 @@ def logit_paths(
         max_frames: frames of the animation.
         seed: seed of the sample subset.
         animate: add a play button and a step slider moving the diamonds along the paths.
+        columns: panels per row; default all in one row up to 3 panels, else two rows.
+
+    Compared runs of the same number of classes share one cube of axis ranges [-R, R] (R the longest
+    drawn logit vector of any of them), so a longer path is a longer line in every panel; raw 3-class
+    logits open looking down (1, 1, 1), the sum-zero plane face-on.
 
     Returns:
         A Figure. Traces carry uids ``lines-R-C``, ``start-R-C``, ``end-R-C``, ``step-R-C``
@@ -231,6 +238,8 @@ def logit_paths(
     max_records = _options.integer(max_records, name="max_records", low=2)
     max_frames = _options.integer(max_frames, name="max_frames", low=2)
     seed = _options.integer(seed, name="seed", low=0)
+    if columns is not None:
+        columns = _options.integer(columns, name="columns", low=1)
     show_inputs, show_start, show_guides, animate = (
         _options.flag(v, name=n)
         for v, n in ((show_inputs, "show_inputs"), (show_start, "show_start"), (show_guides, "show_guides"),
@@ -265,7 +274,16 @@ def logit_paths(
             else:
                 input_groups.append((x, [i]))
 
-    domains = panel_domains([1] * (len(runs) + len(input_groups)), gap=0.03)
+    cells, rows = panel_grid(len(runs) + len(input_groups), columns)
+    # one reach per number of classes: compared scenes share their axis ranges and their guides' length
+    reach = {}
+    for run, (records, _, z) in zip(runs, picks):
+        coords = z @ projections[run.num_classes][0].astype(np.float32)  # (r, s, 3)
+        flat = coords[..., :2] if projections[run.num_classes][2] == "time" else coords
+        size = float(np.nanmax(np.linalg.norm(flat, axis=-1))) if flat.size else 0.0
+        reach[run.num_classes] = max(reach.get(run.num_classes, 0.0), size if np.isfinite(size) else 0.0)
+    spans = {k: (min(float(r.steps[0]) for r in runs if r.num_classes == k),
+                 max(float(r.steps[-1]) for r in runs if r.num_classes == k)) for k in reach}  # K = 2's step axis
     traces, layout_scenes, annotations, meta_runs = [], {}, [], []
     step_traces = []  # indices of the diamonds, which the animation frames move
     in_legend = set()  # one legend entry per class, wherever it first appears
@@ -302,10 +320,12 @@ def logit_paths(
                                    marker=dict(color=color, size=4, symbol="diamond",
                                                line=dict(color=NEUTRAL, width=1))))
         if show_guides:
-            traces.extend(_guides(k, matrix, coords, name, i))
+            traces.extend(_guides(k, matrix, reach[k] or 1.0, name, i))
         layout_scenes[name] = scene(x=axes[0], y=axes[1], z=axes[2], figure="logit-paths",
-                                    domain=dict(x=list(domains[i]), y=[0, 1]))
-        annotations.append(_panel_title(titles[i], domains[i]))
+                                    domain=dict(x=cells[i][0], y=cells[i][1]))
+        for key, value in _shared_axes(reach[k], kind, spans[k]).items():
+            layout_scenes[name][key] = {**layout_scenes[name].get(key, {}), **value}
+        annotations.append(_panel_title(titles[i], cells[i]))
         meta_runs.append(dict(scene=name, records=records.tolist(), samples=samples.tolist(), kind=kind,
                               matrix=matrix.tolist(), step_record=step_records[i]))
 
@@ -319,11 +339,11 @@ def logit_paths(
                                legendgroup=f"class-{c}", showlegend=False, mode="markers", x=points[at, 0],
                                y=points[at, 1], z=points[at, 2], hoverinfo="skip",
                                marker=dict(color=class_color(c), size=3)))
-        domain = domains[len(runs) + j]
+        cell = cells[len(runs) + j]
         layout_scenes[name] = scene(x=axes[0], y=axes[1], z=axes[2], figure="logit-paths",
-                                    domain=dict(x=list(domain), y=[0, 1]))
+                                    domain=dict(x=cell[0], y=cell[1]))
         which = "" if len(members) == len(runs) else " of " + ", ".join(titles[m] for m in members)
-        annotations.append(_panel_title(f"inputs{which}", domain))
+        annotations.append(_panel_title(f"inputs{which}", cell))
 
     shown = [(run, len(s)) for run, (_, s, _) in zip(runs, picks)]
     notes = []
@@ -343,7 +363,7 @@ def logit_paths(
         figure="logit-paths",
         main="Logit paths while training" + ("" if len(runs) == 1 else f": {len(runs)} runs"),
         hint=f"one line per sample, coloured by its class: {marks}; dashed: toward each class's vertex",
-        height=600,
+        height=600 if rows == 1 else 150 + 430 * rows,
         annotations=annotations,
         legend=dict(orientation="h", x=0.0, y=-0.02, yanchor="top"),
         meta={"softmaxlab": dict(figure="logit-paths", runs=meta_runs,
@@ -375,11 +395,11 @@ def at_record(run, record: int, samples: np.ndarray, matrix: np.ndarray) -> np.n
     return at
 
 
-def _guides(k: int, matrix: np.ndarray, coords: np.ndarray, scene_name: str, run: int) -> list[dict]:
-    """Dashed lines from 0 toward each simplex vertex e_c - 1/K, and (for raw axes) the shift (1,...,1)."""
+def _guides(k: int, matrix: np.ndarray, reach: float, scene_name: str, run: int) -> list[dict]:
+    """Dashed lines from 0 toward each simplex vertex e_c - 1/K, and (for raw axes) the shift (1,...,1),
+    `reach` long (the scenes' shared half range)."""
     if matrix.shape[0] == 2:
         return []
-    reach = float(np.nanmax(np.linalg.norm(coords, axis=-1))) or 1.0
     out = []
     centred = np.eye(k) - 1.0 / k  # (K, K): rows are the one-hot points minus their mean
     for c, direction in enumerate(centred @ matrix):  # (3,) each
@@ -400,7 +420,37 @@ def _guides(k: int, matrix: np.ndarray, coords: np.ndarray, scene_name: str, run
     return out
 
 
-def _panel_title(text: str, domain) -> dict:
-    return dict(text=f"<b>{text}</b>", x=(domain[0] + domain[1]) / 2, y=1.0, xref="paper", yref="paper",
+def panel_grid(count: int, columns: int | None = None) -> tuple[list, int]:
+    """`([(x domain, y domain)] per panel, rows)`: one row up to 3 panels, else two rows (or `columns` a row).
+
+    Example:
+        >>> panel_grid(4)
+        ([([0.0, 0.485], [0.54, 1.0]), ([0.515, 1.0], [0.54, 1.0]), ([0.0, 0.485], [0.0, 0.46]), ([0.515, 1.0], [0.0, 0.46])], 2)
+    """
+    if columns is None:
+        columns = count if count <= 3 else -(-count // 2)
+    columns = min(columns, count)
+    rows = -(-count // columns)
+    xs = panel_domains([1] * columns, gap=0.03)
+    ys = panel_domains([1] * rows, gap=0.08)[::-1]  # paper y grows upward: the first row is the top one
+    return [(xs[i % columns], ys[i // columns]) for i in range(count)], rows
+
+
+def _shared_axes(reach: float, kind: str, span: tuple) -> dict:
+    """One cube [-R, R] on every axis (the step's range on the third for K = 2) and, for raw 3-class
+    logits, the eye on (1, 1, 1): equal ranges make that view the sum-zero plane face-on."""
+    half = round(1.05 * (reach or 1.0), 6)
+    axis = dict(range=[-half, half])
+    out = dict(xaxis=axis, yaxis=dict(axis), zaxis=dict(axis))
+    if kind == "time":
+        out["zaxis"] = dict(range=[span[0], max(span[1], span[0] + 1)])
+    if kind == "raw":
+        out["camera"] = dict(eye=dict(x=1.4, y=1.4, z=1.4))
+    return out
+
+
+def _panel_title(text: str, cell) -> dict:
+    x, y = cell
+    return dict(text=f"<b>{text}</b>", x=(x[0] + x[1]) / 2, y=y[1], xref="paper", yref="paper",
                 xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14))
 
