@@ -307,3 +307,9 @@ def test_a_lab_run_with_the_default_learning_rate_is_titled_so():
     named = logit_paths(dataclasses.replace(run, config={"optimizer": "adam", "lr": None})).layout.annotations[0].text
     given = logit_paths(dataclasses.replace(run, config={"optimizer": "sgd", "lr": 0.5})).layout.annotations[0].text
     assert named == "<b>adam, default lr</b>" and given == "<b>sgd, lr 0.5</b>"
+
+
+def test_readings_draw_a_now_cursor_on_every_panel_at_the_step():
+    fig = readings(make_run(), step=40)
+    assert [(s.x0, s.x1, s.xref) for s in fig.layout.shapes] == [(40, 40, a) for a in ("x", "x2", "x3", "x4", "x5")]
+    assert not readings(make_run()).layout.shapes

@@ -44,13 +44,14 @@ def reading_values(run) -> dict[str, np.ndarray]:
     )
 
 
-def readings(runs, *, titles=None) -> go.Figure:
+def readings(runs, *, titles=None, step=None) -> go.Figure:
     """Loss, accuracy, mean logit norm, mean margin and each class's angle to its vertex, over steps.
 
     Args:
         runs: a `Run` or a list of runs; each gets one line (one colour) per panel, and on the
             angles panel one dash style, with the classes in their colours.
         titles: one name per run for the legend; default its folder name or optimizer.
+        step: draw a "now" cursor, a dashed vertical line on every panel at this training step.
 
     Returns:
         A Figure with traces (uids) ``loss-R``, ``accuracy-R``, ``norm-R``, ``margin-R`` and
@@ -108,4 +109,9 @@ def readings(runs, *, titles=None) -> go.Figure:
         **axes(5, [0.0, 1.0], bottom, "angle to vertex (°)", range=[0, 180], dtick=30),
         legend=dict(orientation="h", x=0.0, y=-0.07, yanchor="top"),
     )
+    if step is not None:
+        # one line per panel, the full height of its y axis ("y domain"), at the step on its x axis
+        layout["shapes"] = [dict(type="line", name="now", x0=step, x1=step, xref=xa, y0=0, y1=1,
+                                 yref=f"{ya} domain", line=dict(color=NEUTRAL, width=1, dash="dot"))
+                            for xa, ya in (("x", "y"), ("x2", "y2"), ("x3", "y3"), ("x4", "y4"), ("x5", "y5"))]
     return go.Figure(data=traces, layout=layout)
