@@ -169,6 +169,9 @@ def _input_coords(inputs: np.ndarray) -> tuple[np.ndarray, tuple]:
     centred = inputs.astype(np.float64) - inputs.mean(axis=0)
     values, vectors = np.linalg.eigh(centred.T @ centred)
     w = vectors[:, np.argsort(values)[::-1][:3]]  # (d, 3)
+    # a deterministic sign, as fit_projection's (the browser draws the same picture)
+    signs = np.sign(w[np.argmax(np.abs(w), axis=0), [0, 1, 2]])
+    w = w * np.where(signs == 0, 1.0, signs)
     return (centred @ w).astype(np.float32), ("input PC1", "input PC2", "input PC3")
 
 

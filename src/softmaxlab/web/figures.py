@@ -190,3 +190,38 @@ _FIGURES = (
 )
 
 WEB_FIGURES = MappingProxyType({f.name: f for f in _FIGURES})
+
+
+# ---- the Logit paths page's figures ----------------------------------------------------------------
+
+PATHS_CLASSES = range(2, 11)  # the lab's classes K: one skeleton of each figure per K
+
+
+def _skeleton_run(k: int):
+    """A stand-in run of K classes (its numbers are replaced; only its structure counts): more records than
+    the page draws, so the figure carries its note about evenly spaced records."""
+    from softmaxlab.store import Run
+
+    rng = np.random.default_rng(k)
+    logits = np.cumsum(rng.normal(size=(301, 2 * k, k)), axis=0).astype(np.float32)  # (records, samples, K)
+    return Run(logits=logits, steps=np.arange(301), labels=np.arange(2 * k) % k,
+               inputs=rng.normal(size=(2 * k, 3)).astype(np.float32), loss=np.ones(301, np.float32),
+               accuracy=np.ones(301, np.float32))
+
+
+def paths_skeletons() -> dict:
+    """`{"logit-paths": {K: skeleton}, "readings": {K: skeleton}, "palette": ...}` for the Logit paths page.
+
+    Each skeleton is the builder's figure of one run with its inputs, a marked step and the readings' "now"
+    cursor; the browser's `figures/paths.js` repeats run 0's traces and scene for every run it trains.
+    """
+    from softmaxlab.figures.paths import logit_paths
+    from softmaxlab.figures.readings import _DASHES, _RUN_COLORS, readings
+
+    paths, reads = {}, {}
+    for k in PATHS_CLASSES:
+        run = _skeleton_run(k)
+        paths[str(k)] = skeleton(logit_paths(run, step=10, titles=["run"]))
+        reads[str(k)] = skeleton(readings(run, titles=["run"], step=10))
+    return {"logit-paths": paths, "readings": reads,
+            "palette": {"run_colors": list(_RUN_COLORS), "dashes": list(_DASHES)}}
