@@ -1,0 +1,124 @@
+// The lab's training loop in the browser, mirroring softmaxlab.lab.engine: `steps` updates of the optimiser on
+// loss(z / T), recording every sample's logits (with the loss and the accuracy over all samples) before step 0,
+// after every `record_every`-th step and after the last. Float32 throughout; nothing is allocated in the loop.
+import { MODELS, paramNames } from "./models.js";
+import { LOSSES, accuracy } from "./losses.js";
+import { OPTIMIZERS } from "./optimizers.js";
+
+const f = Math.fround;
+
+/** Steps taken before each record after the first: k, k, ..., and the remainder (engine.schedule). */
+export function schedule(steps, every) {
+  const out = Array(Math.floor(steps / every)).fill(every);
+  if (steps % every) out.push(steps % every);
+  return out;
+}
+
+/** The traced hyperparameters of lab/hyperparameters.py, as float32 numbers; lr null is the optimiser's default. */
+export function hyperparameters(e) {
+  const opt = OPTIMIZERS[e.optimizer];
+  if (!opt) throw new Error(`optimizer: unknown optimizer ${JSON.stringify(e.optimizer)}`);
+  return {
+    lr: f(e.lr ?? opt.default_lr), weight_decay: f(e.weight_decay), momentum: f(e.momentum),
+    label_smoothing: f(e.label_smoothing), focal_gamma: f(e.focal_gamma), temperature: f(e.temperature),
+  };
+}
+
+// every parameter in one Float32Array (what the optimiser walks), with a named view of each
+function flatten(names, params) {
+  const sizes = names.map((name) => {
+    const p = params[name];
+    if (!p) throw new Error(`params: missing ${name}`);
+    return p.data.length;
+  });
+  const flat = new Float32Array(sizes.reduce((a, b) => a + b, 0));
+  const grads = new Float32Array(flat.length);
+  const views = {}, gradViews = {};
+  let at = 0;
+  names.forEach((name, i) => {
+    flat.set(params[name].data, at);
+    views[name] = flat.subarray(at, at + sizes[i]);
+    gradViews[name] = grads.subarray(at, at + sizes[i]);
+    at += sizes[i];
+  });
+  return { flat, grads, views, gradViews };
+}
+
+/**
+ * Train `experiment` (Experiment's field names, defaults applied) from `start` = {inputs, labels, samples, dim,
+ * params: {name: {data, shape}}, batches: null | (step) => Int32Array}; the step-t mini-batch is batches(t).
+ * onRecord(record, logits, {step, loss, accuracy}) is called as each record is made (logits: a view, copy it
+ * to keep it). Returns {logits (records*samples*classes), shape, steps (Int32Array, the step of each record),
+ * loss, accuracy (Float32Array per record), ms}, and with record_features also features (records*samples*width)
+ * and weights (records*classes*width, W_out^T), the lab's extras; params holds the parameters after the last step.
+ */
+export function trainFrom(experiment, start, { onRecord, recordEvery } = {}) {
+  const began = performance.now();
+  const e = experiment, K = e.classes, { samples, dim, inputs, labels } = start;
+  const every = recordEvery ?? e.record_every;
+  const lossFn = LOSSES[e.loss], build = MODELS[e.model];
+  if (!lossFn) throw new Error(`loss: unknown loss ${JSON.stringify(e.loss)}`);
+  if (!build) throw new Error(`model: unknown model ${JSON.stringify(e.model)}`);
+  if (!(Number.isInteger(every) && every >= 1)) throw new Error(`recordEvery: expected an integer >= 1, got ${every}`);
+  if (inputs.length !== samples * dim || labels.length !== samples) {
+    throw new Error(`start: inputs/labels do not hold ${samples} samples of dimension ${dim}`);
+  }
+  const batch = e.batch_size || 0;
+  if (batch && typeof start.batches !== "function") {
+    throw new Error(`start.batches: batch_size is ${batch} but no batch indices were given`);
+  }
+  const hp = hyperparameters(e), opt = OPTIMIZERS[e.optimizer];
+
+  const names = paramNames(e);
+  const { flat, grads, views, gradViews } = flatten(names, start.params);
+  const model = build(e, views, gradViews, { samples, dim });
+  const state = opt.init(flat.length);
+
+  const counts = schedule(e.steps, every), records = counts.length + 1;
+  const logits = new Float32Array(records * samples * K);
+  const loss = new Float32Array(records), acc = new Float32Array(records), steps = new Int32Array(records);
+  const width = model.width, features = e.record_features && width;
+  const extras = features ? { features: new Float32Array(records * samples * width),
+                              weights: new Float32Array(records * K * width) } : {};
+  const z = new Float32Array(samples * K), dz = new Float32Array(samples * K);
+  const y = new Int32Array(samples);
+
+  function record(r, step) {
+    const out = logits.subarray(r * samples * K, (r + 1) * samples * K);
+    model.forward(inputs, null, samples, out);
+    loss[r] = lossFn(out, labels, samples, K, hp, null);
+    acc[r] = accuracy(out, labels, samples, K);
+    steps[r] = step;
+    if (features) {
+      extras.features.set(model.features(samples), r * samples * width);
+      const w = views.w_out, at = r * K * width; // (width, K) -> (K, width)
+      for (let k = 0; k < width; k++) for (let j = 0; j < K; j++) extras.weights[at + j * width + k] = w[k * K + j];
+    }
+    if (onRecord) onRecord(r, out, { step, loss: loss[r], accuracy: acc[r] });
+  }
+
+  function step(t) {
+    let index = null, n = samples, yb = labels;
+    if (batch) {
+      index = start.batches(t);
+      n = index.length;
+      for (let r = 0; r < n; r++) y[r] = labels[index[r]];
+      yb = y;
+    }
+    model.forward(inputs, index, n, z);
+    grads.fill(0);
+    lossFn(z, yb, n, K, hp, dz);
+    model.backward(dz, index, n);
+    opt.update(flat, grads, state, hp);
+  }
+
+  record(0, 0);
+  let t = 0;
+  counts.forEach((count, i) => {
+    for (let s = 0; s < count; s++) step(t++);
+    record(i + 1, t);
+  });
+  const final = Object.fromEntries(names.map((name) => [name, { data: views[name], shape: start.params[name].shape }]));
+  return { logits, shape: [records, samples, K], steps, loss, accuracy: acc, ...extras, params: final,
+           ms: performance.now() - began };
+}
