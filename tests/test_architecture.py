@@ -25,7 +25,7 @@ ALLOWED = {
     "record": {"core", "store"},
     "analysis": {"core", "store"},
     "figures": {"core", "store", "analysis"},
-    "web": {"spec", "core", "store", "analysis", "figures"},
+    "web": {"spec", "core", "store", "analysis", "figures", "lab"},
     "app": {"spec", "core", "store", "analysis", "figures", "lab"},
     "cli": {"spec", "core", "store", "analysis", "figures", "lab", "record", "app", "web"},
 }

@@ -448,7 +448,8 @@ def _shared_axes(reach: float, kind: str, span: tuple) -> dict:
     if kind == "time":
         out["zaxis"] = dict(range=[span[0], max(span[1], span[0] + 1)])
     if kind == "raw":
-        out["camera"] = dict(eye=dict(x=1.4, y=1.4, z=1.4))
+        # orthographic: the plane's three 120-degree arms are drawn at 120 degrees, without perspective
+        out["camera"] = dict(eye=dict(x=1.4, y=1.4, z=1.4), projection=dict(type="orthographic"))
     return out
 
 

@@ -22,8 +22,8 @@ from softmaxlab import __version__
 from softmaxlab.spec import spec_json
 
 from .bundle import bundle
-from .figures import WEB_FIGURES, skeletons, template
-from .pages import PAGES
+from .figures import WEB_FIGURES, paths_skeletons, skeletons, template
+from .pages import PAGES, PATHS
 
 __all__ = ["write_site", "write_single_file", "site_pages", "site_data", "SiteError", "MARKER"]
 
@@ -36,20 +36,27 @@ class SiteError(ValueError):
 
 
 def site_pages():
-    """The pages whose figures all have a browser module (a page is built only when it can be drawn)."""
-    return tuple(p for p in PAGES if all(name in WEB_FIGURES for name in p.figures))
+    """The pages whose figures all have a browser module (a page is built only when it can be drawn),
+    then the Logit paths page (the lab, trained in the page)."""
+    return (*(p for p in PAGES if all(name in WEB_FIGURES for name in p.figures)), PATHS)
 
 
 def site_data(pages=None) -> dict:
     """What the browser reads (`window.SOFTMAXLAB_DATA`): each page's spec and help, every figure's skeletons."""
+    from softmaxlab.lab import Experiment
+
     pages = site_pages() if pages is None else pages
-    names = sorted({name for p in pages for name in p.figures})
-    return {
+    names = sorted({name for p in pages if p is not PATHS for name in p.figures})
+    out = {
         "version": __version__,
         "pages": [{"key": p.key, "title": p.title, "help": p.help, "controls": spec_json(p.controls)} for p in pages],
         "skeletons": skeletons(names),
         "template": template(),  # every figure's, carried once
     }
+    if PATHS in pages:
+        # the lab's fields (the one spec of an Experiment) and the skeletons of the page's two figures
+        out["paths"] = {"experiment": Experiment.spec_json(), **paths_skeletons()}
+    return out
 
 
 def plotly_js() -> str:
@@ -96,6 +103,9 @@ def _files(progress) -> dict[str, str]:
         "assets/site.css": (STATIC / "css" / "site.css").read_text(encoding="utf-8"),
         "assets/data.js": f"window.SOFTMAXLAB_DATA = {_script_json(site_data(pages))};\n",
         "assets/plotly.min.js": plotly_js(),
+        # the Logit paths page's Web Worker, as text: the page starts it from a Blob, which works from file://
+        # too (a worker script by URL does not), and only that page loads it
+        "assets/worker.js": f"window.SOFTMAXLAB_WORKER = {_script_json(bundle(STATIC / 'js', 'app/paths_worker.js'))};\n",
     }
 
 
@@ -119,8 +129,9 @@ def write_site(out, *, overwrite: bool = False, progress: Callable[[str], None] 
     _check_destination(out, overwrite)
     files = _files(progress)
     pages = site_pages()
-    scripts = lambda up: (f'<script src="{up}assets/plotly.min.js"></script><script src="{up}assets/data.js"></script>'
-                          f'<script src="{up}assets/softmaxlab.js"></script>')
+    scripts = lambda up, key="": (f'<script src="{up}assets/plotly.min.js"></script><script src="{up}assets/data.js"></script>'
+                                  + (f'<script src="{up}assets/worker.js"></script>' if key == PATHS.key else "")
+                                  + f'<script src="{up}assets/softmaxlab.js"></script>')
     head = lambda up: f'<link rel="stylesheet" href="{up}assets/site.css">'
     files["index.html"] = _page_html(title="softmaxlab", nav=_nav(pages, lambda k: f"{k}/", "./"), head=head(""),
                                      body=_home_body(pages, lambda k: f"{k}/"), scripts="")
@@ -128,7 +139,7 @@ def write_site(out, *, overwrite: bool = False, progress: Callable[[str], None] 
         start = f'<script>softmaxlab.start(window.SOFTMAXLAB_DATA, {{key: "{p.key}", mode: "site"}});</script>'
         files[f"{p.key}/index.html"] = _page_html(
             title=f"{p.title} · softmaxlab", nav=_nav(pages, lambda k: f"../{k}/", "../"), head=head("../"),
-            body='<main id="page"></main>', scripts=scripts("../") + start)
+            body='<main id="page"></main>', scripts=scripts("../", p.key) + start)
     files[MARKER] = f"softmaxlab {__version__} site\n"
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
@@ -169,7 +180,8 @@ def write_single_file(path, *, overwrite: bool = True, progress: Callable[[str],
     text = _page_html(
         title="softmaxlab explainer", nav=_nav(pages, lambda k: f"#{k}", f"#{pages[0].key}"),
         head=f"<style>{files['assets/site.css']}</style>", body='<main id="page"></main>',
-        scripts=inline(files["assets/plotly.min.js"]) + inline(files["assets/data.js"]) + inline(files["assets/softmaxlab.js"]) + start)
+        scripts=inline(files["assets/plotly.min.js"]) + inline(files["assets/data.js"]) + inline(files["assets/worker.js"])
+        + inline(files["assets/softmaxlab.js"]) + start)
     progress(f"writing {path} ({len(text) / 1e6:.1f} MB)")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")

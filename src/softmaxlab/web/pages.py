@@ -13,7 +13,7 @@ from typing import Callable
 
 from softmaxlab.spec import Control
 
-__all__ = ["WebPage", "PAGES", "page"]
+__all__ = ["WebPage", "PAGES", "page", "PATHS", "paths_runs"]
 
 MAX_K = 10
 LOGIT_RANGE = 8.0
@@ -262,3 +262,99 @@ def page(key: str) -> WebPage:
         if p.key == key:
             return p
     raise ValueError(f"no page {key!r} (pages: {', '.join(p.key for p in PAGES)})")
+
+
+# ---- Logit paths (the lab, trained in the page's Web Worker) ----------------------------------------
+
+PATHS_HELP = (
+    "Each line is one sample's logits while the network trains in your browser, from the open dot (before "
+    "training) to the filled dot. With **the last layer starting at zero** every sample starts at the centre "
+    "with equal probabilities, where gradients are healthy. Seen looking down (1, 1, 1), SGD's paths stay in "
+    "the sum-zero plane and form a three-armed star: the gradient p - onehot(y) sums to zero. Adam's "
+    "per-coordinate steps let them drift along (1, 1, 1), which softmax ignores."
+)
+MAX_COMPARE = 3  # comparison runs beside the main one, as on the Dash page
+# the fields a comparison can differ in (the Dash page's list, so its links keep their meaning)
+COMPARE_FIELDS = ("none", "dataset", "model", "activation", "init", "loss", "optimizer", "lr", "seed", "steps",
+                  "noise", "temperature")
+
+PATHS_CONTROLS = (
+    Control("compare", "choice", "optimizer", label="compare runs that differ in", help="the setting that differs "
+            "between the runs drawn side by side", choices=COMPARE_FIELDS),
+    Control("against", "str", "adam", label="its other values (comma-separated)",
+            help=f"up to {MAX_COMPARE} values of the compared setting, one run each", extra={"widget": "input"}),
+    Control("step", "int", -1, label="step", help="the training step marked on the paths (-1: the last)",
+            minimum=-1, maximum=100_000, extra={"hidden": True}),
+    CAMERA,
+)
+
+
+@dataclass(frozen=True)
+class PathsPage:
+    """The Logit paths page: its own settings (`controls`) beside every `Experiment` field (the lab's spec)."""
+
+    key: str = "paths"
+    title: str = "Logit paths"
+    help: str = PATHS_HELP
+    controls: tuple[Control, ...] = PATHS_CONTROLS
+
+
+PATHS = PathsPage()
+
+
+def paths_runs(search: str):
+    """`(page values, [Experiment], [title], errors)` of a Logit paths link, as the page reads it.
+
+    The page's own keys (compare, against, step, camera) are read by `softmaxlab.spec.from_search`, the rest
+    by `Experiment.read_query`; then the comparison runs. Every problem is listed; with any, no runs.
+    The browser's `app/pages/paths.js` mirrors this (tests/browser/test_site_paths.py holds the two equal).
+
+    >>> values, runs, titles, errors = paths_runs("?optimizer=sgd&against=adam,rmsprop&lr=0.05")
+    >>> titles, errors
+    (['optimizer = sgd', 'optimizer = adam', 'optimizer = rmsprop'], [])
+    >>> paths_runs("?steps=ten&compare=colour")[3]
+    ["compare: unknown choice 'colour' (choose from none, dataset, model, activation, init, loss, optimizer, lr, seed, steps, noise, temperature)", "steps: 'ten' is not a number"]
+    """
+    from urllib.parse import parse_qsl, urlencode
+
+    from softmaxlab.lab import Experiment
+    from softmaxlab.spec import MAX_QUERY, from_search
+
+    search = search or ""
+    if len(search) > MAX_QUERY:
+        return {c.name: c.default for c in PATHS_CONTROLS}, [], [], [f"the URL query is longer than {MAX_QUERY} characters"]
+    pairs = parse_qsl(search.lstrip("?"), keep_blank_values=True)
+    own = {c.name for c in PATHS_CONTROLS}
+    values, errors = from_search(PATHS_CONTROLS, urlencode([(k, v) for k, v in pairs if k in own]))
+    base, more = Experiment.read_query(urlencode([(k, v) for k, v in pairs if k not in own]))
+    errors = errors + more
+    if errors:
+        return values, [], [], errors
+    runs, field = [base], values["compare"]
+    against = [a.strip() for a in values["against"].split(",") if a.strip()]
+    if field != "none":
+        if not against:
+            return values, [], [], [f"against: give a value of {field} for the comparison run (or compare none)"]
+        if len(against) > MAX_COMPARE:
+            return values, [], [], [f"against: at most {MAX_COMPARE} values, got {len(against)}"]
+        spec = Experiment.field_spec(field)
+        for text in against:
+            try:
+                runs.append(base.replace(**{field: spec.parse(text)}))
+            except ValueError as e:
+                return values, [], [], [f"against: {e}"]
+    for e in runs:
+        errors += [m for m in e.browser_errors() if m not in errors]
+    if errors:
+        return values, [], [], errors
+    return values, runs, [paths_title(e, field) for e in runs], []
+
+
+def paths_title(e, field: str) -> str:
+    """A run's title: its optimiser and learning rate, or the compared setting's value."""
+    from softmaxlab.lab import Experiment
+
+    if field == "none":
+        return f"{e.optimizer}, lr {e.learning_rate:g}"
+    return f"{field} = {Experiment.field_spec(field).format(getattr(e, field)) or 'default'}"
+

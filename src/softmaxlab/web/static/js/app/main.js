@@ -55,6 +55,11 @@ export function start(data, { key, mode = "site" } = {}) {
   root.replaceChildren();
   document.querySelectorAll("nav a[data-page]").forEach((a) => a.classList.toggle("current", a.dataset.page === pageData.key));
   document.title = `${pageData.title} · softmaxlab`;
+  if (page.start) {
+    // a page with its own life (the Logit paths page trains in Web Workers)
+    const write = (query) => writeLocation(mode, pageData.key, query);
+    return page.start({ data, pageData, root, where, writeLocation: write, renderHelp });
+  }
 
   const panel = element("aside", { class: "panel" }, element("h1", {}, pageData.title));
   const message = element("div", { class: "message", role: "alert", hidden: true });

@@ -4,5 +4,6 @@ import * as surfaces from "./surfaces.js";
 import * as input_space from "./input_space.js";
 import * as loss from "./loss.js";
 import * as sampling from "./sampling.js";
+import * as paths from "./paths.js";
 
-export const PAGES = { softmax, surfaces, "input-space": input_space, loss, sampling };
+export const PAGES = { softmax, surfaces, "input-space": input_space, loss, sampling, paths };
