@@ -94,3 +94,24 @@ def test_help_is_built_without_importing_the_engine():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_query_trains_the_experiment_of_a_link_and_flags_change_its_fields(tmp_path):
+    from softmaxlab.lab import Experiment, train
+    from softmaxlab.store import load_run
+
+    query = "optimizer=adam&steps=12&seed=4&hidden=8"
+    result = invoke("--query", query, "--steps", "10", "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    run = load_run(tmp_path / "r")
+    expected = Experiment(optimizer="adam", steps=10, seed=4, hidden=(8,))
+    assert Experiment.from_run(run) == expected
+    assert np.allclose(run.logits, train(expected).logits)
+
+
+def test_a_bad_query_is_one_line_naming_every_problem_before_any_work(tmp_path):
+    result = invoke("--query", "steps=ten&colour=red&lr=-1", "--out", str(tmp_path / "r"))
+    assert result.exit_code == 2 and not (tmp_path / "r").exists()
+    assert len(result.output.strip().splitlines()) == 1
+    assert ("error: --query: unknown setting 'colour'; lr: -1 is below the minimum 1e-07; steps: 'ten' is not a number"
+            in result.output)

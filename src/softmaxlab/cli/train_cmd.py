@@ -15,7 +15,10 @@ from softmaxlab.cli.lists import ListCommand, experiment_list_flags
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="folder to save the run in (a Zarr directory), e.g. runs/reference")
 @click.option("--overwrite", is_flag=True, help="replace a run that already exists at --out")
-def train_command(out, overwrite, **fields):
+@click.option("--query", metavar="QUERY", default=None,
+              help="the experiment of a link, as the web build's Logit paths page shows it (e.g. "
+                   "'optimizer=adam&steps=500'); flags given beside it change its fields")
+def train_command(out, overwrite, query, **fields):
     """Train a tiny classifier and record every sample's logits at every recorded step.
 
     With no flags this is the reference experiment: 60 points in 3 classes, an MLP 3-32-32-3
@@ -26,8 +29,16 @@ def train_command(out, overwrite, **fields):
       softmaxlab train --out runs/reference
       softmaxlab train --optimizer adam --steps 2000 --out runs/adam
       softmaxlab train --dataset spirals --dim 2 --hidden 64,64 --activation tanh --out runs/spirals
+      softmaxlab train --query "optimizer=adam&init=default" --out runs/from-the-page
     """
-    experiment = experiment_from_options(fields)
+    base = None
+    if query is not None:
+        from softmaxlab.lab import Experiment
+
+        base, problems = Experiment.read_query(query)
+        if problems:  # every problem of the link at once, on one line
+            raise click.UsageError(f"--query: {'; '.join(problems)}")
+    experiment = experiment_from_options(fields, base=base)
     run_folder(out, overwrite=overwrite)  # before training: a bad --out costs milliseconds, not the run
 
     from softmaxlab.lab import train
