@@ -19,7 +19,7 @@ from tests.conftest import need_browser
 from tests.web_compare import figure_differences
 from tests.web_helpers import random_values, static_server
 
-PAGES = site_pages()
+PAGES = [p for p in site_pages() if p.key != "paths"]  # the Logit paths page: tests/browser/test_site_paths.py
 PAGE_KEYS = [p.key for p in PAGES]
 THREE_D = {"surfaces", "input-space", "loss"}
 pytestmark = pytest.mark.skipif(not PAGES, reason="no page has its figures in the browser yet")

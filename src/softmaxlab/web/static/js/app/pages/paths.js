@@ -264,6 +264,7 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
           runs[i].done = true;
           runs[i].ms = m.ms;
           worker.terminate();
+          workers = workers.filter((w) => w !== worker);
           if (runs.every((r) => r && r.done)) {
             status.textContent = `trained ${runs.length} run${runs.length > 1 ? "s" : ""} of ${experiments[0].steps} steps in your browser (${runs.map((r) => `${Math.round(r.ms)} ms`).join(", ")})`;
             cancelAnimationFrame(frame);
@@ -437,10 +438,14 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
     }
     train(fallback.runs, fallback.titles);
   }
-  return {
+  const controller = {
     get values() { return values; },
     get experiment() { return experiment; },
     get runs() { return drawnRuns(); },
+    get titles() { return titles; },
+    get generation() { return generation; },
     get snippet() { return code.textContent; },
   };
+  root.controller = controller; // for the console and the browser tests
+  return controller;
 }
