@@ -4,7 +4,8 @@
 // {type: "records", from, logits, loss, accuracy, steps} at most every `every` ms, {type: "done", ms},
 // {type: "error", message}. The page cancels a run by terminating the worker.
 import { trainFrom } from "../lab/train.js";
-import { batchIndices, initParams, makeData } from "./paths_start.js";
+import { batchIndices, makeData } from "../lab/datasets.js";
+import { initParams } from "../lab/init.js";
 
 const EVERY_MS = 40; // how often records are sent: a frame or two, so the paths grow smoothly
 
@@ -23,7 +24,7 @@ function run(e) {
     sent = upTo;
     last = performance.now();
   };
-  const start = { ...data, params, batches: e.batch_size ? (t) => batchIndices(e, t, data.samples) : null };
+  const start = { ...data, params, batches: e.batch_size ? (t) => batchIndices(e, t) : null };
   const result = trainFrom(e, start, {
     onRecord(r, z, reading) {
       logits.set(z, r * size);
