@@ -131,7 +131,8 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
   const code = element("pre", { class: "snippet" }, element("code", {}, ""));
   const copyCode = element("button", { type: "button", class: "copy-code" }, "copy");
   const python = element("section", { class: "python" }, element("h2", {}, "Open in Python"), code, copyCode);
-  root.append(panel, element("div", { class: "main" }, message, status, player, element("section", { class: "figures" }, pathsDiv, readingsDiv),
+  const buttons = element("div", { class: "buttons" });
+  root.append(panel, element("div", { class: "main" }, message, status, player, buttons, element("section", { class: "figures" }, pathsDiv, readingsDiv),
     python, renderHelp(pageData.help)));
 
   const show = () => {
@@ -140,8 +141,7 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
     message.hidden = all.length === 0;
   };
 
-  // ---- the controls: the page's own (compare, against), then the lab's fields by group -----------------
-  const buttons = element("div", { class: "buttons" });
+  // ---- the controls: the views beside the figure, the page's own (compare, against), the lab's fields ----
   for (const [label, camera] of VIEWS) {
     const button = element("button", { type: "button", class: "view" }, label);
     button.addEventListener("click", () => {
@@ -154,7 +154,6 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
   const copyLink = element("button", { type: "button", class: "copy-link" }, "copy link");
   copyLink.addEventListener("click", () => copyText(window.location.href, copyLink, "copy link"));
   buttons.append(copyLink);
-  panel.append(buttons);
 
   const updaters = [];
   const own = spec.filter((c) => !c.hidden);
@@ -313,8 +312,15 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
     firstDrawn = true;
     const step = stepOf(shown, growing);
     const k = String(shown[0].shape[2]);
-    const fig = logitPaths(data.paths["logit-paths"][k], shown, { step, titles, columns: window.innerWidth < 700 ? 1 : null });
+    const narrow = window.innerWidth < 700;
+    const fig = logitPaths(data.paths["logit-paths"][k], shown, { step, titles, columns: narrow ? 1 : null });
     fig.layout.template = data.template;
+    if (narrow) {
+      // a phone: the hint in two lines and the legend below the note (plotly does not wrap a title)
+      fig.layout.title.text = fig.layout.title.text.replace("its class: ", "its class:<br>").replace("; dashed", ";<br>dashed");
+      fig.layout.legend = { ...fig.layout.legend, y: -0.05 };
+      fig.layout.margin = { ...fig.layout.margin, t: 130 };
+    }
     applyCamera(fig.layout, values.camera);
     window.Plotly.react(pathsDiv, fig.data, fig.layout, PLOT_CONFIG);
     listenToCamera();
