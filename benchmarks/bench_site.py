@@ -81,7 +81,7 @@ def quantile(values, q):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200)
-    parser.add_argument("--pages", default=",".join(p.key for p in site_pages()))
+    parser.add_argument("--pages", default=",".join(p.key for p in site_pages() if p.key in SLIDERS))  # paths: bench_site_paths.py
     parser.add_argument("--loads", type=int, default=5)
     args = parser.parse_args()
     if CHROMIUM is None:

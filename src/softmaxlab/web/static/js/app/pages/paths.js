@@ -118,6 +118,7 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
   let workers = [];
   let generation = 0;
   let playing = null;
+  let firstDrawn = false;
 
   const panel = element("aside", { class: "panel" }, element("h1", {}, pageData.title));
   const message = element("div", { class: "message", role: "alert", hidden: true });
@@ -237,6 +238,7 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
     workers.forEach((w) => w.terminate());
     const mine = ++generation;
     const began = performance.now();
+    firstDrawn = false;
     titles = names;
     runs = experiments.map(() => null);
     code.firstChild.textContent = pythonSnippet(lab, experiments, names);
@@ -282,7 +284,6 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
   }
 
   let frame = 0;
-  let firstDrawn = false;
   function drawGrowing(mine, began) {
     frame = 0;
     if (mine !== generation) return;
