@@ -55,20 +55,23 @@ function affine(x, w, b, n, inner, cols, out) {
   }
 }
 
-// the gradients of affine: dw += x^T dy, db += sum_r dy, and (if dx) dx = dy w^T
+// the gradients of affine: dw += x^T dy, db += sum_r dy, and (if dx) dx = dy w^T, each sum in the order of r
+// or j; zeros of x (dead ReLUs) and of dy add exact zeros, so they are skipped
 function affineBack(x, w, dy, n, inner, cols, dw, db, dx) {
   for (let r = 0; r < n; r++) {
     const o = r * cols, xr = r * inner;
     for (let j = 0; j < cols; j++) db[j] += dy[o + j];
     for (let k = 0; k < inner; k++) {
       const xk = x[xr + k], wk = k * cols;
-      let acc = 0;
-      for (let j = 0; j < cols; j++) {
-        const g = dy[o + j];
-        dw[wk + j] += f(xk * g);
-        if (dx) acc = f(acc + f(g * w[wk + j]));
-      }
-      if (dx) dx[xr + k] = acc;
+      if (xk === 0) continue;
+      for (let j = 0; j < cols; j++) dw[wk + j] += f(xk * dy[o + j]);
+    }
+    if (!dx) continue;
+    for (let k = 0; k < inner; k++) dx[xr + k] = 0;
+    for (let j = 0; j < cols; j++) {
+      const g = dy[o + j];
+      if (g === 0) continue;
+      for (let k = 0; k < inner; k++) dx[xr + k] += f(g * w[k * cols + j]);
     }
   }
 }

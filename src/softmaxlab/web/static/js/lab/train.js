@@ -83,6 +83,9 @@ export function trainFrom(experiment, start, { onRecord, recordEvery } = {}) {
   const z = new Float32Array(samples * K), dz = new Float32Array(samples * K);
   const y = new Int32Array(samples);
 
+  // full batch: a step's forward pass is the last record's, when no update came between (the model keeps it)
+  let recorded = null;
+
   function record(r, step) {
     const out = logits.subarray(r * samples * K, (r + 1) * samples * K);
     model.forward(inputs, null, samples, out);
@@ -95,21 +98,24 @@ export function trainFrom(experiment, start, { onRecord, recordEvery } = {}) {
       for (let k = 0; k < width; k++) for (let j = 0; j < K; j++) extras.weights[at + j * width + k] = w[k * K + j];
     }
     if (onRecord) onRecord(r, out, { step, loss: loss[r], accuracy: acc[r] });
+    recorded = out;
   }
 
   function step(t) {
-    let index = null, n = samples, yb = labels;
+    let index = null, n = samples, yb = labels, zs = recorded;
     if (batch) {
       index = start.batches(t);
       n = index.length;
       for (let r = 0; r < n; r++) y[r] = labels[index[r]];
       yb = y;
+      zs = null;
     }
-    model.forward(inputs, index, n, z);
+    if (!zs) model.forward(inputs, index, n, (zs = z));
     grads.fill(0);
-    lossFn(z, yb, n, K, hp, dz);
+    lossFn(zs, yb, n, K, hp, dz);
     model.backward(dz, index, n);
     opt.update(flat, grads, state, hp);
+    recorded = null;
   }
 
   record(0, 0);
