@@ -4,6 +4,8 @@
 import { MODELS, paramNames } from "./models.js";
 import { LOSSES, accuracy } from "./losses.js";
 import { OPTIMIZERS } from "./optimizers.js";
+import { batchIndices, makeData } from "./datasets.js";
+import { initParams } from "./init.js";
 
 const f = Math.fround;
 
@@ -127,4 +129,18 @@ export function trainFrom(experiment, start, { onRecord, recordEvery } = {}) {
   const final = Object.fromEntries(names.map((name) => [name, { data: views[name], shape: start.params[name].shape }]));
   return { logits, shape: [records, samples, K], steps, loss, accuracy: acc, ...extras, params: final,
            ms: performance.now() - began };
+}
+
+/**
+ * Train an experiment from its seed: the data, the initial parameters and the mini-batches the lab makes
+ * (datasets.js, init.js), then trainFrom. `experiment` is a plain object with Experiment's fields, defaults
+ * applied; a query string is refused for now (the Experiment spec is not yet in the site's state data).
+ */
+export async function train(experiment, options = {}) {
+  if (typeof experiment === "string") {
+    throw new Error("train: pass an experiment object (defaults applied); reading a query needs the Experiment spec");
+  }
+  const data = makeData(experiment);
+  const batches = experiment.batch_size ? (step) => batchIndices(experiment, step) : null;
+  return trainFrom(experiment, { ...data, params: initParams(experiment, data), batches }, options);
 }
