@@ -44,8 +44,8 @@ window.train = (optimizer) => new Promise((resolve) => { worker.onmessage = (e) 
 
 
 def write_folder(folder: Path):
-    """The blank page, the worker, the trainer's modules and the lab's start of the reference experiment."""
-    shutil.copytree(ROOT / "src/softmaxlab/web/static/js/lab", folder / "js/lab")
+    """The blank page, the worker, the JavaScript modules and the lab's start of the reference experiment."""
+    shutil.copytree(ROOT / "src/softmaxlab/web/static/js", folder / "js")  # the trainer imports kernel/ too
     shutil.copy(ROOT / "benchmarks/bench_train_js.mjs", folder)
     (folder / "index.html").write_text(PAGE)
     e = Experiment()

@@ -100,3 +100,18 @@ test("train(experiment) makes the lab's start from the seed and records the lab'
   }
   await assert.rejects(train("optimizer=adam"), /pass an experiment object/);
 });
+
+test("a bad start or experiment is one error naming the problem, before any training", () => {
+  const [c] = fixture("train_parity");
+  const bad = (change, pattern) => {
+    const start = startOf(c), e = { ...c.experiment };
+    change(start, e);
+    assert.throws(() => trainFrom(e, start), pattern);
+  };
+  bad((s) => { delete s.params.w1; }, /params: w1 is missing/);
+  bad((s) => { s.params.w0.data = s.params.w0.data.subarray(1); }, /params: w0 holds 95 numbers, expected 3 x 32/);
+  bad((s, e) => { e.optimizer = "lbfgs"; }, /optimizer: unknown optimizer "lbfgs"/);
+  bad((s, e) => { e.loss = "kl"; }, /loss: unknown loss "kl"/);
+  bad((s, e) => { e.batch_size = 8; }, /start.batches: batch_size is 8 but no batch indices were given/);
+  bad((s) => { s.labels = s.labels.subarray(1); }, /start: inputs\/labels do not hold 60 samples of dimension 3/);
+});

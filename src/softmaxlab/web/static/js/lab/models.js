@@ -167,10 +167,16 @@ function freeFeatures(e, params, grads, { samples }) {
 /** name -> build(experiment, params, grads, {samples, dim}) -> {forward, backward, features, width}. */
 export const MODELS = { mlp, "free-logits": freeLogits, "free-features": freeFeatures };
 
-/** The parameter names of a model, as lab/models.py makes them, in the order the optimiser walks them. */
-export function paramNames(e) {
-  if (e.model === "mlp") return [...e.hidden.flatMap((_, i) => [`w${i}`, `b${i}`]), "w_out", "b_out"];
-  if (e.model === "free-logits") return ["logits"];
-  if (e.model === "free-features") return ["features", "w_out", "b_out"];
+/** The parameters' names and shapes of a model, as lab/models.py makes them, in the order the optimiser walks them. */
+export function paramShapes(e, { samples, dim }) {
+  if (e.model === "mlp") {
+    const widths = [dim, ...e.hidden], shapes = {};
+    for (let i = 0; i < e.hidden.length; i++) Object.assign(shapes, { [`w${i}`]: [widths[i], widths[i + 1]], [`b${i}`]: [widths[i + 1]] });
+    return { ...shapes, w_out: [widths.at(-1), e.classes], b_out: [e.classes] };
+  }
+  if (e.model === "free-logits") return { logits: [samples, e.classes] };
+  if (e.model === "free-features") {
+    return { features: [samples, e.feature_dim], w_out: [e.feature_dim, e.classes], b_out: [e.classes] };
+  }
   throw new Error(`model: unknown model ${JSON.stringify(e.model)}`);
 }

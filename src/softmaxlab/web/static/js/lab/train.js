@@ -1,7 +1,7 @@
 // The lab's training loop in the browser, mirroring softmaxlab.lab.engine: `steps` updates of the optimiser on
 // loss(z / T), recording every sample's logits (with the loss and the accuracy over all samples) before step 0,
 // after every `record_every`-th step and after the last. Float32 throughout; nothing is allocated in the loop.
-import { MODELS, paramNames } from "./models.js";
+import { MODELS, paramShapes } from "./models.js";
 import { LOSSES, accuracy } from "./losses.js";
 import { OPTIMIZERS } from "./optimizers.js";
 import { batchIndices, makeData } from "./datasets.js";
@@ -26,12 +26,15 @@ export function hyperparameters(e) {
   };
 }
 
-// every parameter in one Float32Array (what the optimiser walks), with a named view of each
-function flatten(names, params) {
+// every parameter in one Float32Array (what the optimiser walks), with a named view of each; a missing or
+// misshapen parameter is refused by name
+function flatten(shapes, params) {
+  const names = Object.keys(shapes);
   const sizes = names.map((name) => {
-    const p = params[name];
-    if (!p) throw new Error(`params: missing ${name}`);
-    return p.data.length;
+    const size = shapes[name].reduce((a, b) => a * b, 1), p = params[name];
+    if (!p) throw new Error(`params: ${name} is missing`);
+    if (p.data.length !== size) throw new Error(`params: ${name} holds ${p.data.length} numbers, expected ${shapes[name].join(" x ")}`);
+    return size;
   });
   const flat = new Float32Array(sizes.reduce((a, b) => a + b, 0));
   const grads = new Float32Array(flat.length);
@@ -43,7 +46,7 @@ function flatten(names, params) {
     gradViews[name] = grads.subarray(at, at + sizes[i]);
     at += sizes[i];
   });
-  return { flat, grads, views, gradViews };
+  return { names, flat, grads, views, gradViews };
 }
 
 /**
@@ -71,8 +74,8 @@ export function trainFrom(experiment, start, { onRecord, recordEvery } = {}) {
   }
   const hp = hyperparameters(e), opt = OPTIMIZERS[e.optimizer];
 
-  const names = paramNames(e);
-  const { flat, grads, views, gradViews } = flatten(names, start.params);
+  const shapes = paramShapes(e, { samples, dim });
+  const { names, flat, grads, views, gradViews } = flatten(shapes, start.params);
   const model = build(e, views, gradViews, { samples, dim });
   const state = opt.init(flat.length);
 
@@ -126,7 +129,7 @@ export function trainFrom(experiment, start, { onRecord, recordEvery } = {}) {
     for (let s = 0; s < count; s++) step(t++);
     record(i + 1, t);
   });
-  const final = Object.fromEntries(names.map((name) => [name, { data: views[name], shape: start.params[name].shape }]));
+  const final = Object.fromEntries(names.map((name) => [name, { data: views[name], shape: shapes[name] }]));
   return { logits, shape: [records, samples, K], steps, loss, accuracy: acc, ...extras, params: final,
            ms: performance.now() - began };
 }
