@@ -114,4 +114,24 @@ test("a bad start or experiment is one error naming the problem, before any trai
   bad((s, e) => { e.loss = "kl"; }, /loss: unknown loss "kl"/);
   bad((s, e) => { e.batch_size = 8; }, /start.batches: batch_size is 8 but no batch indices were given/);
   bad((s) => { s.labels = s.labels.subarray(1); }, /start: inputs\/labels do not hold 60 samples of dimension 3/);
+  bad((s, e) => { e.batch_size = 8; s.batches = () => Int32Array.of(1, 2); }, /start.batches\(0\): expected 8 sample indices, got 2/);
+  bad((s, e) => { e.batch_size = 2; s.batches = () => Int32Array.of(1, 60); }, /start.batches\(0\): index 60 is not a sample \(0-59\)/);
+});
+
+test("onRecord sees each record as it is made; recordEvery overrides record_every", () => {
+  const c = fixture("train_short").find((x) => x.name === "batch-record-every-4"); // 26 steps, every 4
+  const seen = [];
+  const result = trainFrom(c.experiment, startOf(c), {
+    onRecord: (r, logits, { step, loss, accuracy }) => seen.push({ r, step, loss, accuracy, logits: logits.slice() }),
+  });
+  assert.deepEqual(seen.map((s) => s.step), [0, 4, 8, 12, 16, 20, 24, 26]);
+  seen.forEach((s, i) => {
+    assert.equal(s.r, i);
+    assert.equal(s.loss, result.loss[i]);
+    assert.deepEqual(s.logits, result.logits.subarray(i * s.logits.length, (i + 1) * s.logits.length));
+  });
+  const every10 = trainFrom(c.experiment, startOf(c), { recordEvery: 10 });
+  assert.deepEqual(Array.from(every10.steps), [0, 10, 20, 26]);
+  const n = c.shape[1] * c.shape[2]; // the same run, read less often: record 2 (step 20) is record 5 above
+  assert.deepEqual(every10.logits.subarray(2 * n, 3 * n), result.logits.subarray(5 * n, 6 * n));
 });

@@ -52,8 +52,8 @@ function flatten(shapes, params) {
 /**
  * Train `experiment` (Experiment's field names, defaults applied) from `start` = {inputs, labels, samples, dim,
  * params: {name: {data, shape}}, batches: null | (step) => Int32Array}; the step-t mini-batch is batches(t).
- * onRecord(record, logits, {step, loss, accuracy}) is called as each record is made (logits: a view, copy it
- * to keep it). Returns {logits (records*samples*classes), shape, steps (Int32Array, the step of each record),
+ * onRecord(record, logits, {step, loss, accuracy}) is called as each record is made (logits: that record's
+ * view into the result's logits). Returns {logits (records*samples*classes), shape, steps (Int32Array, the step of each record),
  * loss, accuracy (Float32Array per record), ms}, and with record_features also features (records*samples*width)
  * and weights (records*classes*width, W_out^T), the lab's extras; params holds the parameters after the last step.
  */
@@ -110,8 +110,13 @@ export function trainFrom(experiment, start, { onRecord, recordEvery } = {}) {
     let index = null, n = samples, yb = labels, zs = recorded;
     if (batch) {
       index = start.batches(t);
-      n = index.length;
-      for (let r = 0; r < n; r++) y[r] = labels[index[r]];
+      n = index?.length;
+      if (n !== batch) throw new Error(`start.batches(${t}): expected ${batch} sample indices, got ${n}`);
+      for (let r = 0; r < n; r++) {
+        const i = index[r];
+        if (!(i >= 0 && i < samples)) throw new Error(`start.batches(${t}): index ${i} is not a sample (0-${samples - 1})`);
+        y[r] = labels[i];
+      }
       yb = y;
       zs = null;
     }
