@@ -79,12 +79,12 @@ def test_default_folder_is_inside_the_run_and_the_run_still_loads(run_path, tmp_
     shutil.copytree(run_path, copy)
     result = invoke(copy, "--no-figures")
     assert result.exit_code == 0 and not (copy / "analysis").exists()
-    result = invoke(copy, "--holdout", 0.5, "--seed", 3, "--from-step", 10, "--top", 2, "--source", "logits")
+    result = invoke(copy, "--fit-fraction", 0.5, "--seed", 3, "--from-step", 10, "--top", 2, "--source", "logits")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (copy / "analysis").iterdir()) == sorted(
         ["data-map.html", "reliability.html", "neural-collapse.html", "forgetting.html"])
     assert "over 8 records (steps 10..80)" in result.output
-    assert "T fitted on 20 samples (holdout 0.5), evaluated on the other 20" in result.output
+    assert "T fitted on 20 samples (fit fraction 0.5), evaluated on the other 20" in result.output
     assert "from logits;" in result.output
     reloaded = load_run(copy)
     np.testing.assert_array_equal(reloaded.logits, load_run(run_path).logits)
@@ -109,8 +109,9 @@ def test_missing_broken_and_empty_runs_exit_2_with_one_line(tmp_path):
 
 def test_bad_options_exit_2_with_one_line(run_path, tmp_path):
     _one_line_error(invoke(run_path, "--bins", 0, "--no-figures"), "--bins")
-    _one_line_error(invoke(run_path, "--holdout", 1.5, "--no-figures"), "--holdout")
-    _one_line_error(invoke(run_path, "--holdout", 0.01, "--no-figures"), "no sample")
+    _one_line_error(invoke(run_path, "--fit-fraction", 1.5, "--no-figures"), "--fit-fraction")
+    _one_line_error(invoke(run_path, "--fit-fraction", 0.01, "--no-figures"), "no sample")
+    _one_line_error(invoke(run_path, "--fit-fraction", 0.5, "--holdout", 0.5, "--no-figures"), "not both")
     _one_line_error(invoke(run_path, "--record", 99, "--no-figures"), "out of range")
     _one_line_error(invoke(run_path, "--from-step", 1000, "--no-figures"), "--from-step")
     (tmp_path / "file").write_text("x")
@@ -121,8 +122,17 @@ def test_bad_options_exit_2_with_one_line(run_path, tmp_path):
 def test_help_names_every_reading():
     result = CliRunner().invoke(main, ["analyze", "--help"])
     assert result.exit_code == 0
-    for word in ("cartography", "forgetting", "neural collapse", "temperature", "--holdout", "--bins"):
+    for word in ("cartography", "forgetting", "neural collapse", "temperature", "--fit-fraction", "--bins"):
         assert word in result.output.lower() or word in result.output
+    assert "--holdout" not in result.output  # the old name still works, unlisted
+
+
+def test_the_old_holdout_flag_still_fits_the_same_fraction_and_says_its_new_name(run_path):
+    old, new = (CliRunner().invoke(main, ["analyze", str(run_path), flag, "0.5", "--seed", "3", "--no-figures"])
+                for flag in ("--holdout", "--fit-fraction"))
+    assert old.exit_code == new.exit_code == 0, old.output
+    assert "--holdout is now --fit-fraction" in old.stderr and "--holdout" not in new.stderr
+    assert old.stdout == new.stdout and "T fitted on 20 samples (fit fraction 0.5)" in new.stdout
 
 
 def test_a_folder_of_runs_says_to_pick_one_and_lists_a_few(run_path, tmp_path):

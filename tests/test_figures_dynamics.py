@@ -76,7 +76,10 @@ def test_reliability_diagram_draws_the_calibration_before_and_after(temperature)
 
 def test_reliability_figure_of_a_run_draws_the_held_out_samples_at_the_held_out_temperature():
     run = _training_like_run()
-    fig = _valid(reliability_figure(run, record=-2, bins=8, holdout=0.5, seed=2))
+    fig = _valid(reliability_figure(run, record=-2, bins=8, fit_fraction=0.5, seed=2))
+    with pytest.warns(DeprecationWarning, match="fit_fraction"):
+        old = reliability_figure(run, record=-2, bins=8, holdout=0.5, seed=2)
+    assert old.to_json() == fig.to_json()
     order = np.random.default_rng(2).permutation(run.num_samples)
     fit, held = np.sort(order[:30]), np.sort(order[30:])
     z = run.logits[-2].astype(np.float64)

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fixture } from "./helpers.mjs";
-import { trainFrom } from "../../src/softmaxlab/web/static/js/lab/train.js";
+import { train, trainFrom } from "../../src/softmaxlab/web/static/js/lab/train.js";
 
 // the lab's start as the trainer takes it
 export function startOf(c) {
@@ -42,49 +42,35 @@ function check(c, tol) {
   return err;
 }
 
-test("200 steps of the reference experiment follow the lab to 1e-4 of the logits' size", () => {
-  for (const c of fixture("train_parity")) check(c, 1e-4);
+// max |a - b| / max |b| of each record
+function perRecord(actual, expected, [records, samples, K]) {
+  const n = samples * K;
+  return Array.from({ length: records }, (_, r) => relative(actual.subarray(r * n, (r + 1) * n), expected.subarray(r * n, (r + 1) * n)));
+}
+
+test("200 reference steps follow the lab to 1e-4 until one ulp on the start would move the run itself more", (t) => {
+  for (const c of fixture("train_parity")) {
+    const result = trainFrom(c.experiment, startOf(c));
+    const err = perRecord(result.logits, Float32Array.from(c.logits), c.shape);
+    // the JS run from a start moved by one ulp on every 7th parameter: how sensitive the run itself is
+    const nudged = startOf(c);
+    for (const p of Object.values(nudged.params)) for (let i = 3; i < p.data.length; i += 7) p.data[i] *= 1 + 2 ** -23;
+    const spread = perRecord(trainFrom(c.experiment, nudged).logits, result.logits, c.shape);
+    const departs = spread.findIndex((s) => s > 1e-5); // from here rounding decides (e.g. a ReLU at a near-tie)
+    if (departs >= 0) t.diagnostic(`${c.name}: sensitive from record ${departs}: ${err.at(-1).toExponential(2)} ` +
+                                   `from the lab, ${spread.at(-1).toExponential(2)} from one ulp`);
+    err.forEach((e, r) => {
+      const tol = departs >= 0 && r >= departs ? 10 * Math.max(...spread.slice(departs, r + 1)) : 1e-4;
+      assert.ok(e <= tol, `${c.name}: record ${r} differs by ${e.toExponential(2)} (tol ${tol.toExponential(2)})`);
+    });
+  }
+  for (const name of ["sgd-zeros", "momentum-zeros", "rmsprop-default"]) { // no near-tie: 1e-4 outright
+    check(fixture("train_parity").find((c) => c.name === name), 1e-4);
+  }
 });
 
 test("every optimiser, loss, activation, model, init and mini-batching follows the lab", () => {
   for (const c of fixture("train_short")) check(c, 1e-4);
-});
-
-// the logits of records [from, to) of a result (or fixture) as one flat view
-const records = (logits, shape, from, to) => logits.subarray(from * shape[1] * shape[2], to * shape[1] * shape[2]);
-
-test("RMSprop from the default init follows the lab to step 190; at step 199 a ReLU kink sits at rounding level", () => {
-  const [c] = fixture("train_kinked");
-  const result = trainFrom(c.experiment, startOf(c));
-  const err = relative(records(result.logits, c.shape, 0, 20), records(Float32Array.from(c.logits), c.shape, 0, 20));
-  assert.ok(err <= 1e-4, `${c.name}: steps 0-190 differ by ${err.toExponential(2)}`);
-  // after 199 steps some sample's hidden pre-activation is within rounding of 0: its ReLU's side is a coin toss
-  const at199 = trainFrom({ ...c.experiment, steps: 199 }, startOf(c)).params;
-  const views = Object.fromEntries(Object.entries(at199).map(([k, v]) => [k, v.data]));
-  const [h0, h1] = c.experiment.hidden, n = c.samples;
-  let nearest = Infinity; // the smallest |pre-activation| of the second hidden layer, through the first's ReLU
-  const x = Float32Array.from(c.inputs), w0 = views.w0, b0 = views.b0, w1 = views.w1, b1 = views.b1;
-  for (let r = 0; r < n; r++) {
-    const h = Array.from({ length: h0 }, (_, j) => Math.max(0, b0[j] + [0, 1, 2].reduce((s, k) => s + x[r * 3 + k] * w0[k * h0 + j], 0)));  // (h0,) in float64
-    for (let j = 0; j < h1; j++) nearest = Math.min(nearest, Math.abs(h.reduce((s, hk, k) => s + hk * w1[k * h1 + j], b1[j])));
-  }
-  assert.ok(nearest < 1e-6, `no pre-activation near 0 after step 199 (nearest ${nearest}): the kink explanation fails`);
-});
-
-test("RMSprop at its default lr follows the lab until its run turns chaotic, where one ulp moves it as much", () => {
-  const [c] = fixture("train_chaotic");
-  const result = trainFrom(c.experiment, startOf(c));
-  const lab = Float32Array.from(c.logits), last = c.shape[0];
-  const early = relative(records(result.logits, c.shape, 0, 16), records(lab, c.shape, 0, 16)); // steps 0..150
-  assert.ok(early <= 1e-4, `rmsprop: steps 0-150 differ by ${early.toExponential(2)}`);
-  const late = relative(records(result.logits, c.shape, last - 1, last), records(lab, c.shape, last - 1, last));
-  // the JS trainer against itself from a start moved by one ulp on every 7th parameter
-  const nudged = startOf(c);
-  for (const p of Object.values(nudged.params)) for (let i = 3; i < p.data.length; i += 7) p.data[i] *= 1 + 2 ** -23;
-  const other = trainFrom(c.experiment, nudged);
-  const spread = relative(records(other.logits, c.shape, last - 1, last), records(result.logits, c.shape, last - 1, last));
-  assert.ok(spread > 1e-4, `one ulp moved step 200 by only ${spread.toExponential(2)}: then parity to 1e-4 should hold`);
-  assert.ok(late <= 10 * spread, `rmsprop: step 200 differs by ${late.toExponential(2)}, one ulp by ${spread.toExponential(2)}`);
 });
 
 test("Adam from a zero last layer: the lab and JS differ only by b_out's first step, a normalised rounding error", () => {
@@ -103,4 +89,49 @@ test("Adam from a zero last layer: the lab and JS differ only by b_out's first s
   const longRun = trainFrom(long.experiment, startOf(long));
   const err = relative(longRun.logits, long.logits);
   assert.ok(err <= 1e-2, `adam from zeros: 200 steps differ by ${err.toExponential(2)} of the logits' size`);
+});
+
+test("train(experiment) makes the lab's start from the seed and records the lab's run", async () => {
+  for (const c of fixture("train_from_seed")) {
+    const result = await train(c.experiment);
+    assert.deepEqual(result.shape, c.shape, `${c.name}: shape`);
+    const err = relative(result.logits, c.logits);
+    assert.ok(err <= 1e-4, `${c.name}: logits differ by ${err.toExponential(2)} of their size`);
+  }
+  await assert.rejects(train("optimizer=adam"), /pass an experiment object/);
+});
+
+test("a bad start or experiment is one error naming the problem, before any training", () => {
+  const [c] = fixture("train_parity");
+  const bad = (change, pattern) => {
+    const start = startOf(c), e = { ...c.experiment };
+    change(start, e);
+    assert.throws(() => trainFrom(e, start), pattern);
+  };
+  bad((s) => { delete s.params.w1; }, /params: w1 is missing/);
+  bad((s) => { s.params.w0.data = s.params.w0.data.subarray(1); }, /params: w0 holds 95 numbers, expected 3 x 32/);
+  bad((s, e) => { e.optimizer = "lbfgs"; }, /optimizer: unknown optimizer "lbfgs"/);
+  bad((s, e) => { e.loss = "kl"; }, /loss: unknown loss "kl"/);
+  bad((s, e) => { e.batch_size = 8; }, /start.batches: batch_size is 8 but no batch indices were given/);
+  bad((s) => { s.labels = s.labels.subarray(1); }, /start: inputs\/labels do not hold 60 samples of dimension 3/);
+  bad((s, e) => { e.batch_size = 8; s.batches = () => Int32Array.of(1, 2); }, /start.batches\(0\): expected 8 sample indices, got 2/);
+  bad((s, e) => { e.batch_size = 2; s.batches = () => Int32Array.of(1, 60); }, /start.batches\(0\): index 60 is not a sample \(0-59\)/);
+});
+
+test("onRecord sees each record as it is made; recordEvery overrides record_every", () => {
+  const c = fixture("train_short").find((x) => x.name === "batch-record-every-4"); // 26 steps, every 4
+  const seen = [];
+  const result = trainFrom(c.experiment, startOf(c), {
+    onRecord: (r, logits, { step, loss, accuracy }) => seen.push({ r, step, loss, accuracy, logits: logits.slice() }),
+  });
+  assert.deepEqual(seen.map((s) => s.step), [0, 4, 8, 12, 16, 20, 24, 26]);
+  seen.forEach((s, i) => {
+    assert.equal(s.r, i);
+    assert.equal(s.loss, result.loss[i]);
+    assert.deepEqual(s.logits, result.logits.subarray(i * s.logits.length, (i + 1) * s.logits.length));
+  });
+  const every10 = trainFrom(c.experiment, startOf(c), { recordEvery: 10 });
+  assert.deepEqual(Array.from(every10.steps), [0, 10, 20, 26]);
+  const n = c.shape[1] * c.shape[2]; // the same run, read less often: record 2 (step 20) is record 5 above
+  assert.deepEqual(every10.logits.subarray(2 * n, 3 * n), result.logits.subarray(5 * n, 6 * n));
 });

@@ -5,6 +5,8 @@ the definitions and the papers); nothing is computed here that the reading does 
 a figure can be checked against its reading trace by trace (every trace has a `uid`).
 """
 
+import warnings
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -177,19 +179,20 @@ def _reliability(logits, labels, *, bins, temperature, how: str, where: str = ""
     return go.Figure(data=traces, layout=layout)
 
 
-def reliability_figure(run, *, record=-1, bins=15, holdout=None, seed=0) -> go.Figure:
+def reliability_figure(run, *, record=-1, bins=15, fit_fraction=None, seed=0, holdout=None) -> go.Figure:
     """The reliability diagram of one record of a run, before and after temperature scaling.
 
     `softmaxlab.analysis.calibration_report` fits the temperature (on a held-out share of the
-    samples when `holdout` is given) and the evaluated samples are drawn with `reliability_diagram`.
+    samples when `fit_fraction` is given) and the evaluated samples are drawn with `reliability_diagram`.
 
     Args:
         run: a `softmaxlab.store.Run`.
         record: which record's logits to read (an index; -1 is the last, the trained model).
         bins: number of equal-width confidence bins.
-        holdout: fraction of the samples that fits the temperature, the rest are drawn; None: every
+        fit_fraction: fraction of the samples that fits the temperature, the rest are drawn; None: every
             sample both fits it and is drawn.
-        seed: seed of the holdout split.
+        seed: seed of the split.
+        holdout: the old name of `fit_fraction` (deprecated; it meant the same fraction).
 
     >>> from softmaxlab.store import Run
     >>> run = Run(logits=[[[3.0, 0.0], [3.0, 0.0], [0.0, 3.0], [3.0, 0.0]]], steps=[7], labels=[0, 0, 1, 1])
@@ -197,9 +200,15 @@ def reliability_figure(run, *, record=-1, bins=15, holdout=None, seed=0) -> go.F
     >>> len(fig.data), "step 7: 4 samples" in fig.layout.title.text
     (6, True)
     """
-    report = calibration_report(run, record=record, bins=bins, fit_fraction=holdout, seed=seed)
+    if holdout is not None:
+        warnings.warn("reliability_figure(holdout=...) is now fit_fraction=... (the fraction that fits T)",
+                      DeprecationWarning, stacklevel=2)
+        if fit_fraction is not None:
+            raise ValueError("give fit_fraction or its old name holdout, not both")
+        fit_fraction = holdout
+    report = calibration_report(run, record=record, bins=bins, fit_fraction=fit_fraction, seed=seed)
     z = np.asarray(run.logits[report.record])[report.eval_index]  # (eval samples, K)
-    how = ("T fitted on these samples" if holdout is None else
+    how = ("T fitted on these samples" if report.fit_fraction is None else
            f"T fitted on {report.fit_samples} other, held-out samples")
     return _reliability(z, np.asarray(run.labels)[report.eval_index], bins=bins, temperature=report.temperature,
                         how=how, where=f"step {report.step}: ")

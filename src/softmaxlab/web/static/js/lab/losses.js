@@ -50,11 +50,12 @@ function focal(z, y, n, K, hp, dz) {
   let total = 0;
   for (let r = 0, o = 0; r < n; r++, o += K) {
     logSoftmaxRow(z, o, K, T);
-    const lp = logp[y[r]], q = f(-Math.expm1(lp)), w = f(q ** gamma);
+    // where p_y rounds to 1 (q = 0) the weight is 0^gamma and its own gradient term is 0, as lab/losses.py
+    const lp = logp[y[r]], q = f(-Math.expm1(lp)), w = q > 0 ? f(q ** gamma) : gamma === 0 ? 1 : 0;
     total = f(total + f(w * lp));
     if (dz) {
-      // d(q^gamma)/dq = gamma q^(gamma - 1), and exactly 0 for gamma = 0 (JAX's pow rule), dq/dlog p = -p_y
-      const jac = gamma === 0 ? 0 : f(gamma * f(q ** f(gamma - 1)));
+      // d(q^gamma)/dq = gamma q^(gamma - 1) (0 for gamma = 0, JAX's pow rule), dq/dlog p = -p_y
+      const jac = q > 0 && gamma !== 0 ? f(gamma * f(q ** f(gamma - 1))) : 0;
       const dlp = f(G * f(w + f(lp * f(jac * f(-Math.exp(lp))))));
       for (let j = 0; j < K; j++) g[j] = j === y[r] ? dlp : 0;
       throughLogSoftmax(dz, o, K, T);

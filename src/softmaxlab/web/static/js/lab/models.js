@@ -6,12 +6,12 @@ const f = Math.fround;
 const SQRT_HALF = f(Math.sqrt(0.5)); // np.sqrt(0.5).astype(float32), as jax.nn.gelu
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
-/** erfc(x) to ~1e-15 relative in float64: Taylor series of erf near 0, Laplace's continued fraction beyond. */
+/** erfc(x) to ~1e-14 relative in float64: Taylor series of erf near 0, Laplace's continued fraction beyond. */
 export function erfc(x) {
   if (Number.isNaN(x)) return NaN;
   if (x < 0) return 2 - erfc(-x);
-  if (x < 2.5) {
-    // erf(x) = 2/sqrt(pi) sum_n (-1)^n x^(2n+1) / (n! (2n+1)); the terms stay below e^(x^2) ~ 500
+  if (x < 1.5) {
+    // erf(x) = 2/sqrt(pi) sum_n (-1)^n x^(2n+1) / (n! (2n+1)); the terms stay below e^(x^2) ~ 10
     let term = x, sum = x;
     for (let n = 1; n < 100 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
       term *= -x * x / n;
@@ -22,7 +22,7 @@ export function erfc(x) {
   if (x > 27) return 0; // below the smallest double
   // erfc(x) = exp(-x^2) / sqrt(pi) / (x + (1/2) / (x + 1 / (x + (3/2) / (x + ...)))), evaluated from the tail
   let tail = x;
-  for (let n = 60; n >= 1; n--) tail = x + (n / 2) / tail;
+  for (let n = 100; n >= 1; n--) tail = x + (n / 2) / tail; // 100 terms: 1e-14 from x = 1.5 on
   return Math.exp(-x * x) / Math.sqrt(Math.PI) / tail;
 }
 
@@ -55,20 +55,23 @@ function affine(x, w, b, n, inner, cols, out) {
   }
 }
 
-// the gradients of affine: dw += x^T dy, db += sum_r dy, and (if dx) dx = dy w^T
+// the gradients of affine: dw += x^T dy, db += sum_r dy, and (if dx) dx = dy w^T, each sum in the order of r
+// or j; zeros of x (dead ReLUs) and of dy add exact zeros, so they are skipped
 function affineBack(x, w, dy, n, inner, cols, dw, db, dx) {
   for (let r = 0; r < n; r++) {
     const o = r * cols, xr = r * inner;
     for (let j = 0; j < cols; j++) db[j] += dy[o + j];
     for (let k = 0; k < inner; k++) {
       const xk = x[xr + k], wk = k * cols;
-      let acc = 0;
-      for (let j = 0; j < cols; j++) {
-        const g = dy[o + j];
-        dw[wk + j] += f(xk * g);
-        if (dx) acc = f(acc + f(g * w[wk + j]));
-      }
-      if (dx) dx[xr + k] = acc;
+      if (xk === 0) continue;
+      for (let j = 0; j < cols; j++) dw[wk + j] += f(xk * dy[o + j]);
+    }
+    if (!dx) continue;
+    for (let k = 0; k < inner; k++) dx[xr + k] = 0;
+    for (let j = 0; j < cols; j++) {
+      const g = dy[o + j];
+      if (g === 0) continue;
+      for (let k = 0; k < inner; k++) dx[xr + k] += f(g * w[k * cols + j]);
     }
   }
 }
@@ -164,10 +167,16 @@ function freeFeatures(e, params, grads, { samples }) {
 /** name -> build(experiment, params, grads, {samples, dim}) -> {forward, backward, features, width}. */
 export const MODELS = { mlp, "free-logits": freeLogits, "free-features": freeFeatures };
 
-/** The parameter names of a model, as lab/models.py makes them, in the order the optimiser walks them. */
-export function paramNames(e) {
-  if (e.model === "mlp") return [...e.hidden.flatMap((_, i) => [`w${i}`, `b${i}`]), "w_out", "b_out"];
-  if (e.model === "free-logits") return ["logits"];
-  if (e.model === "free-features") return ["features", "w_out", "b_out"];
+/** The parameters' names and shapes of a model, as lab/models.py makes them, in the order the optimiser walks them. */
+export function paramShapes(e, { samples, dim }) {
+  if (e.model === "mlp") {
+    const widths = [dim, ...e.hidden], shapes = {};
+    for (let i = 0; i < e.hidden.length; i++) Object.assign(shapes, { [`w${i}`]: [widths[i], widths[i + 1]], [`b${i}`]: [widths[i + 1]] });
+    return { ...shapes, w_out: [widths.at(-1), e.classes], b_out: [e.classes] };
+  }
+  if (e.model === "free-logits") return { logits: [samples, e.classes] };
+  if (e.model === "free-features") {
+    return { features: [samples, e.feature_dim], w_out: [e.feature_dim, e.classes], b_out: [e.classes] };
+  }
   throw new Error(`model: unknown model ${JSON.stringify(e.model)}`);
 }

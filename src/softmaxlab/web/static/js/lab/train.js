@@ -1,9 +1,11 @@
 // The lab's training loop in the browser, mirroring softmaxlab.lab.engine: `steps` updates of the optimiser on
 // loss(z / T), recording every sample's logits (with the loss and the accuracy over all samples) before step 0,
 // after every `record_every`-th step and after the last. Float32 throughout; nothing is allocated in the loop.
-import { MODELS, paramNames } from "./models.js";
+import { MODELS, paramShapes } from "./models.js";
 import { LOSSES, accuracy } from "./losses.js";
 import { OPTIMIZERS } from "./optimizers.js";
+import { batchIndices, makeData } from "./datasets.js";
+import { initParams } from "./init.js";
 
 const f = Math.fround;
 
@@ -24,12 +26,15 @@ export function hyperparameters(e) {
   };
 }
 
-// every parameter in one Float32Array (what the optimiser walks), with a named view of each
-function flatten(names, params) {
+// every parameter in one Float32Array (what the optimiser walks), with a named view of each; a missing or
+// misshapen parameter is refused by name
+function flatten(shapes, params) {
+  const names = Object.keys(shapes);
   const sizes = names.map((name) => {
-    const p = params[name];
-    if (!p) throw new Error(`params: missing ${name}`);
-    return p.data.length;
+    const size = shapes[name].reduce((a, b) => a * b, 1), p = params[name];
+    if (!p) throw new Error(`params: ${name} is missing`);
+    if (p.data.length !== size) throw new Error(`params: ${name} holds ${p.data.length} numbers, expected ${shapes[name].join(" x ")}`);
+    return size;
   });
   const flat = new Float32Array(sizes.reduce((a, b) => a + b, 0));
   const grads = new Float32Array(flat.length);
@@ -41,14 +46,14 @@ function flatten(names, params) {
     gradViews[name] = grads.subarray(at, at + sizes[i]);
     at += sizes[i];
   });
-  return { flat, grads, views, gradViews };
+  return { names, flat, grads, views, gradViews };
 }
 
 /**
  * Train `experiment` (Experiment's field names, defaults applied) from `start` = {inputs, labels, samples, dim,
  * params: {name: {data, shape}}, batches: null | (step) => Int32Array}; the step-t mini-batch is batches(t).
- * onRecord(record, logits, {step, loss, accuracy}) is called as each record is made (logits: a view, copy it
- * to keep it). Returns {logits (records*samples*classes), shape, steps (Int32Array, the step of each record),
+ * onRecord(record, logits, {step, loss, accuracy}) is called as each record is made (logits: that record's
+ * view into the result's logits). Returns {logits (records*samples*classes), shape, steps (Int32Array, the step of each record),
  * loss, accuracy (Float32Array per record), ms}, and with record_features also features (records*samples*width)
  * and weights (records*classes*width, W_out^T), the lab's extras; params holds the parameters after the last step.
  */
@@ -69,8 +74,8 @@ export function trainFrom(experiment, start, { onRecord, recordEvery } = {}) {
   }
   const hp = hyperparameters(e), opt = OPTIMIZERS[e.optimizer];
 
-  const names = paramNames(e);
-  const { flat, grads, views, gradViews } = flatten(names, start.params);
+  const shapes = paramShapes(e, { samples, dim });
+  const { names, flat, grads, views, gradViews } = flatten(shapes, start.params);
   const model = build(e, views, gradViews, { samples, dim });
   const state = opt.init(flat.length);
 
@@ -82,6 +87,9 @@ export function trainFrom(experiment, start, { onRecord, recordEvery } = {}) {
                               weights: new Float32Array(records * K * width) } : {};
   const z = new Float32Array(samples * K), dz = new Float32Array(samples * K);
   const y = new Int32Array(samples);
+
+  // full batch: a step's forward pass is the last record's, when no update came between (the model keeps it)
+  let recorded = null;
 
   function record(r, step) {
     const out = logits.subarray(r * samples * K, (r + 1) * samples * K);
@@ -95,21 +103,29 @@ export function trainFrom(experiment, start, { onRecord, recordEvery } = {}) {
       for (let k = 0; k < width; k++) for (let j = 0; j < K; j++) extras.weights[at + j * width + k] = w[k * K + j];
     }
     if (onRecord) onRecord(r, out, { step, loss: loss[r], accuracy: acc[r] });
+    recorded = out;
   }
 
   function step(t) {
-    let index = null, n = samples, yb = labels;
+    let index = null, n = samples, yb = labels, zs = recorded;
     if (batch) {
       index = start.batches(t);
-      n = index.length;
-      for (let r = 0; r < n; r++) y[r] = labels[index[r]];
+      n = index?.length;
+      if (n !== batch) throw new Error(`start.batches(${t}): expected ${batch} sample indices, got ${n}`);
+      for (let r = 0; r < n; r++) {
+        const i = index[r];
+        if (!(i >= 0 && i < samples)) throw new Error(`start.batches(${t}): index ${i} is not a sample (0-${samples - 1})`);
+        y[r] = labels[i];
+      }
       yb = y;
+      zs = null;
     }
-    model.forward(inputs, index, n, z);
+    if (!zs) model.forward(inputs, index, n, (zs = z));
     grads.fill(0);
-    lossFn(z, yb, n, K, hp, dz);
+    lossFn(zs, yb, n, K, hp, dz);
     model.backward(dz, index, n);
     opt.update(flat, grads, state, hp);
+    recorded = null;
   }
 
   record(0, 0);
@@ -118,7 +134,21 @@ export function trainFrom(experiment, start, { onRecord, recordEvery } = {}) {
     for (let s = 0; s < count; s++) step(t++);
     record(i + 1, t);
   });
-  const final = Object.fromEntries(names.map((name) => [name, { data: views[name], shape: start.params[name].shape }]));
+  const final = Object.fromEntries(names.map((name) => [name, { data: views[name], shape: shapes[name] }]));
   return { logits, shape: [records, samples, K], steps, loss, accuracy: acc, ...extras, params: final,
            ms: performance.now() - began };
+}
+
+/**
+ * Train an experiment from its seed: the data, the initial parameters and the mini-batches the lab makes
+ * (datasets.js, init.js), then trainFrom. `experiment` is a plain object with Experiment's fields, defaults
+ * applied; a query string is refused for now (the Experiment spec is not yet in the site's state data).
+ */
+export async function train(experiment, options = {}) {
+  if (typeof experiment === "string") {
+    throw new Error("train: pass an experiment object (defaults applied); reading a query needs the Experiment spec");
+  }
+  const data = makeData(experiment);
+  const batches = experiment.batch_size ? (step) => batchIndices(experiment, step) : null;
+  return trainFrom(experiment, { ...data, params: initParams(experiment, data), batches }, options);
 }
