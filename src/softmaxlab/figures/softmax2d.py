@@ -175,9 +175,10 @@ def _layout(z, s, t, p, swept, ch, x_left, y_top, fixed):
     bottom, top = panel_domains([1, 1], gap=0.14)
     return base_layout(
         figure="softmax-2d",
-        main=f"Softmax of {k} logits at temperature T = {t:g}",
+        main=f"Softmax of {k} logits at T = {t:g}",
         hint="Left: dots at exp(z/T), then scaled to add up to 1. Right: every p moves as one logit sweeps.",
         height=600,
+        wrap_lines=True,
         xaxis=dict(domain=left, anchor="y", range=x_left, title=dict(text="logit z")),
         yaxis=dict(domain=top, anchor="x", range=y_top, title=dict(text=ch), **({"type": "log", "exponentformat": "e"} if fixed else {})),
         xaxis2=dict(domain=left, anchor="y2", range=x_left, matches="x", title=dict(text="logit z")),
