@@ -13,6 +13,7 @@ from ..core import LOSSES, SQUASHERS
 from ..core.geometry import from_subspace, simplex_vertices, sum_zero_basis
 from . import _options
 from .style import (
+    HINT_CHARS,
     NEUTRAL,
     SERIES_COLORS,
     base_layout,
@@ -23,6 +24,7 @@ from .style import (
     scene,
     sub,
     subspace_axis_label,
+    wrap,
 )
 
 __all__ = ["loss_landscape", "loss_curves", "squashing_functions"]
@@ -148,8 +150,10 @@ def loss_landscape(
         main=f"{title.capitalize()} for {k} classes, true class {y}",
         hint="Cones point downhill (−∇L). They pull toward the true class and away from the others, not to one point.",
         height=640,
+        wrap_lines=True,
+        legend=dict(orientation="h", x=0.0, y=0.0, yanchor="top"),  # below: beside the scene it takes a phone's width
         scene=scene(x=labels[0], y=labels[1], z="loss L", figure=f"loss-landscape-{k}"),
-        annotations=[note(LOSSES[loss].help, x=0.0, y=0.0, xanchor="left", yanchor="bottom")],
+        annotations=[note(wrap(LOSSES[loss].help, HINT_CHARS), x=0.0, y=0.0, xanchor="left", yanchor="bottom")],
     )
     return make_figure(traces, layout)
 

@@ -25,6 +25,8 @@ __all__ = [
     "rgba",
     "flat_colorscale",
     "sub",
+    "TITLE_CHARS",
+    "HINT_CHARS",
     "wrap",
     "title",
     "note",
