@@ -94,8 +94,8 @@ def sub(i) -> str:
 
 # Widest lines of a title that fit a phone: a 390 px screen leaves the figure about 370 px, and a line of
 # N characters is about 0.55 N em wide in the site's sans-serif (tests/test_figures_readable.py checks it).
-TITLE_CHARS = 42  # the main line, 16 px
-HINT_CHARS = 60  # the hint below it, 12 px
+TITLE_CHARS = 41  # the main line, 16 px
+HINT_CHARS = 55  # the hint below it, 12 px
 
 
 def wrap(text: str, width: int) -> str:

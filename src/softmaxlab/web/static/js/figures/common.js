@@ -41,8 +41,8 @@ export function class_color(i) {
 }
 
 // style.TITLE_CHARS, style.HINT_CHARS: the widest title lines that fit a phone
-export const TITLE_CHARS = 42;
-export const HINT_CHARS = 60;
+export const TITLE_CHARS = 41;
+export const HINT_CHARS = 55;
 
 /** style.wrap: text broken at spaces into lines of at most `width` characters, joined by <br>. */
 export function wrap(text, width) {
