@@ -126,7 +126,11 @@ def title(main: str, hint: str | None = None, *, wrap_lines: bool = False) -> di
         main = wrap(main, TITLE_CHARS)
         hint = None if hint is None else wrap(hint, HINT_CHARS)
     text = main if hint is None else f"{main}<br><span style='font-size:12px;color:#555'>{hint}</span>"
-    return dict(text=text, x=0.01, xanchor="left", y=0.98, yanchor="top", font=dict(size=16))
+    # pinned to the container's top: plotly puts a title of several lines 11 px higher than one of one line
+    # (the old y=0.98 cut the first line's top), so it gets that much more padding
+    pad = 22 if "<br>" in text else 10
+    return dict(text=text, x=0.01, xanchor="left", y=1.0, yref="container", yanchor="top", pad=dict(t=pad),
+                font=dict(size=16))
 
 
 def note(text: str, *, x: float = 0.99, y: float = 0.99, xanchor: str = "right", yanchor: str = "top") -> dict:
