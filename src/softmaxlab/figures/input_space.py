@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from ..core.geometry import simplex_vertices, sum_zero_basis, winning_class
 from . import _options
-from .style import base_layout, class_color, make_figure, note, scene, sub, subspace_axis_label
+from .style import BOTTOM_LEGEND, base_layout, class_color, make_figure, note, scene, sub, subspace_axis_label
 
 __all__ = ["input_space"]
 
@@ -122,7 +122,6 @@ def input_space(
             dict(type="mesh3d", uid=f"tie-{i}-{j}", name=f"tie: z{sub(i)} = z{sub(j)}",
                  x=poly[:, 0], y=poly[:, 1], z=poly[:, 2], i=np.zeros_like(fan), j=fan, k=fan + 1,
                  color=WALL_COLORS[wall], opacity=0.45, flatshading=True, showlegend=True,
-                 legendgroup="ties", legendgrouptitle=dict(text="where two classes tie"),
                  hovertemplate=f"{hover_u}<extra>classes {i} and {j} tie: z{sub(i)} = z{sub(j)} ≥ the rest</extra>")
         )
     if points:
@@ -175,7 +174,7 @@ def input_space(
         hint=hint,
         height=680,
         wrap_lines=True,
-        legend=dict(orientation="h", x=0.0, y=0.0, yanchor="top"),  # below: beside the scene it takes a phone's width
+        legend=dict(BOTTOM_LEGEND),
         scene=box,
         annotations=[note(what, x=0.0, y=0.0, xanchor="left", yanchor="bottom")],
     )

@@ -13,6 +13,7 @@ from ..core import LOSSES, SQUASHERS
 from ..core.geometry import from_subspace, simplex_vertices, sum_zero_basis
 from . import _options
 from .style import (
+    BOTTOM_LEGEND,
     HINT_CHARS,
     NEUTRAL,
     SERIES_COLORS,
@@ -151,7 +152,7 @@ def loss_landscape(
         hint="Cones point downhill (−∇L). They pull toward the true class and away from the others, not to one point.",
         height=640,
         wrap_lines=True,
-        legend=dict(orientation="h", x=0.0, y=0.0, yanchor="top"),  # below: beside the scene it takes a phone's width
+        legend=dict(BOTTOM_LEGEND),
         scene=scene(x=labels[0], y=labels[1], z="loss L", figure=f"loss-landscape-{k}"),
         annotations=[note(wrap(LOSSES[loss].help, HINT_CHARS), x=0.0, y=0.0, xanchor="left", yanchor="bottom")],
     )

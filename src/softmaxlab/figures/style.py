@@ -28,6 +28,7 @@ __all__ = [
     "TITLE_CHARS",
     "HINT_CHARS",
     "wrap",
+    "BOTTOM_LEGEND",
     "title",
     "note",
     "base_layout",
@@ -96,6 +97,10 @@ def sub(i) -> str:
 # N characters is about 0.55 N em wide in the site's sans-serif (tests/test_figures_readable.py checks it).
 TITLE_CHARS = 41  # the main line, 16 px
 HINT_CHARS = 55  # the hint below it, 12 px
+
+
+# a 3D figure's legend below its scene, in rows: beside it, the legend takes a phone's width from the view
+BOTTOM_LEGEND = dict(orientation="h", x=0.0, y=0.0, yanchor="top", itemsizing="constant", bgcolor="rgba(255,255,255,0.7)")
 
 
 def wrap(text: str, width: int) -> str:

@@ -13,6 +13,7 @@ from ..core import gaussian_posterior, sigmoid, softmax, softmax_jacobian
 from ..core.geometry import from_subspace, simplex_vertices, sum_zero_basis, to_subspace
 from . import _options
 from .style import (
+    BOTTOM_LEGEND,
     NEUTRAL,
     base_layout,
     class_color,
@@ -33,8 +34,6 @@ SURFACE_OPACITY = 0.7  # the probability surfaces: a marker or a point behind on
 # derivative scenes side by side: the camera stands this much farther back, so each cube and its tick
 # labels fit their half of the figure (tests/browser/test_site.py looks for pixels cut at a scene's edge)
 _FAR = 1.4
-# the legend below the scenes, in rows: beside them it takes a phone's width from the 3D view
-_LEGEND = dict(orientation="h", x=0.0, y=0.0, yanchor="top")
 
 
 def _eye(x, y, z, derivatives):
@@ -202,7 +201,7 @@ def surfaces_2(
         hint="p₀ and p₁ are ridges along (1, 1): only z₀ − z₁ matters. They add up to 1 everywhere.",
         height=620,
         wrap_lines=True,
-        legend=_LEGEND,
+        legend=dict(BOTTOM_LEGEND),
     )
     left = [0.0, 1.0]
     if derivatives:
@@ -395,7 +394,7 @@ def surfaces_3(
         hint="Each pᵢ is a ramp rising toward its vertex; where two ramps cross at equal height, those two classes tie.",
         height=640,
         wrap_lines=True,
-        legend=_LEGEND,
+        legend=dict(BOTTOM_LEGEND),
         annotations=[note(f"{labels[0]}<br>{labels[1]}<br>(z = B u: the plane of logits that sum to 0)", x=1.0, y=0.0,
                           xanchor="right", yanchor="bottom")],
     )
