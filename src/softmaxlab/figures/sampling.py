@@ -133,8 +133,9 @@ def sampling(
         hint="Top: the tempered distribution p (hatched grey = removed). Middle: what each filter keeps. "
              "Bottom: q, what is really sampled" + (", next to the draws." if n else "."),
         wrap_lines=True,
-        annotations=[note(numbers, x=1.0, y=top[1], yanchor="top")],
-        height=720,
+        # above the top panel, below the title: inside it, on a phone, the note covered the tallest bars
+        annotations=[note(numbers, x=1.0, y=top[1], yanchor="bottom")],
+        height=760,
         barmode="group",
         xaxis=dict(anchor="y", matches="x3", showticklabels=False, **ticks),
         yaxis=dict(domain=top, anchor="x", title=dict(text="p"), rangemode="tozero"),
@@ -143,6 +144,6 @@ def sampling(
         xaxis3=dict(anchor="y3", title=dict(text="token"), **ticks),
         yaxis3=dict(domain=bottom, anchor="x3", title=dict(text="q"), rangemode="tozero"),
         legend=dict(orientation="h", x=0.0, y=-0.1, yanchor="top"),
-        margin=dict(l=110, r=30, t=110, b=80),
+        margin=dict(l=110, r=30, t=145, b=80),
     )
     return make_figure(traces, layout)

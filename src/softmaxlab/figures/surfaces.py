@@ -302,6 +302,7 @@ def sigmoid_section(*, temperature: float = 1.0, extent: float = 8.0, resolution
         hint="p₀ depends only on z₀ − z₁, and equals σ((z₀ − z₁)/T): the dashed curve lies on the blue one.",
         height=460,
         wrap_lines=True,
+        legend=dict(orientation="h", x=0.0, y=-0.2, yanchor="top"),  # below: beside the curves it takes a phone's width
         xaxis=dict(title=dict(text="z₀ − z₁"), zeroline=True),
         yaxis=dict(title=dict(text="probability"), range=[-0.02, 1.02]),
     )
