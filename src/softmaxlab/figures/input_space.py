@@ -158,7 +158,7 @@ def input_space(
              hovertemplate=f"{hover_u}<extra>one-hot point of class %{{customdata[0]}}{fourth_hover}</extra>")
     )
     if k == 4:
-        main = "4 classes: the 3D space of logits summing to 0"
+        main = "4 classes: logits that sum to 0, in 3D"
         hint = "A tetrahedron of one-hot points; class i wins in the cone nearest vertex eᵢ. Walls: two classes tie."
         what = "<br>".join(labels)
     else:
