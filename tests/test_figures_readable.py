@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from softmaxlab.figures.input_space import input_space
+from softmaxlab.figures.losses import loss_landscape
 from softmaxlab.figures.sampling import sampling
 from softmaxlab.figures.surfaces import surfaces_2, surfaces_3
 from softmaxlab.web.figures import WEB_FIGURES
@@ -92,6 +93,16 @@ def test_the_marker_and_the_one_hot_points_stand_above_every_surface(build, mark
         assert len(labels) == 3
         for (x, y, z, text), vx, vy in zip(labels, v.x, v.y):
             assert (x, y) == (vx, vy) and z > top, text
+
+
+@pytest.mark.parametrize("loss", ["cross-entropy", "hinge"])
+@pytest.mark.parametrize("classes,label", [(2, 1), (3, 2)])
+def test_the_loss_surface_does_not_hide_the_true_class(loss, classes, label):
+    fig = loss_landscape(loss, classes=classes, label=label)
+    stem, point = trace(fig, "target-stem"), trace(fig, "target")
+    assert list(stem.x) == [point.x[0]] * 2 and list(stem.y) == [point.y[0]] * 2
+    assert stem.z[0] <= 0 and stem.z[1] > np.max(trace(fig, "loss").z)  # up through the surface, and above it
+    assert stem.text[1].strip() == f"e{'₀₁₂'[label]}"
 
 
 @pytest.mark.parametrize("k,fourth", [(4, 0.0), (5, -0.9), (5, 0.0), (5, 0.4), (5, 1.2)])

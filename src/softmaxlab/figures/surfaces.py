@@ -139,7 +139,7 @@ def surfaces_2(
 
     Returns:
         A Figure; trace uids: ``p0``, ``p1``, ``dp{i}-dz{j}`` (scene2), ``gauss0``, ``gauss1``,
-        ``posterior0``, ``posterior1``, ``shift-line``, ``marker``, ``marker-jacobian``.
+        ``posterior0``, ``posterior1``, ``shift-line``, ``marker``, ``marker-stem``, ``marker-jacobian``.
 
     Example:
         >>> fig = surfaces_2(marker=(1.0, -1.0))
@@ -340,8 +340,9 @@ def surfaces_3(
         resolution: grid points per axis.
 
     Returns:
-        A Figure; trace uids ``p0``..``p2``, ``vertices``, ``dp{i}-dz{j}`` (scene2), ``gauss0``..,
-        ``posterior0``.., ``marker``, ``marker-jacobian``.
+        A Figure; trace uids ``p0``..``p2``, ``vertices``, ``vertex-stems``, ``dp{i}-dz{j}`` (scene2),
+        ``gauss0``.. (`customdata`: the true density), ``posterior0``.., ``marker``, ``marker-stem``,
+        ``marker-jacobian``.
 
     Example:
         >>> fig = surfaces_3()

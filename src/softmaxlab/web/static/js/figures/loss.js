@@ -58,6 +58,10 @@ export function figure(skeleton, options) {
   });
   const target = k === 2 ? [y === 0 ? 1 : 0, y === 1 ? 1 : 0] : simplex_vertices(3)[y];
   Object.assign(trace(fig, "target"), { x: [target[0]], y: [target[1]], z: [0] });
+  // a stem up through the surface from the floor's one-hot point, to above the highest loss drawn
+  let highest = -Infinity;
+  for (const v of value) if (v > highest) highest = v;
+  Object.assign(trace(fig, "target-stem"), { x: [target[0], target[0]], y: [target[1], target[1]], z: [0, 1.05 * highest] });
   const main = `${title.charAt(0).toUpperCase()}${title.slice(1).toLowerCase()} for ${k} classes, true class ${y}`;
   setMain(fig, main);
   return fig;
