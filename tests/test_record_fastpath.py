@@ -217,3 +217,22 @@ def test_block_buffers_are_reused_only_after_the_worker_wrote_them(tmp_path, mon
     np.testing.assert_allclose(run.logits, torch.stack(expected).numpy(), rtol=1e-6, atol=1e-6)
     # 8 blocks, at most 2 queued and 1 being written besides the one filling: 4 buffers, reused
     assert len(buffers) <= 1 + 1 + 2 + 1 < 8
+
+
+def test_a_chunk_of_a_megabyte_or_more_is_what_zarr_itself_writes(tmp_path):
+    """Chunks >= 1 MiB take another path to their checksum (a bytes copy, without the GIL): same bytes as Zarr's."""
+    from softmaxlab.store.zarr_files import GIL_FREE_CHECKSUM_BYTES
+
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=(3, 600, 500)).astype(np.float32)  # 1.2 MB per record: one record per chunk
+    assert values[0].nbytes >= GIL_FREE_CHECKSUM_BYTES
+    with RunWriter(tmp_path / "run", labels=[0, 1], num_classes=2, extras={"big": ((600, 500), "float32")}) as writer:
+        writer.append([0, 1], np.zeros((2, 2, 2)), extras={"big": values[:2]})
+        writer.append([2], np.zeros((1, 2, 2)), extras={"big": values[2:]})
+    reference = zarr.create_array(tmp_path / "zarr", shape=values.shape, dtype="float32", chunks=(1, 600, 500),
+                                  fill_value=0, compressors=[Crc32cCodec()])
+    reference[...] = values
+    for record in range(3):
+        chunk = f"c/{record}/0/0"
+        assert (tmp_path / "run" / "extras" / "big" / chunk).read_bytes() == (tmp_path / "zarr" / chunk).read_bytes()
+    np.testing.assert_array_equal(load_run(tmp_path / "run").extras["big"], values)
