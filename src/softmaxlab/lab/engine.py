@@ -23,8 +23,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from jax import lax
+from jax.extend.random import threefry_2x32
 from tqdm.auto import tqdm
 
+from softmaxlab.core.random import STREAMS, Threefry
 from softmaxlab.store import Run
 
 from .config import Experiment
@@ -94,16 +96,31 @@ class Plan(NamedTuple):
 def prepare(e: Experiment):
     """The data, initial parameters and traced hyperparameters of one experiment (NumPy, seeded).
 
-    The data and the init come from independent streams of ``e.seed``, so changing the init
-    leaves the data alone. Returns ``(data, params, hp)``: ``data`` holds ``inputs`` ``(samples, dim)``
+    The data and the init come from independent streams of ``e.seed`` (the counter-based generator of
+    `softmaxlab.core.random`, keys ``(seed, STREAMS["data"])`` and ``(seed, STREAMS["init"])``), so
+    changing the init leaves the data alone, and the browser (``static/js/lab/``) makes the same
+    float32 numbers. Returns ``(data, params, hp)``: ``data`` holds ``inputs`` ``(samples, dim)``
     float32 and ``labels`` ``(samples,)`` int32; ``hp`` is a `Hyperparameters`.
     """
-    data_rng, init_rng = np.random.default_rng([e.seed, 0]), np.random.default_rng([e.seed, 1])
+    data_rng, init_rng = Threefry(e.seed, STREAMS["data"]), Threefry(e.seed, STREAMS["init"])
     inputs, labels = DATASETS[e.dataset].make(data_rng, classes=e.classes, dim=e.dim, noise=e.noise,
                                               samples_per_class=e.samples_per_class, frequencies=e.frequencies)
     params = MODELS[e.model].init(init_rng, inputs=inputs, labels=labels, classes=e.classes, hidden=e.hidden,
                                   feature_dim=e.feature_dim, init=e.init)
     return {"inputs": inputs, "labels": labels.astype(np.int32)}, params, Hyperparameters.of(e)
+
+
+def batch_indices(seed, step, samples, size):
+    """`softmaxlab.core.random.batch_indices` in JAX, for the compiled step: ``seed`` and ``step`` may be traced.
+
+    The words x0 of the counters (step, i) under the key (seed, STREAMS["batches"]), then the first ``size``
+    samples of a stable argsort: the same int32 indices as NumPy's and the browser's.
+    """
+    key = jnp.stack([jnp.asarray(seed).astype(jnp.uint32), jnp.uint32(STREAMS["batches"])])
+    counters = jnp.concatenate([jnp.broadcast_to(jnp.asarray(step).astype(jnp.uint32), (samples,)),
+                                jnp.arange(samples, dtype=jnp.uint32)])
+    words = threefry_2x32(key, counters)[:samples]  # x0 of each counter (step, i)
+    return jnp.argsort(words, stable=True)[:size].astype(jnp.int32)
 
 
 def schedule(e: Experiment):
@@ -148,8 +165,7 @@ def compiled(plan: Plan):
     def step(state, data, hp):
         params, opt_state, t = state
         if plan.batch_size:  # a fresh random batch each step, drawn without replacement
-            key = jax.random.fold_in(jax.random.PRNGKey(hp.seed), t)
-            index = jax.random.permutation(key, plan.samples)[: plan.batch_size]
+            index = batch_indices(hp.seed, t, plan.samples, plan.batch_size)
         else:
             index = everyone
         grads = jax.grad(objective)(params, data, hp, index)

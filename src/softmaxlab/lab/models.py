@@ -1,7 +1,9 @@
 """Models: parameters made in NumPy (seeded), applied in JAX.
 
 A model is a pair: ``init(rng, *, inputs, labels, classes, hidden, feature_dim, init) -> params`` (a
-dict of float32 NumPy arrays) and ``apply(params, x, index, *, activation) -> logits (batch, K)``,
+dict of float32 NumPy arrays; ``rng`` a `softmaxlab.core.random.Threefry`, the lab's is the stream
+``(seed, STREAMS["init"])``, drawn parameter by parameter in the order of the dict, row by row, so
+that ``static/js/lab/init.js`` makes the same float32 numbers, see docs/random.md) and ``apply(params, x, index, *, activation) -> logits (batch, K)``,
 where ``x`` is the batch's inputs ``(batch, d)`` and ``index`` the batch's sample indices ``(batch,)``
 (the model-free modes keep one row of parameters per sample and look them up by index).
 
@@ -19,6 +21,8 @@ from ._lazy import LazyModule
 jax = LazyModule("jax")  # imported on first use: help and the site build need no JAX
 jnp = LazyModule("jax.numpy")
 import numpy as np
+
+from softmaxlab.core.random import log
 
 
 @dataclass(frozen=True)
@@ -42,15 +46,31 @@ class ModelSpec:
 
 
 def _uniform(rng, shape, fan_in):
-    """PyTorch's nn.Linear default for weights and biases: U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-    bound = 1.0 / np.sqrt(fan_in)
-    return rng.uniform(-bound, bound, size=shape).astype(np.float32)
+    """PyTorch's nn.Linear default for weights and biases: U(-b, b) with b = 1/sqrt(fan_in).
+
+    Each value is float32((2u - 1) b) of the next uniform u in [0, 1) (2u - 1 is exact).
+
+    >>> from softmaxlab.core.random import Threefry
+    >>> w = _uniform(Threefry(0, 2), (4, 1000), 4)
+    >>> w.dtype, bool(w.min() >= -0.5 and w.max() <= 0.5), bool(abs(w.mean()) < 0.01)
+    (dtype('float32'), True, True)
+    """
+    bound = 1.0 / np.sqrt(float(fan_in))
+    u = rng.random(int(np.prod(shape))).reshape(shape)
+    return ((2.0 * u - 1.0) * bound).astype(np.float32)
 
 
 def log_prior(labels, classes):
-    """Log of each class's frequency among ``labels`` ``(K,)`` (classes with no sample get a tiny floor)."""
+    """Log of each class's frequency among ``labels`` ``(K,)`` (classes with no sample get a tiny floor).
+
+    The log is the generator's own (`softmaxlab.core.random.log`, within 2 ulp of NumPy's), which the
+    browser repeats bit for bit.
+
+    >>> log_prior(np.array([0, 0, 0, 1]), 2).tolist() == np.log([0.75, 0.25]).astype(np.float32).tolist()
+    True
+    """
     counts = np.bincount(labels, minlength=classes).astype(np.float64)
-    return np.log(np.maximum(counts, 0.5) / len(labels)).astype(np.float32)
+    return log(np.maximum(counts, 0.5) / len(labels)).astype(np.float32)
 
 
 INITS = {
@@ -122,7 +142,7 @@ def free_logits_apply(params, x, index, *, activation):
 
 def free_features_init(rng, *, inputs, labels, classes, hidden, feature_dim, init):
     """Unconstrained Features Model: free features h_i ~ N(0, I) of width ``feature_dim`` and a linear classifier."""
-    features = rng.standard_normal((len(labels), feature_dim)).astype(np.float32)  # (samples, feature_dim)
+    features = rng.normal(len(labels) * feature_dim).reshape(len(labels), feature_dim).astype(np.float32)
     w, b = INITS[init].fn(rng, feature_dim, classes, log_prior(labels, classes))
     return {"features": features, "w_out": w, "b_out": b}
 
