@@ -9,6 +9,11 @@ step-0 bias gradient mean(p - y) is exactly 0 in exact arithmetic (balanced clas
 in float32 it is rounding noise of size ~1e-8 that Adam divides by sqrt(v) + 1e-8 and turns into
 steps of up to lr: PyTorch float32 itself then differs from PyTorch float64 by ~10%, and no float32
 engine can match a float64 path there.
+
+A float32 path can also leave the float64 one at a discrete event: with the reference data of seed 0,
+SGD from the zero init follows PyTorch float32 to 3e-7 for 200 steps while both leave float64 by 1.5e-3
+from step 88 on (measured 2026-12-03). So the engine is held to 1e-4 against PyTorch in the same precision,
+and against float64 to 1e-4 or, where PyTorch's own float32 is further off, to no worse than it.
 """
 
 import numpy as np
@@ -62,11 +67,14 @@ def torch_logit_paths(experiment, dtype=None):
 def test_logit_paths_match_pytorch_over_200_steps(optimizer, init):
     e = Experiment(optimizer=optimizer, init=init, steps=200)
     ours = train(e).logits.astype(np.float64)
-    ref = torch_logit_paths(e)
-    assert ours.shape == ref.shape == (201, 60, 3)
+    ref, ref32 = torch_logit_paths(e), torch_logit_paths(e, torch.float32)
+    assert ours.shape == ref.shape == ref32.shape == (201, 60, 3)
     scale = np.abs(ref).max(axis=(1, 2), keepdims=True)  # (steps + 1, 1, 1)
-    err = np.abs(ours - ref)
+    err = np.abs(ours - ref32)
     assert np.all(err <= 1e-4 * scale + 1e-6), f"worst relative error {np.max(err / (scale + 1e-12)):.2e}"
+    # against float64: within 1e-4, or no further than PyTorch's own float32 (with 10% to spare)
+    worst, worst32 = (np.max(np.abs(z - ref) / (scale + 1e-12)) for z in (ours, ref32))
+    assert worst <= max(1e-4, 1.1 * worst32), (worst, worst32)
     assert scale[-1, 0, 0] > 1.0  # the logits really moved: the comparison is not of zeros
 
 
