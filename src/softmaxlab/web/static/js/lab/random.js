@@ -24,19 +24,18 @@ function horner(z, terms) {
   return out;
 }
 
-const view = new DataView(new ArrayBuffer(8));
-
-/** x = m 2^e exactly with m in [1/2, 1), for a positive normal x (NumPy's frexp), read from the bits. */
-function frexp(x) {
-  view.setFloat64(0, x);
-  const high = view.getUint32(0);
-  view.setUint32(0, (high & 0x800fffff) | (1022 << 20));
-  return [view.getFloat64(0), ((high >>> 20) & 0x7ff) - 1022];
-}
+// x = m 2^e exactly with m in [1/2, 1) (NumPy's frexp for a positive normal x), read from the bits
+const bits = new Float64Array(1);
+const words = new Uint32Array(bits.buffer);
+const HIGH = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0; // the word holding the exponent
 
 /** The natural log of a positive normal number, as core.random.log (within 2 ulp of Math.log). */
 export function log(x) {
-  let [m, e] = frexp(x);
+  bits[0] = x;
+  const high = words[HIGH];
+  let e = ((high >>> 20) & 0x7ff) - 1022;
+  words[HIGH] = (high & 0x800fffff) | (1022 << 20);
+  let m = bits[0];
   if (m < SQRT_HALF) {
     m = 2 * m;
     e -= 1;
@@ -89,12 +88,14 @@ export class Stream extends Threefry {
   }
 }
 
+const MAX_BATCH_SAMPLES = 2 ** 20; // word * 2^20 + index stays below 2^53: one float64 key per sample
+
 /** The mini-batch of step `step` (0 first): the first `size` of `samples` indices by the word x0 of the
  *  counter (step, i) under the key (seed, STREAMS.batches), ties by index (core.random.batch_indices). */
 export function batchOrder(seed, step, samples, size) {
-  const words = new Float64Array(samples);
-  for (let i = 0; i < samples; i++) words[i] = threefry2x32(seed, STREAMS.batches, step, i)[0];
-  const order = Int32Array.from({ length: samples }, (_, i) => i);
-  order.sort((a, b) => words[a] - words[b] || a - b);
-  return order.slice(0, size);
+  if (samples > MAX_BATCH_SAMPLES) throw new Error(`batch: at most ${MAX_BATCH_SAMPLES} samples, got ${samples}`);
+  const keys = new Float64Array(samples);
+  for (let i = 0; i < samples; i++) keys[i] = threefry2x32(seed, STREAMS.batches, step, i)[0] * MAX_BATCH_SAMPLES + i;
+  keys.sort(); // numeric: by word, then by index
+  return Int32Array.from(keys.subarray(0, size), (k) => k % MAX_BATCH_SAMPLES);
 }
