@@ -93,8 +93,9 @@ def test_log_and_sincos_follow_the_spec_bit_for_bit():
 @pytest.mark.parametrize("seed,stream,start", [(0, STREAMS["data"], 0), (2**31 - 1, STREAMS["init"], 7),
                                                (12345, 9, 2**32 - 300)])
 def test_uniforms_normals_and_batches_follow_the_spec_bit_for_bit(seed, stream, start):
-    assert uniform(seed, stream, 300, start=start).tolist() == [ref_uniform(seed, stream, start + i) for i in range(300)]
-    assert normal(seed, stream, 300, start=start).tolist() == [ref_normal(seed, stream, start + i) for i in range(300)]
+    positions = range(start, start + 300)
+    assert uniform(seed, stream, 300, start=start).tolist() == [ref_uniform(seed, stream, i) for i in positions]
+    assert normal(seed, stream, 300, start=start).tolist() == [ref_normal(seed, stream, i) for i in positions]
     for step, samples, size in ((0, 10, 4), (start % 2**31, 257, 100), (2**32 - 1, 33, 33)):
         assert batch_indices(seed, step, samples, size).tolist() == ref_batch(seed, step, samples, size)
 

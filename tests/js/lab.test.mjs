@@ -2,8 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fixture } from "./helpers.mjs";
-import { log, normal, sincos } from "../../src/softmaxlab/web/static/js/lab/random.js";
-import { Stream } from "../../src/softmaxlab/web/static/js/lab/random.js";
+import { Stream, log, normal, sincos } from "../../src/softmaxlab/web/static/js/lab/random.js";
 import { batchIndices, makeData, numSamples } from "../../src/softmaxlab/web/static/js/lab/datasets.js";
 import { initParams } from "../../src/softmaxlab/web/static/js/lab/init.js";
 
@@ -15,10 +14,11 @@ test("log, sincos and the normals are Python's float64 values bit for bit", () =
   g.log.x.forEach((x, i) => assert.ok(Object.is(log(x), g.log.y[i]), `log(${x}) = ${log(x)}, Python ${g.log.y[i]}`));
   g.sincos.x.forEach((x, i) => assert.deepEqual(sincos(x), [g.sincos.sin[i], g.sincos.cos[i]], `sincos(${x})`));
   for (const s of g.streams) {
-    assert.deepEqual(Array.from(normal(s.seed, s.stream, s.normal.length, s.start)), s.normal, `normal ${s.seed} ${s.stream}`);
+    const where = `stream (${s.seed}, ${s.stream}) from ${s.start}`;
+    assert.deepEqual(Array.from(normal(s.seed, s.stream, s.normal.length, s.start)), s.normal, `normals of ${where}`);
     const stream = new Stream(s.seed, s.stream);
     stream.position = s.start;
-    assert.deepEqual([...stream.random(20), ...stream.random(30)], s.uniform, `uniform ${s.seed} ${s.stream}`);
+    assert.deepEqual([...stream.random(20), ...stream.random(30)], s.uniform, `uniforms of ${where}`);
   }
 });
 
@@ -50,7 +50,8 @@ test("every mini-batch is the one the lab's engine draws (null for full batch)",
       continue;
     }
     for (const [step, expected] of Object.entries(c.batches)) {
-      assert.deepEqual(Array.from(batchIndices(c.experiment, Number(step))), expected, `step ${step} of ${name(c.experiment)}`);
+      const got = Array.from(batchIndices(c.experiment, Number(step)));
+      assert.deepEqual(got, expected, `step ${step} of ${name(c.experiment)}`);
     }
   }
 });

@@ -1,9 +1,7 @@
 """Models: parameters made in NumPy (seeded), applied in JAX.
 
 A model is a pair: ``init(rng, *, inputs, labels, classes, hidden, feature_dim, init) -> params`` (a
-dict of float32 NumPy arrays; ``rng`` a `softmaxlab.core.random.Threefry`, the lab's is the stream
-``(seed, STREAMS["init"])``, drawn parameter by parameter in the order of the dict, row by row, so
-that ``static/js/lab/init.js`` makes the same float32 numbers, see docs/random.md) and ``apply(params, x, index, *, activation) -> logits (batch, K)``,
+dict of float32 NumPy arrays) and ``apply(params, x, index, *, activation) -> logits (batch, K)``,
 where ``x`` is the batch's inputs ``(batch, d)`` and ``index`` the batch's sample indices ``(batch,)``
 (the model-free modes keep one row of parameters per sample and look them up by index).
 
@@ -11,6 +9,10 @@ where ``x`` is the batch's inputs ``(batch, d)`` and ``index`` the batch's sampl
 sample starts at logits 0, the centre of the output space), ``default`` (PyTorch's
 ``nn.Linear`` default) and ``prior`` (zero weights, bias = log of the class frequencies, so step 0
 predicts the class frequencies).
+
+``rng`` is a `softmaxlab.core.random.Threefry` (the lab's is the stream ``(seed, STREAMS["init"])``),
+drawn parameter by parameter in the order of the dict, row by row, so that ``static/js/lab/init.js``
+makes the same float32 numbers (docs/random.md).
 """
 
 from dataclasses import dataclass

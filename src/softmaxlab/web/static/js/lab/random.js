@@ -15,8 +15,9 @@ const TWO_OVER_PI = 6.36619772367581382433e-01;
 
 const factorial = (n) => (n <= 1 ? 1 : n * factorial(n - 1)); // exact up to 18!
 const LOG_TERMS = Array.from({ length: 10 }, (_, i) => 1 / (2 * (i + 1) + 1)); // 1/3, 1/5, ..., 1/21
-const SIN_TERMS = Array.from({ length: 8 }, (_, i) => ((i + 1) % 2 ? -1 : 1) / factorial(2 * (i + 1) + 1)); // -1/3! .. 1/17!
-const COS_TERMS = Array.from({ length: 7 }, (_, i) => ((i + 2) % 2 ? -1 : 1) / factorial(2 * (i + 2))); // 1/4! .. 1/16!
+const sign = (k) => (k % 2 ? -1 : 1);
+const SIN_TERMS = Array.from({ length: 8 }, (_, i) => sign(i + 1) / factorial(2 * i + 3)); // -1/3!, 1/5!, .., 1/17!
+const COS_TERMS = Array.from({ length: 7 }, (_, i) => sign(i + 2) / factorial(2 * i + 4)); // 1/4!, -1/6!, .., 1/16!
 
 function horner(z, terms) {
   let out = terms[terms.length - 1];
