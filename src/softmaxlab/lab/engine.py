@@ -114,13 +114,14 @@ def batch_indices(seed, step, samples, size):
     """`softmaxlab.core.random.batch_indices` in JAX, for the compiled step: ``seed`` and ``step`` may be traced.
 
     The words x0 of the counters (step, i) under the key (seed, STREAMS["batches"]), then the first ``size``
-    samples of a stable argsort: the same int32 indices as NumPy's and the browser's.
+    samples sorted by (word, i): the same int32 indices as NumPy's stable argsort and the browser's. (A sort
+    on the two keys is a total order, so it need not be stable; it is faster than a stable argsort here.)
     """
     key = jnp.stack([jnp.asarray(seed).astype(jnp.uint32), jnp.uint32(STREAMS["batches"])])
     counters = jnp.concatenate([jnp.broadcast_to(jnp.asarray(step).astype(jnp.uint32), (samples,)),
                                 jnp.arange(samples, dtype=jnp.uint32)])
     words = threefry_2x32(key, counters)[:samples]  # x0 of each counter (step, i)
-    return jnp.argsort(words, stable=True)[:size].astype(jnp.int32)
+    return lax.sort((words, lax.iota(jnp.int32, samples)), num_keys=2, is_stable=False)[1][:size]
 
 
 def schedule(e: Experiment):
