@@ -101,6 +101,9 @@ def test_uniforms_normals_and_batches_follow_the_spec_bit_for_bit(seed, stream, 
 
 
 def test_a_generator_continues_its_stream_and_the_lab_draws_its_data_and_init_from_their_streams():
+    long = normal(4, 1, 3 * 2**14 + 5, start=7)  # computed in blocks: across a block's edge, draw i is still draw i
+    assert long[2**14 - 50: 2**14 + 50].tolist() == normal(4, 1, 100, start=2**14 - 43).tolist()
+    assert long[-3:].tolist() == [ref_normal(4, 1, i) for i in range(3 * 2**14 + 9, 3 * 2**14 + 12)]
     g = Threefry(4, 1)
     assert np.concatenate([g.normal(5), g.random(3), g.normal(4)]).tolist() == (
         normal(4, 1, 5).tolist() + uniform(4, 1, 3, start=5).tolist() + normal(4, 1, 4, start=8).tolist())

@@ -79,6 +79,9 @@ def uniform(seed: int, stream: int, n: int, *, start: int = 0) -> np.ndarray:
     return ((x0 >> np.uint32(5)).astype(np.float64) * 67108864.0 + (x1 >> np.uint32(6))) / 9007199254740992.0
 
 
+_BLOCK = 2**14  # draws computed at a time by `normal`
+
+
 def _positions(start: int, n: int) -> np.ndarray:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
         raise ValueError(f"n must be an int >= 0, got {n!r}")
@@ -158,6 +161,8 @@ def normal(seed: int, stream: int, n: int, *, start: int = 0) -> np.ndarray:
     """
     seed, stream = _check_word(seed, "seed"), _check_word(stream, "stream")
     index = _positions(start, n)
+    if n > _BLOCK:  # draws are independent: blocks that stay in cache give the same numbers, faster
+        return np.concatenate([normal(seed, stream, min(_BLOCK, n - i), start=start + i) for i in range(0, n, _BLOCK)])
     out = np.empty(n)
     todo = np.arange(n)  # the draws still without an accepted attempt
     attempt = 0
