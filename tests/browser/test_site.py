@@ -174,3 +174,51 @@ def test_the_single_file_works_from_disk_and_keeps_the_state_in_the_hash(browser
         assert tab.errors == [] and tab.blocked == []
     finally:
         tab.context.close()
+
+
+# every figure's title inside its figure's box, and nothing wider than the screen (a phone scrolled sideways)
+READABLE = """() => ({scroll: document.documentElement.scrollWidth, screen: window.innerWidth,
+  titles: Array.from(document.querySelectorAll('.figure:not([hidden])')).map(d => {
+    const box = d.getBoundingClientRect(), t = d.querySelector('.gtitle');
+    const r = t ? t.getBoundingClientRect() : box;
+    return {left: r.left - box.left, right: box.right - r.right, top: r.top - box.top}; }),
+  sliders: Array.from(document.querySelectorAll('input[type=range]')).filter(s => s.offsetParent)
+    .map(s => s.getBoundingClientRect().height)})"""
+
+PHONE_VIEWS = {"softmax": ["", "?k=2"], "surfaces": ["", "?classes=3&derivatives=1"], "input-space": ["?classes=5&fourth=0.4"],
+               "loss": [""], "sampling": ["?top_p=0.8&samples=5000"]}
+
+
+@pytest.mark.parametrize("key", PAGE_KEYS)
+def test_on_a_phone_nothing_overflows_titles_stay_inside_and_sliders_are_touch_sized(browser, base_url, key):
+    tab = open_tab(browser, base_url, width=390, height=844)
+    try:
+        for query in PHONE_VIEWS.get(key, [""]):
+            goto(tab, f"{base_url}{key}/{query}")
+            seen = tab.evaluate(READABLE)
+            assert seen["scroll"] <= seen["screen"], f"{key}{query}: the page is wider than the phone"
+            for box in seen["titles"]:
+                assert min(box.values()) >= -1, f"{key}{query}: a title is cut at the figure's edge: {box}"
+            assert all(h >= 24 for h in seen["sliders"]), f"{key}{query}: sliders under 24 px: {seen['sliders']}"
+    finally:
+        tab.context.close()
+
+
+def test_the_derivative_scenes_fit_their_halves(tab, base_url):
+    """Nothing of a scene (its cube, its tick labels) reaches the edge of its viewport, where it would be cut."""
+    import io
+
+    import imageio.v3 as iio
+
+    for query in ("?classes=3&derivatives=1", "?derivatives=1"):
+        goto(tab, f"{base_url}surfaces/{query}")
+        tab.wait_for_selector("#figure-0 .gl-container canvas")
+        tab.wait_for_timeout(1500)  # software WebGL draws its first frames
+        for scene in ("scene", "scene2"):
+            canvas = tab.locator(f"#figure-0 #{scene} canvas").first
+            pixels = np.asarray(iio.imread(io.BytesIO(canvas.screenshot())), dtype=float)[..., :3]  # (h, w, 3)
+            assert pixels.std() > 10, f"{scene} is blank"
+            rows = pixels[: int(0.75 * len(pixels))]  # above the coordinates' note (SVG, in the bottom right corner)
+            edges = np.concatenate([rows[:, :3], rows[:, -3:]], axis=1)  # the left and right 3 columns
+            blank = (edges.min(axis=-1) > 235).mean(axis=0)  # (6,) the share of blank pixels in each edge column
+            assert blank.min() > 0.99, f"{query} {scene}: drawing cut at the scene's edge ({blank})"
