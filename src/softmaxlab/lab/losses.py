@@ -43,7 +43,12 @@ def focal(logits, labels, hp):
     """Focal loss (Lin et al. 2017): mean of -(1 - p_y)^gamma log p_y; gamma = 0 is cross-entropy."""
     log_p = jnp.take_along_axis(jax.nn.log_softmax(logits), labels[:, None], axis=-1)[:, 0]  # (n,)
     # (1 - p_y) computed as -expm1(log p_y) keeps precision when p_y is close to 1
-    return -jnp.mean((-jnp.expm1(log_p)) ** hp.focal_gamma * log_p)
+    q = -jnp.expm1(log_p)
+    # where p_y rounds to 1 (q = 0), d(q^gamma)/dq = gamma q^(gamma - 1) is infinite for gamma < 1 and JAX's
+    # rule gives NaN even for gamma = 0; the weight is then 0^gamma (1 for gamma = 0) and its gradient term
+    # gamma q^(gamma - 1) p_y log p_y tends to 0, so take q^gamma only where q > 0
+    weight = jnp.where(q > 0, jnp.where(q > 0, q, 1.0) ** hp.focal_gamma, jnp.where(hp.focal_gamma == 0, 1.0, 0.0))
+    return -jnp.mean(weight * log_p)
 
 
 def squared_error(logits, labels, hp):
