@@ -5,6 +5,8 @@ import { buildControls, element } from "./controls.js";
 import { PAGES } from "./pages/index.js";
 import { readQuery, writeQuery } from "./state.js";
 import { VIEWS, applyCamera, cameraText } from "./camera.js";
+import { showFigure } from "./update.js";
+import { dragDots } from "./drag.js";
 
 const PLOT_CONFIG = {
   responsive: true,
@@ -125,9 +127,14 @@ export function start(data, { key, mode = "site" } = {}) {
   // the buttons go above the controls, so they stay in view with 10 logit sliders or on a short screen
   panel.querySelector("h1").after(buttons);
 
-  const slots = [];
+  const slots = []; // {div, last}: a figure's div and the figure last drawn in it (layout copied)
   let lastMs = null;
+  // how the figures are drawn: fast (only what changed, see update.js) or always a full Plotly.react;
+  // once per animation frame (a drag's moves coalesce) or at once on every change (the benchmark's baseline)
+  const drawing = { fast: true, perFrame: true, last: [] };
   function draw() {
+    cancelAnimationFrame(frame);
+    frame = null;
     const t0 = performance.now();
     controls.update(values, page.visible);
     writeLocation(mode, pageData.key, writeQuery(spec, values));
@@ -138,31 +145,42 @@ export function start(data, { key, mode = "site" } = {}) {
       return; // keep the figures of the last good state
     }
     show();
-    plan.forEach(([name, options], i) => {
+    drawing.last = plan.map(([name, options], i) => {
       const module = FIGURES[name];
       const skeleton = data.skeletons[name][module.variant(options)];
       const fig = module.figure(skeleton, options);
       fig.layout.template = data.template;
       if (page.threeD) applyCamera(fig.layout, values.camera);
       if (!slots[i]) {
-        slots[i] = element("div", { class: "figure", id: `figure-${i}`, "data-figure": name });
-        figuresBox.append(slots[i]);
+        const div = element("div", { class: "figure", id: `figure-${i}`, "data-figure": name });
+        slots[i] = { div, last: null };
+        figuresBox.append(div);
+        if (page.drag && page.drag.figure === name) dragDots(div, page.drag, { values: () => values, onMove: moved, onEnd: moved });
       }
-      slots[i].hidden = false;
-      slots[i].dataset.figure = name;
-      window.Plotly.react(slots[i], fig.data, fig.layout, PLOT_CONFIG);
-      if (page.threeD && !slots[i].dataset.listening) {
-        listenToCamera(slots[i]); // plotly's event methods exist once it has drawn into the div
-        slots[i].dataset.listening = "1";
+      const slot = slots[i];
+      if (slot.div.hidden || slot.div.dataset.figure !== name) slot.last = null; // purged, or another figure
+      slot.div.hidden = false;
+      slot.div.dataset.figure = name;
+      const how = showFigure(slot.div, fig, slot.last, PLOT_CONFIG, { fast: drawing.fast });
+      slot.last = { data: fig.data, layout: structuredClone(fig.layout) };
+      if (page.threeD && !slot.div.dataset.listening) {
+        listenToCamera(slot.div); // plotly's event methods exist once it has drawn into the div
+        slot.div.dataset.listening = "1";
       }
+      return how;
     });
     for (let i = plan.length; i < slots.length; i++) {
       // a figure that is not needed any more gives back its WebGL context
-      if (!slots[i].hidden) window.Plotly.purge(slots[i]);
-      slots[i].hidden = true;
+      if (!slots[i].div.hidden) window.Plotly.purge(slots[i].div);
+      slots[i].div.hidden = true;
     }
     lastMs = performance.now() - t0;
-    root.dispatchEvent(new CustomEvent("softmaxlab:drawn", { detail: { ms: lastMs, values } }));
+    root.dispatchEvent(new CustomEvent("softmaxlab:drawn", { detail: { ms: lastMs, values, how: drawing.last } }));
+  }
+  function moved(next) {
+    values = { ...values, ...next };
+    notes = [];
+    schedule();
   }
   function listenToCamera(div) {
     // a turned scene is state: it goes into the link, and the figure's other scene turns with it
@@ -177,11 +195,20 @@ export function start(data, { key, mode = "site" } = {}) {
       if (others.length) window.Plotly.relayout(div, Object.fromEntries(others.map((k) => [`${k}.camera.eye`, change[key].eye])));
     });
   }
+  let frame = null;
   function schedule() {
-    // drawn at once, in the input's own event: the browser sends a drag's input events at most once per
-    // frame, so waiting for the next frame would only add up to 16 ms to every move
-    draw();
+    // one draw per animation frame: the moves of a drag (or typed digits) that arrive while a figure is
+    // being drawn coalesce into one draw of the newest state, so the figure never falls behind the pointer
+    if (!drawing.perFrame) return draw();
+    if (frame === null) frame = requestAnimationFrame(draw);
   }
   draw();
-  return { get values() { return values; }, set(next) { values = { ...values, ...next }; draw(); }, get lastMs() { return lastMs; } };
+  const controller = {
+    get values() { return values; },
+    set(next) { values = { ...values, ...next }; draw(); },
+    get lastMs() { return lastMs; },
+    drawing, // for the benchmark and the browser tests: {fast, perFrame} and how the last draw drew
+  };
+  root.softmaxlab = controller; // the page's controller, for the console, the tests and the benchmark
+  return controller;
 }
