@@ -36,6 +36,27 @@ function writeLocation(mode, key, query) {
   pendingLocation = setTimeout(() => window.history.replaceState(null, "", url), 150);
 }
 
+/**
+ * Save the one-file explainer, opening at this page in this state: the file is the site's explainer with a
+ * first line that sets its hash when it has none (a saved file has no address to carry the state). Where
+ * it cannot be fetched (a site opened from file://), the explainer opens at the state instead.
+ */
+async function downloadOneFile(explainer, key, query) {
+  const hash = `#${key}${query}`;
+  try {
+    const response = await fetch(explainer);
+    if (!response.ok) throw new Error(`${explainer}: ${response.status}`);
+    const text = await response.text();
+    const first = `<script>if (!location.hash) history.replaceState(null, "", ${JSON.stringify(hash).replace(/</g, "\\u003c")});</script>`;
+    const blob = new Blob([text.replace("<body>", `<body>${first}`)], { type: "text/html" });
+    const link = element("a", { href: URL.createObjectURL(blob), download: `softmaxlab-${key}.html` });
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  } catch {
+    window.location.href = explainer + hash;
+  }
+}
+
 function renderHelp(text) {
   // the help is ours (the build writes it): **bold** is the only markup
   const p = element("p", { class: "help" });
@@ -43,8 +64,11 @@ function renderHelp(text) {
   return p;
 }
 
-/** Start the page `key` of the build's `data` (mode "site" or "single"). Returns the page's controller. */
-export function start(data, { key, mode = "site" } = {}) {
+/**
+ * Start the page `key` of the build's `data` (mode "site" or "single"). `explainer`: the site's one-file
+ * explainer (a URL), offered as "this page as one HTML file". Returns the page's controller.
+ */
+export function start(data, { key, mode = "site", explainer = null } = {}) {
   const where = location_(mode);
   key = where.key ?? key ?? data.pages[0].key;
   const pageData = data.pages.find((p) => p.key === key) ?? data.pages[0];
@@ -124,6 +148,11 @@ export function start(data, { key, mode = "site" } = {}) {
     if (div) window.Plotly.downloadImage(div, { format: "png", filename: `softmaxlab-${pageData.key}`, scale: 2 });
   });
   buttons.append(copy, png);
+  if (explainer) {
+    const one = element("button", { type: "button", class: "one-file" }, "this page as one HTML file");
+    one.addEventListener("click", () => downloadOneFile(explainer, pageData.key, writeQuery(spec, values)));
+    buttons.append(one);
+  }
   // the buttons go above the controls, so they stay in view with 10 logit sliders or on a short screen
   panel.querySelector("h1").after(buttons);
 
