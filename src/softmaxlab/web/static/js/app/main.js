@@ -162,8 +162,7 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
   // once per animation frame (a drag's moves coalesce) or at once on every change (the benchmark's baseline)
   const drawing = { fast: true, perFrame: true, last: [] };
   function draw() {
-    cancelAnimationFrame(frame);
-    frame = null;
+    pending = false; // this draw shows every change so far
     const t0 = performance.now();
     controls.update(values, page.visible);
     writeLocation(mode, pageData.key, writeQuery(spec, values));
@@ -190,8 +189,9 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
       if (slot.div.hidden || slot.div.dataset.figure !== name) slot.last = null; // purged, or another figure
       slot.div.hidden = false;
       slot.div.dataset.figure = name;
+      const drawn = { data: fig.data, layout: structuredClone(fig.layout) }; // before plotly writes into it
       const how = showFigure(slot.div, fig, slot.last, PLOT_CONFIG, { fast: drawing.fast });
-      slot.last = { data: fig.data, layout: structuredClone(fig.layout) };
+      slot.last = drawn;
       if (page.threeD && !slot.div.dataset.listening) {
         listenToCamera(slot.div); // plotly's event methods exist once it has drawn into the div
         slot.div.dataset.listening = "1";
@@ -224,12 +224,25 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
       if (others.length) window.Plotly.relayout(div, Object.fromEntries(others.map((k) => [`${k}.camera.eye`, change[key].eye])));
     });
   }
-  let frame = null;
+  let frame = null; // the animation frame after a draw, while it lasts
+  let pending = false; // a change arrived during that frame
   function schedule() {
-    // one draw per animation frame: the moves of a drag (or typed digits) that arrive while a figure is
-    // being drawn coalesce into one draw of the newest state, so the figure never falls behind the pointer
+    // at most one draw per animation frame: the first change of a frame draws at once (no wait), and the
+    // changes that arrive before the next frame (a key held down, typed digits, a burst of moves while a
+    // figure is drawn) coalesce into one draw of the newest state then, so the figure never falls behind
     if (!drawing.perFrame) return draw();
-    if (frame === null) frame = requestAnimationFrame(draw);
+    if (frame !== null) {
+      pending = true;
+      return;
+    }
+    draw();
+    frame = requestAnimationFrame(() => {
+      frame = null;
+      if (pending) {
+        pending = false;
+        schedule();
+      }
+    });
   }
   draw();
   const controller = {
