@@ -9,9 +9,9 @@ drawn afterwards by the (here software) GPU: the **GL frame** is the time until 
 canvas returns, after the JS is done. Baselines in the same browser: an empty animation frame (the display's
 frame), and `Plotly.react` of the page's unchanged figure (plotly's own floor for a redraw).
 
-Each page is measured twice in the same browser: as the page draws now (only what changed, once per animation
-frame: `drawing = {fast: true, perFrame: true}`) and as it drew before (a full `Plotly.react` at once on every
-input event: `{fast: false, perFrame: false}`).
+Each page is measured twice in the same browser: as the page draws now (only what changed, and the changes
+queued during a draw coalesced into one: `drawing = {fast: true, coalesce: true}`) and as it drew before (a
+full `Plotly.react` on every input event: `{fast: false, coalesce: false}`).
 
 First load: from navigation to the first drawn figure, against a page that loads plotly.js alone from the
 same server (the floor set by plotly.js: the full 4.8 MB bundle, and the 2D-only one where the site has it).
@@ -39,7 +39,7 @@ from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 SLIDERS = {"softmax": "z0", "surfaces": "t", "input-space": "fourth", "loss": "smoothing", "sampling": "t"}
 STARTS = {"input-space": "?classes=5", "loss": "?loss=cross-entropy"}
 
-MODES = {"now": {"fast": True, "perFrame": True}, "before": {"fast": False, "perFrame": False}}
+MODES = {"now": {"fast": True, "coalesce": True}, "before": {"fast": False, "coalesce": False}}
 
 MEASURE = """async ([name, n, mode]) => {
   const input = document.querySelector(`.control[data-name="${name}"] input[type=range]`);
@@ -103,8 +103,7 @@ def main():
             f'<!doctype html><div id="g"></div><script src="assets/{b}"></script>'
             '<script>Plotly.newPlot("g", [{y: [1, 2]}]).then(() => { window.drawn = performance.now(); });</script>')
     size = sum(f.stat().st_size for f in (root / "site").rglob("*") if f.is_file()) / 1e6
-    print(f"# bench_site {datetime.date.today()} load {os.getloadavg()[0]:.1f} site {size:.1f} MB "
-          f""
+    print(f"# bench_site {datetime.date.today()} load {os.getloadavg()[0]:.1f} site {size:.1f} MB ("
           + ", ".join(f"{b} {(root / 'site/assets' / b).stat().st_size / 1e6:.1f} MB" for b in bundles)
           + f", explainer.html {(root / 'site/explainer.html').stat().st_size / 1e6:.1f} MB)")
     with static_server(root / "site", port=free_port()) as base, sync_playwright() as p:

@@ -307,6 +307,27 @@ def test_after_fast_draws_a_page_shows_what_a_fresh_page_draws_for_the_same_link
         fresh.context.close()
 
 
+def test_changes_that_queue_up_during_a_draw_make_one_more_draw_of_the_newest_state(tab, base_url):
+    page = next(p for p in PAGES if p.key == "softmax")
+    goto(tab, f"{base_url}softmax/")
+    draws = tab.evaluate("""async () => {
+      const root = document.getElementById('page');
+      const input = document.querySelector('.control[data-name="z1"] input[type=range]');
+      let n = 0;
+      root.addEventListener('softmaxlab:drawn', () => n++);
+      for (const v of ['-1', '-2', '-3', '-4', '-5.5']) {  // five moves in one task, as if queued
+        input.value = v;
+        input.dispatchEvent(new Event('input', {bubbles: true}));
+      }
+      await new Promise(r => setTimeout(r, 200));
+      return n;
+    }""")
+    assert draws == 2  # the first at once, the four queued behind it as one
+    assert tab.evaluate(STATE)["z1"] == -5.5
+    [(name, fig), *_] = expected_figures(page, "?z1=-5.5")
+    assert not figure_differences(tab.evaluate(DRAWN)[0]["data"], fig["data"], where=name, extra_keys=True)
+
+
 # ---- direct manipulation: drag a dot -----------------------------------------------------------------
 
 DOT = """([id, uid]) => { const gd = document.getElementById(id);

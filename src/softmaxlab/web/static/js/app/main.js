@@ -142,14 +142,14 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
     }
     setTimeout(() => (copy.textContent = "copy link"), 1500);
   });
-  const png = element("button", { type: "button" }, "download PNG");
+  const png = element("button", { type: "button", title: "the figure as a PNG image" }, "save PNG");
   png.addEventListener("click", () => {
     const div = figuresBox.querySelector(".figure:not([hidden])");
     if (div) window.Plotly.downloadImage(div, { format: "png", filename: `softmaxlab-${pageData.key}`, scale: 2 });
   });
   buttons.append(copy, png);
   if (explainer) {
-    const one = element("button", { type: "button", class: "one-file" }, "this page as one HTML file");
+    const one = element("button", { type: "button", class: "one-file", title: "this page as one HTML file that works offline, opened from disk" }, "save HTML");
     one.addEventListener("click", () => downloadOneFile(explainer, pageData.key, writeQuery(spec, values)));
     buttons.append(one);
   }
@@ -159,8 +159,8 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
   const slots = []; // {div, last}: a figure's div and the figure last drawn in it (layout copied)
   let lastMs = null;
   // how the figures are drawn: fast (only what changed, see update.js) or always a full Plotly.react;
-  // once per animation frame (a drag's moves coalesce) or at once on every change (the benchmark's baseline)
-  const drawing = { fast: true, perFrame: true, last: [] };
+  // coalesced (the changes queued during a draw make one draw) or one draw per change (the benchmark's baseline)
+  const drawing = { fast: true, coalesce: true, last: [] };
   function draw() {
     pending = false; // this draw shows every change so far
     const t0 = performance.now();
@@ -224,32 +224,30 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
       if (others.length) window.Plotly.relayout(div, Object.fromEntries(others.map((k) => [`${k}.camera.eye`, change[key].eye])));
     });
   }
-  let frame = null; // the animation frame after a draw, while it lasts
-  let pending = false; // a change arrived during that frame
+  let settling = false; // a draw just ended, and the input queued meanwhile is still being delivered
+  let pending = false; // a change arrived then
   function schedule() {
-    // at most one draw per animation frame: the first change of a frame draws at once (no wait), and the
-    // changes that arrive before the next frame (a key held down, typed digits, a burst of moves while a
-    // figure is drawn) coalesce into one draw of the newest state then, so the figure never falls behind
-    if (!drawing.perFrame) return draw();
-    if (frame !== null) {
+    // the first change draws at once; the changes that queued up while it drew (a key held down, typed
+    // digits, moves of a drag faster than the draws) coalesce into one draw of the newest state, right
+    // after the browser has delivered them (the browser runs queued input before a timer's task)
+    if (!drawing.coalesce) return draw();
+    if (settling) {
       pending = true;
       return;
     }
     draw();
-    frame = requestAnimationFrame(() => {
-      frame = null;
-      if (pending) {
-        pending = false;
-        schedule();
-      }
-    });
+    settling = true;
+    setTimeout(() => {
+      settling = false;
+      if (pending) schedule();
+    }, 0);
   }
   draw();
   const controller = {
     get values() { return values; },
     set(next) { values = { ...values, ...next }; draw(); },
     get lastMs() { return lastMs; },
-    drawing, // for the benchmark and the browser tests: {fast, perFrame} and how the last draw drew
+    drawing, // for the benchmark and the browser tests: {fast, coalesce} and how the last draw drew
   };
   root.softmaxlab = controller; // the page's controller, for the console, the tests and the benchmark
   return controller;
