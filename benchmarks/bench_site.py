@@ -80,6 +80,20 @@ MEASURE = """async ([name, n, mode]) => {
 }"""
 
 
+# a 3D page's view buttons: the camera alone changes (relaid out now, a full react before)
+VIEWS = """async ([n, mode]) => {
+  const c = document.getElementById('page').softmaxlab;
+  Object.assign(c.drawing, mode);
+  const views = ['0,0,2.5', '2.5,0,0.3', '1.5,-1.5,0.8'], ms = [];
+  for (let i = 0; i < n; i++) {
+    c.set({camera: views[i % 3]});
+    ms.push(c.lastMs);
+    await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+  }
+  return ms;
+}"""
+
+
 def quantile(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
@@ -90,6 +104,7 @@ def main():
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--pages", default=",".join(p.key for p in site_pages()))
     parser.add_argument("--loads", type=int, default=5)
+    parser.add_argument("--parts", default="sliders,views,load", help="what to measure (comma-separated)")
     args = parser.parse_args()
     if CHROMIUM is None:
         sys.exit("chromium is needed (apt-get install chromium, or BROWSER_PATH)")
@@ -112,7 +127,8 @@ def main():
         print("| page | drawing | events | JS p50 / p95 ms | GL frame p50 / p95 ms | empty frame p50 ms | "
               "unchanged react p50 ms |")
         print("|---|---|---|---|---|---|---|")
-        for key in args.pages.split(","):
+        parts = args.parts.split(",")
+        for key in args.pages.split(",") if "sliders" in parts else []:
             for label in ("before", "now"):
                 tab.goto(f"{base}{key}/{STARTS.get(key, '')}")
                 tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
@@ -121,6 +137,20 @@ def main():
                 print(f"| {key} | {label} | {len(r['js'])} | {quantile(r['js'], .5):.1f} / {quantile(r['js'], .95):.1f} | "
                       f"{gl} | "
                       f"{statistics.median(r['frames']):.1f} | {statistics.median(r['react']):.1f} |", flush=True)
+        three_d = [k for k in args.pages.split(",") if k in ("surfaces", "input-space", "loss")]
+        if "views" in parts and three_d:
+            print("\n| page | view button: JS p50 / p95 ms, before (react) | now (relayout) |\n|---|---|---|")
+            for key in three_d:
+                row = []
+                for label in ("before", "now"):
+                    tab.goto(f"{base}{key}/{STARTS.get(key, '')}")
+                    tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
+                    ms = tab.evaluate(VIEWS, [30, MODES[label]])
+                    row.append(f"{quantile(ms, .5):.1f} / {quantile(ms, .95):.1f}")
+                print(f"| {key} | {row[0]} | {row[1]} |", flush=True)
+        if "load" not in parts:
+            browser.close()
+            return
         first = site_pages()[0].key
         times = {f"/{first}/": [], **{b: [] for b in bundles}}
         probes = {f"/{first}/": "document.querySelector('.figure') && document.querySelector('.figure').data"}

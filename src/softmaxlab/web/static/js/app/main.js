@@ -156,7 +156,7 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
   // the buttons go above the controls, so they stay in view with 10 logit sliders or on a short screen
   panel.querySelector("h1").after(buttons);
 
-  const slots = []; // {div, last}: a figure's div and the figure last drawn in it (layout copied)
+  const slots = []; // {div, last}: a figure's div and (a copy of) the figure last drawn in it
   let lastMs = null;
   // how the figures are drawn: fast (only what changed, see update.js) or always a full Plotly.react;
   // coalesced (the changes queued during a draw make one draw) or one draw per change (the benchmark's baseline)
@@ -189,7 +189,8 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
       if (slot.div.hidden || slot.div.dataset.figure !== name) slot.last = null; // purged, or another figure
       slot.div.hidden = false;
       slot.div.dataset.figure = name;
-      const drawn = { data: fig.data, layout: structuredClone(fig.layout) }; // before plotly writes into it
+      // a copy of what was computed, before plotly writes into it (fitted ranges, a colour bar's place)
+      const drawn = structuredClone({ data: fig.data, layout: fig.layout });
       const how = showFigure(slot.div, fig, slot.last, PLOT_CONFIG, { fast: drawing.fast });
       slot.last = drawn;
       if (page.threeD && !slot.div.dataset.listening) {

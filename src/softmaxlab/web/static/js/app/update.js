@@ -59,8 +59,8 @@ export function layoutChanges(before, after) {
  * "relayout" or "none". `fast: false` always reacts (the reference the browser tests compare with).
  */
 export function showFigure(div, fig, last, config, { fast = true } = {}) {
-  // `last` must be what was computed, not what plotly holds: plotly writes into the layout it is given
-  // (fitted ranges, autorange flags), so the caller keeps its own copy of the last layout
+  // `last` must be what was computed, not what plotly holds: plotly writes into the figure it is given
+  // (fitted ranges, autorange flags, a colour bar's place), so the caller keeps its own copy
   if (fast && last && same(last.data, fig.data)) {
     const changes = layoutChanges(last.layout, fig.layout);
     if (changes && !Object.keys(changes).length) return "none";
