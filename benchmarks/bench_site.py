@@ -124,10 +124,11 @@ def main():
     with static_server(root / "site", port=free_port()) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-        print("| page | drawing | events | JS p50 / p95 ms | GL frame p50 / p95 ms | empty frame p50 ms | "
-              "unchanged react p50 ms |")
-        print("|---|---|---|---|---|---|---|")
         parts = args.parts.split(",")
+        if "sliders" in parts:
+            print("| page | drawing | events | JS p50 / p95 ms | GL frame p50 / p95 ms | empty frame p50 ms | "
+                  "unchanged react p50 ms |")
+            print("|---|---|---|---|---|---|---|")
         for key in args.pages.split(",") if "sliders" in parts else []:
             for label in ("before", "now"):
                 tab.goto(f"{base}{key}/{STARTS.get(key, '')}")
