@@ -45,9 +45,9 @@ def base_url(site_root):
         yield url + "explainer/"
 
 
-def open_tab(browser, allowed: str, *, width=1400, height=1000):
+def open_tab(browser, allowed: str, *, width=1400, height=1000, touch=False):
     """A tab that records console errors and blocks (and records) every request outside `allowed`."""
-    context = browser.new_context(viewport={"width": width, "height": height})
+    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=touch, is_mobile=touch)
     tab = context.new_page()
     tab.errors, tab.blocked = [], []
     tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
@@ -371,6 +371,27 @@ def test_dragging_a_dot_sets_its_logit_and_every_number_follows(tab, base_url, u
     tab.mouse.up()
     tab.wait_for_function("q => location.search === q", arg=query)  # the link at the drag's end
     assert tab.errors == []
+
+
+def test_a_finger_drags_a_dot_on_a_phone(browser, base_url):
+    tab = open_tab(browser, base_url, width=390, height=844, touch=True)
+    try:
+        goto(tab, f"{base_url}softmax/")
+        tab.locator("#figure-0").scroll_into_view_if_needed()
+        before = tab.evaluate(STATE)["z2"]
+        x, y = tab.evaluate(DOT, ["figure-0", "softmax-2"])
+        cdp = tab.context.new_cdp_session(tab)
+        touch = lambda kind, py: cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [] if kind == "touchEnd" else [{"x": x, "y": py}]})
+        touch("touchStart", y)
+        for s in range(1, 9):
+            touch("touchMove", y - 5 * s)
+        tab.wait_for_timeout(150)
+        _, y_now = tab.evaluate(DOT, ["figure-0", "softmax-2"])
+        touch("touchEnd", y - 40)
+        assert tab.evaluate(STATE)["z2"] > before and abs(y_now - (y - 40)) < 3, (before, y, y_now)
+        assert tab.errors == []
+    finally:
+        tab.context.close()
 
 
 def test_a_press_away_from_the_dots_is_still_plotlys_zoom(tab, base_url):
