@@ -5,7 +5,8 @@ Run: python benchmarks/bench_lab_random.py
 - the mini-batch draw inside a compiled loop of 200 steps: `engine.batch_indices` (Threefry words sorted
   with their index) against the `jax.random.permutation(fold_in(PRNGKey(seed), step), n)[:B]` it replaced;
 - a mini-batch training run (the reference experiment with batch_size 16) against the same full-batch run,
-  the ratio to compare with the same ratio before the change (run this file with the old code on the path);
+  the ratio to compare with the same ratio before the change (run this file with the old code on the path:
+  it then skips the batch draws);
 - `prepare` (data and init, NumPy): the reference experiment and a big one, against NumPy's PCG64 drawing
   the same number of normals and uniforms (what the old `prepare` drew).
 """
@@ -43,6 +44,13 @@ def new_draw(seed, t, samples, size):
     return batch_indices(seed, t, samples, size)
 
 
+def has_new_draw():
+    """Whether the code on the path has the counter-based batch (run with the old code, only the rest is timed)."""
+    import softmaxlab.lab.engine as engine
+
+    return hasattr(engine, "batch_indices")
+
+
 def pcg_prepare(e, normals, uniforms):
     """What the old prepare drew: `normals` from default_rng([seed, 0]), `uniforms` from default_rng([seed, 1])."""
     np.random.default_rng([e.seed, 0]).standard_normal(normals).astype(np.float32)
@@ -52,7 +60,7 @@ def pcg_prepare(e, normals, uniforms):
 def main():
     print(f"jax {jax.__version__}")
     print("\nmini-batch draw inside a compiled loop of 200 steps (median of 7)")
-    for samples, size in ((60, 16), (1000, 64), (50_000, 256)):
+    for samples, size in ((60, 16), (1000, 64), (50_000, 256)) if has_new_draw() else ():
         t = median_times({"old": compiled_draws(old_draw, samples, size),
                           "new": compiled_draws(new_draw, samples, size)}, repeats=7)
         print(f"  {samples:6d} samples, batch {size:3d}: permutation {t['old'] * 1e3:8.2f} ms   "

@@ -18,7 +18,9 @@ example as it ships (features of layer "3" and the classifier's weights).
 
 `--breakdown` instead times the recorder's own parts inside the recorded loop (process CPU,
 so the worker thread's appends count): making it, its `step()` calls, and `close()`, beside
-the floor's probe forwards and the plain training.
+the floor's probe forwards and the plain training; and inside them (thread CPU) the probe
+forward with its hook and copies, the hand-over of each block, and the worker's appends.
+With `--wide`, on the wide model.
 
 `--wide` runs the same interleaved comparison on a model big enough that one training step
 takes >= 10 ms (an MLP 256-1024-1024-10 on synthetic data, batches of 256, a probe of 1000
@@ -30,6 +32,7 @@ whole probe without a process group (the single-process time), then, in a gloo g
 record of its share; the figure is each rank's ratio, about 1/2 if a rank pays only its share.
 
     python benchmarks/bench_record.py --wide [--repeats 6]
+    python benchmarks/bench_record.py --wide --breakdown [--repeats 5]
     python benchmarks/bench_record.py --ddp [--records 20]
 """
 
@@ -162,8 +165,12 @@ def main():
     print("load average %.2f %.2f %.2f" % os.getloadavg())
 
 
-def breakdown(args, digits, LogitRecorder, data, folder):
-    """Median process-CPU milliseconds of each part of a recorded run, and of the floor and the plain loop."""
+def breakdown(args, problem, LogitRecorder, data, folder):
+    """Median CPU milliseconds of each part of a recorded run, and of the floor and the plain loop.
+
+    Whole parts (making the recorder, its step() calls, close()) are process CPU, so the worker
+    thread's appends count; the finer parts inside them are the CPU of the thread that runs them.
+    """
     x_train, y_train, x_test, y_test = data
     clock = time.process_time
 
@@ -176,29 +183,55 @@ def breakdown(args, digits, LogitRecorder, data, folder):
             self.inner()
             self.seconds += clock() - start
 
-    parts = {name: [] for name in ("make the recorder", "its step() calls", "close()", "floor: probe forwards",
-                                   "plain training (floor run, less its forwards)")}
+    def train(model, recorder):
+        epochs = problem.epochs_of_training(model, x_train, y_train, recorder=recorder)
+        for _ in range(args.epochs):
+            next(epochs)
+
+    inner = {"  probe forward, hook, copies into the buffers": "_forward",
+             "  block hand-over (metrics, queue)": "_submit", "  appends (worker thread)": "append"}
+
+    def instrument(recorder, spent):
+        """Wrap the recorder's parts (and its writer's append) with thread-CPU timers adding to `spent`."""
+        for name, method in inner.items():
+            owner = recorder._writer if method == "append" else recorder
+            def timed(*a, _fn=getattr(owner, method), _name=name, **k):
+                start = time.thread_time()
+                try:
+                    return _fn(*a, **k)
+                finally:
+                    spent[_name] += time.thread_time() - start
+            setattr(owner, method, timed)
+
+    names = ("make the recorder", "its step() calls", *inner, "close()", "floor: probe forwards",
+             "plain training (floor run, less its forwards)")
+    parts = {name: [] for name in names}
+    features = problem.FEATURES if args.wide else "3"
     for i in range(args.repeats + 1):
-        model = digits.make_model()
+        model = problem.make_model()
         start = clock()
-        recorder = LogitRecorder(model, x_test, y_test, every=args.every, out=folder / f"parts{i}", features="3")
+        recorder = LogitRecorder(model, x_test, y_test, every=args.every, out=folder / f"parts{i}", features=features)
         made = clock() - start
+        spent = dict.fromkeys(inner, 0.0)
+        instrument(recorder, spent)
         timed = Timed(recorder.step)
-        digits.train(model, x_train, y_train, epochs=args.epochs, recorder=timed)
+        train(model, timed)
         start = clock()
         recorder.close()
         closed = clock() - start
-        model = digits.make_model()
+        model = problem.make_model()
         floor = Timed(BareProbe(model, x_test, args.every).step)
         start = clock()
-        digits.train(model, x_train, y_train, epochs=args.epochs, recorder=floor)
+        train(model, floor)
         plain = clock() - start - floor.seconds
         if i:  # the first round warms up
-            for name, seconds in zip(parts, (made, timed.seconds, closed, floor.seconds, plain)):
+            for name, seconds in zip(names, (made, timed.seconds, *spent.values(), closed, floor.seconds, plain)):
                 parts[name].append(seconds)
-    print("load average %.2f %.2f %.2f" % os.getloadavg())
+    print(f"{'wide' if args.wide else 'digits'}, {args.epochs} epochs, every={args.every}; "
+          "load average %.2f %.2f %.2f" % os.getloadavg())
     for name, seconds in parts.items():
-        print(f"{name:48s} {1e3 * statistics.median(seconds):7.2f} ms process CPU (median of {args.repeats})")
+        print(f"{name:48s} {1e3 * statistics.median(seconds):7.2f} ms CPU (median of {args.repeats})")
+    print("load average %.2f %.2f %.2f" % os.getloadavg())
 
 
 class WideProblem:

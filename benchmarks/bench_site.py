@@ -9,8 +9,12 @@ drawn afterwards by the (here software) GPU: the **GL frame** is the time until 
 canvas returns, after the JS is done. Baselines in the same browser: an empty animation frame (the display's
 frame), and `Plotly.react` of the page's unchanged figure (plotly's own floor for a redraw).
 
+Each page is measured twice in the same browser: as the page draws now (only what changed, and the changes
+queued during a draw coalesced into one: `drawing = {fast: true, coalesce: true}`) and as it drew before (a
+full `Plotly.react` on every input event: `{fast: false, coalesce: false}`).
+
 First load: from navigation to the first drawn figure, against a page that loads plotly.js alone from the
-same server (the floor set by plotly.js's 4.8 MB).
+same server (the floor set by plotly.js: the full 4.8 MB bundle, and the 2D-only one where the site has it).
 """
 
 from __future__ import annotations
@@ -35,9 +39,12 @@ from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 SLIDERS = {"softmax": "z0", "surfaces": "t", "input-space": "fourth", "loss": "smoothing", "sampling": "t"}
 STARTS = {"input-space": "?classes=5", "loss": "?loss=cross-entropy"}
 
-MEASURE = """async ([name, n]) => {
+MODES = {"now": {"fast": True, "coalesce": True}, "before": {"fast": False, "coalesce": False}}
+
+MEASURE = """async ([name, n, mode]) => {
   const input = document.querySelector(`.control[data-name="${name}"] input[type=range]`);
   const root = document.getElementById('page');
+  Object.assign(root.softmaxlab.drawing, mode);
   const canvas = () => document.querySelector('.figure canvas');
   const js = [], gl = [];
   const lo = Number(input.min), hi = Number(input.max);
@@ -73,6 +80,20 @@ MEASURE = """async ([name, n]) => {
 }"""
 
 
+# a 3D page's view buttons: the camera alone changes (relaid out now, a full react before)
+VIEWS = """async ([n, mode]) => {
+  const c = document.getElementById('page').softmaxlab;
+  Object.assign(c.drawing, mode);
+  const views = ['0,0,2.5', '2.5,0,0.3', '1.5,-1.5,0.8'], ms = [];
+  for (let i = 0; i < n; i++) {
+    c.set({camera: views[i % 3]});
+    ms.push(c.lastMs);
+    await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+  }
+  return ms;
+}"""
+
+
 def quantile(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
@@ -83,6 +104,7 @@ def main():
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--pages", default=",".join(p.key for p in site_pages() if p.key in SLIDERS))  # paths: bench_site_paths.py
     parser.add_argument("--loads", type=int, default=5)
+    parser.add_argument("--parts", default="sliders,views,load", help="what to measure (comma-separated)")
     args = parser.parse_args()
     if CHROMIUM is None:
         sys.exit("chromium is needed (apt-get install chromium, or BROWSER_PATH)")
@@ -90,37 +112,61 @@ def main():
 
     root = Path(tempfile.mkdtemp())
     write_site(root / "site")
-    (root / "site" / "plotly-only.html").write_text(
-        '<!doctype html><div id="g"></div><script src="assets/plotly.min.js"></script>'
-        '<script>Plotly.newPlot("g", [{y: [1, 2]}]).then(() => { window.drawn = performance.now(); });</script>')
+    bundles = [b for b in ("plotly.min.js", "plotly-cartesian.min.js") if (root / "site/assets" / b).is_file()]
+    for b in bundles:
+        (root / "site" / f"only-{b}.html").write_text(
+            f'<!doctype html><div id="g"></div><script src="assets/{b}"></script>'
+            '<script>Plotly.newPlot("g", [{y: [1, 2]}]).then(() => { window.drawn = performance.now(); });</script>')
     size = sum(f.stat().st_size for f in (root / "site").rglob("*") if f.is_file()) / 1e6
-    print(f"# bench_site {datetime.date.today()} load {os.getloadavg()[0]:.1f} site {size:.1f} MB "
-          f"(plotly.min.js {(root / 'site/assets/plotly.min.js').stat().st_size / 1e6:.1f} MB)")
+    print(f"# bench_site {datetime.date.today()} load {os.getloadavg()[0]:.1f} site {size:.1f} MB ("
+          + ", ".join(f"{b} {(root / 'site/assets' / b).stat().st_size / 1e6:.1f} MB" for b in bundles)
+          + f", explainer.html {(root / 'site/explainer.html').stat().st_size / 1e6:.1f} MB)")
     with static_server(root / "site", port=free_port()) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-        print("| page | events | JS p50 / p95 ms | GL frame p50 / p95 ms | empty frame p50 ms | unchanged react p50 ms |")
-        print("|---|---|---|---|---|---|")
-        for key in args.pages.split(","):
-            tab.goto(f"{base}{key}/{STARTS.get(key, '')}")
-            tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
-            r = tab.evaluate(MEASURE, [SLIDERS[key], args.events])
-            gl = f"{quantile(r['gl'], .5):.1f} / {quantile(r['gl'], .95):.1f}" if r["gl"] else "-"
-            print(f"| {key} | {len(r['js'])} | {quantile(r['js'], .5):.1f} / {quantile(r['js'], .95):.1f} | {gl} | "
-                  f"{statistics.median(r['frames']):.1f} | {statistics.median(r['react']):.1f} |")
-        loads, floors = [], []
+        parts = args.parts.split(",")
+        if "sliders" in parts:
+            print("| page | drawing | events | JS p50 / p95 ms | GL frame p50 / p95 ms | empty frame p50 ms | "
+                  "unchanged react p50 ms |")
+            print("|---|---|---|---|---|---|---|")
+        for key in args.pages.split(",") if "sliders" in parts else []:
+            for label in ("before", "now"):
+                tab.goto(f"{base}{key}/{STARTS.get(key, '')}")
+                tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
+                r = tab.evaluate(MEASURE, [SLIDERS[key], args.events, MODES[label]])
+                gl = f"{quantile(r['gl'], .5):.1f} / {quantile(r['gl'], .95):.1f}" if r["gl"] else "-"
+                print(f"| {key} | {label} | {len(r['js'])} | {quantile(r['js'], .5):.1f} / {quantile(r['js'], .95):.1f} | "
+                      f"{gl} | "
+                      f"{statistics.median(r['frames']):.1f} | {statistics.median(r['react']):.1f} |", flush=True)
+        three_d = [k for k in args.pages.split(",") if k in ("surfaces", "input-space", "loss")]
+        if "views" in parts and three_d:
+            print("\n| page | view button: JS p50 / p95 ms, before (react) | now (relayout) |\n|---|---|---|")
+            for key in three_d:
+                row = []
+                for label in ("before", "now"):
+                    tab.goto(f"{base}{key}/{STARTS.get(key, '')}")
+                    tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
+                    ms = tab.evaluate(VIEWS, [30, MODES[label]])
+                    row.append(f"{quantile(ms, .5):.1f} / {quantile(ms, .95):.1f}")
+                print(f"| {key} | {row[0]} | {row[1]} |", flush=True)
+        if "load" not in parts:
+            browser.close()
+            return
         first = site_pages()[0].key
+        times = {f"/{first}/": [], **{b: [] for b in bundles}}
+        probes = {f"/{first}/": "document.querySelector('.figure') && document.querySelector('.figure').data"}
         for _ in range(args.loads):
-            for url, sink, probe in ((f"{base}{first}/", loads, "document.querySelector('.figure') && document.querySelector('.figure').data"),
-                                     (f"{base}plotly-only.html", floors, "window.drawn")):
+            for what, sink in times.items():
+                url = f"{base}{first}/" if what.startswith("/") else f"{base}only-{what}.html"
                 fresh = browser.new_page()
                 t0 = time.perf_counter()
                 fresh.goto(url)
-                fresh.wait_for_function(f"() => {probe}")
+                fresh.wait_for_function(f"() => {probes.get(what, 'window.drawn')}")
                 sink.append(time.perf_counter() - t0)
                 fresh.close()
-        print(f"\nfirst load of /{first}/ to the first drawn figure: median {statistics.median(loads):.2f} s; "
-              f"plotly.js alone: {statistics.median(floors):.2f} s (ratio {statistics.median(loads) / statistics.median(floors):.2f})")
+        print(f"\nfirst load to the first drawn figure (median of {args.loads}): "
+              + "; ".join(f"{'page ' + w if w.startswith('/') else w + ' alone'} {statistics.median(t):.2f} s"
+                          for w, t in times.items()))
         browser.close()
 
 

@@ -7,7 +7,8 @@ every logit recorded, with SGD and with Adam, trained by: the JS trainer in a mo
 page in headless chromium (served by tests/web_helpers.static_server), the same module in node, PyTorch
 eager (benchmarks/bench_lab.py's loop, one thread) and `softmaxlab.lab.train` (JAX, compiled before timing).
 The JS time is trainFrom's own `ms` (allocation, training and recording; the start is parsed once). Each
-round runs every trainer once in turn, so the shared machine's load drifts over all alike; medians.
+round runs every trainer once in turn, so the shared machine's load drifts over all alike; medians, and the
+ratios as the median of each round's ratio.
 """
 
 import argparse
@@ -98,6 +99,9 @@ def main():
                     times["torch"].append(timed(lambda: torch_reference(optimizer)))
                     times["jax"].append(timed(lambda: train(e)))
                 rows[optimizer] = {k: statistics.median(v) for k, v in times.items()}
+                # the ratio of each round (the trainers ran back to back), then the median over rounds
+                for name in ("chromium", "node"):
+                    rows[optimizer][name + "/torch"] = statistics.median(a / b for a, b in zip(times[name], times["torch"]))
             browser.close()
         node.stdin.close()
         node.wait(timeout=30)
@@ -106,11 +110,12 @@ def main():
     print(f"# bench_train_js {datetime.date.today()} load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
           f"torch {torch.__version__} (1 thread), node {subprocess.run([NODE, '--version'], capture_output=True, text=True).stdout.strip()}")
     print("reference experiment, 1000 full-batch steps, every logit recorded: median ms per run")
+    print("(ratios: the median over rounds of each round's ratio)")
     print("| optimiser | JS in chromium (worker) | JS in node | PyTorch eager | JAX lab | chromium / PyTorch | node / PyTorch |")
     print("|---|---|---|---|---|---|---|")
     for optimizer, r in rows.items():
         print(f"| {optimizer} | {r['chromium']:.0f} | {r['node']:.0f} | {r['torch']:.0f} | {r['jax']:.0f} | "
-              f"{r['chromium'] / r['torch']:.2f} | {r['node'] / r['torch']:.2f} |")
+              f"{r['chromium/torch']:.2f} | {r['node/torch']:.2f} |")
 
 
 if __name__ == "__main__":

@@ -76,3 +76,42 @@ def test_the_single_file_holds_everything(tmp_path):
     assert refs and all(ref.startswith(("#", "data:")) for ref in refs), refs  # nothing to load from anywhere
     assert invoke("--single-file", path).exit_code == 2  # it exists
     assert invoke("--single-file", path, "--overwrite").exit_code == 0
+
+
+def _fake_cartesian(folder, version):
+    path = folder / "plotly.js-cartesian-dist-min" / "plotly-cartesian.min.js"
+    path.parent.mkdir(parents=True)
+    path.write_text(f"/**\n* plotly.js (cartesian - minified) v{version}\n*/\nwindow.Plotly = {{}};\n")
+    return path
+
+
+@needs_pages
+def test_the_2d_pages_load_the_2d_bundle_of_the_same_version_and_the_site_carries_the_one_file(tmp_path, monkeypatch):
+    from softmaxlab.web import build
+
+    monkeypatch.setattr(build, "_cartesian_places", lambda: [_fake_cartesian(tmp_path / "npm", build.plotly_version())])
+    out = build.write_site(tmp_path / "site")
+    assert (out / "assets/plotly-cartesian.min.js").read_text().startswith("/**\n* plotly.js (cartesian")
+    for p in site_pages():
+        html = (out / p.key / "index.html").read_text()
+        scripts = re.findall(r'<script src="../assets/(plotly[^"]*)"', html)
+        # the figures' trace types decide: scatter and bar are in the 2D bundle, surface, mesh3d and cone not
+        kinds = {t.get("type", "scatter") for name in p.figures
+                 for fig in build.site_data([p])["skeletons"][name].values() for t in fig["data"]}
+        assert scripts == (["plotly-cartesian.min.js"] if kinds <= {"scatter", "bar"} else ["plotly.min.js"]), p.key
+        assert '"../explainer.html"' in html
+    assert any("cartesian" in (out / p.key / "index.html").read_text() for p in site_pages())
+    assert (out / build.EXPLAINER).read_text().count("plotly.js v") == 1  # the full bundle, inline
+
+
+def test_a_2d_bundle_of_another_version_or_none_falls_back_to_the_full_one_and_says_so(tmp_path, monkeypatch):
+    from softmaxlab.web import build
+
+    want = build.plotly_version()
+    lines = []
+    monkeypatch.setattr(build, "_cartesian_places", lambda: [_fake_cartesian(tmp_path / "old", "0.9.9")])
+    assert build.cartesian_js(lines.append) is None
+    assert len(lines) == 1 and "plotly.js 0.9.9" in lines[0] and f"@{want}" in lines[0]
+    monkeypatch.setattr(build, "_cartesian_places", lambda: [tmp_path / "nowhere" / "x.js"])
+    assert build.cartesian_js(lines.append) is None
+    assert len(lines) == 2 and f"npm install plotly.js-cartesian-dist-min@{want}" in lines[1]

@@ -45,8 +45,9 @@ def test_five_vertices_carry_their_fourth_coordinate():
     pts = np.stack([v.x, v.y, v.z], axis=1)  # (5, 3) first three coordinates
     full = (np.eye(5) - 0.2) @ sum_zero_basis(5)  # (5, 4)
     np.testing.assert_allclose(pts, full[:, :3], atol=1e-12)
-    for c in range(5):
-        assert f"(u₄ = {full[c, 3]:.2f})" in v.text[c]
+    # in the hover, not the label (long labels overlapped at the centre)
+    np.testing.assert_allclose(np.asarray(v.customdata, dtype=float), np.stack([np.arange(5), full[:, 3]], axis=1), atol=1e-12)
+    assert "u₄ = %{customdata[1]:.2f}" in v.hovertemplate
     d = np.linalg.norm(full[:, None] - full[None], axis=-1)
     np.testing.assert_allclose(d[~np.eye(5, dtype=bool)], np.sqrt(2), rtol=1e-12)
 

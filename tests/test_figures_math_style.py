@@ -151,7 +151,7 @@ def test_extreme_inputs_give_finite_valid_figures(name):
     for t in fig.data:
         for key in ("y", "z"):
             values = getattr(t, key, None)
-            if values is None or t.uid in ("shift-line", "edges") or t.uid.startswith("tail-"):
+            if values is None or t.uid in ("shift-line", "edges", "vertex-stems") or t.uid.startswith("tail-"):
                 continue
             arr = np.asarray(values, dtype=object)
             if arr.dtype == object and any(isinstance(v, str) for v in arr.ravel()):

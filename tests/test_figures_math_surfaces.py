@@ -63,9 +63,11 @@ def test_surfaces_2_gaussians_are_normal_densities_whose_posterior_is_softmax(t)
     softmax = scipy.special.softmax(z / t, axis=-1)
     dens = []
     for i in range(2):
-        g = np.asarray(trace(fig, f"gauss{i}").z)
-        ref = scipy.stats.multivariate_normal(mean=t * np.eye(2)[i], cov=t**2 * np.eye(2)).pdf(z)
-        np.testing.assert_allclose(g, ref, rtol=1e-10)
+        normal = scipy.stats.multivariate_normal(mean=t * np.eye(2)[i], cov=t**2 * np.eye(2))
+        g = np.asarray(trace(fig, f"gauss{i}").customdata)  # the true density, for the hover
+        np.testing.assert_allclose(g, normal.pdf(z), rtol=1e-10)
+        # drawn divided by its peak, so it rises as high as the probabilities beside it
+        np.testing.assert_allclose(np.asarray(trace(fig, f"gauss{i}").z), normal.pdf(z) / normal.pdf(t * np.eye(2)[i]), rtol=1e-10)
         dens.append(g)
         # the posterior drawn (from the core's gaussian_posterior) lies on softmax
         np.testing.assert_allclose(np.asarray(trace(fig, f"posterior{i}").z), softmax[..., i], rtol=1e-10, atol=1e-14)
@@ -163,8 +165,10 @@ def test_surfaces_3_gaussians_and_posterior(t):
     vertices = (np.eye(3) - 1 / 3) @ b  # (3, 2) projected one-hot points, computed here
     dens = []
     for i in range(3):
-        g = np.asarray(trace(fig, f"gauss{i}").z)
-        np.testing.assert_allclose(g, scipy.stats.multivariate_normal(mean=t * vertices[i], cov=t**2 * np.eye(2)).pdf(u), rtol=1e-10)
+        normal = scipy.stats.multivariate_normal(mean=t * vertices[i], cov=t**2 * np.eye(2))
+        g = np.asarray(trace(fig, f"gauss{i}").customdata)
+        np.testing.assert_allclose(g, normal.pdf(u), rtol=1e-10)
+        np.testing.assert_allclose(np.asarray(trace(fig, f"gauss{i}").z), normal.pdf(u) / normal.pdf(t * vertices[i]), rtol=1e-10)
         dens.append(g)
         np.testing.assert_allclose(np.asarray(trace(fig, f"posterior{i}").z), softmax[..., i], rtol=1e-9, atol=1e-14)
     np.testing.assert_allclose(dens[1] / sum(dens), softmax[..., 1], rtol=1e-9)

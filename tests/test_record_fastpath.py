@@ -1,6 +1,7 @@
 """The recorder's fast path: the store's direct Zarr v3 files against Zarr's own, block buffers, metrics in torch."""
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -178,3 +179,60 @@ def test_a_model_whose_output_changes_shape_mid_run_is_refused_not_broadcast(tmp
         recorder.step()
     recorder.close(complete=False)
     assert load_run(tmp_path / "run").num_records == 1  # step 0, intact
+
+
+def test_block_buffers_are_reused_only_after_the_worker_wrote_them(tmp_path, monkeypatch):
+    """A slow disk: blocks of 2 records queue up; the buffers come back only once written, and are filled again."""
+    monkeypatch.setattr(recorder_module, "MAX_BLOCK_RECORDS", 2)
+    model, x, y, opt = _trained(seed=1)
+    expected = []
+
+    def look():  # the model's own eval-mode logits at this step, the independent reference
+        model.eval()
+        with torch.no_grad():
+            expected.append(model(x).clone())
+        model.train()
+
+    look()
+    recorder = LogitRecorder(model, x, y, every=1, out=tmp_path / "run", features="1", flush_seconds=1e9)
+    write = recorder._writer.append
+
+    def slow_write(*args, **kwargs):  # the block's arrays are read only after the loop has gone on
+        time.sleep(0.05)
+        return write(*args, **kwargs)
+
+    recorder._writer.append = slow_write
+    buffers = []  # every block buffer the recorder filled (kept alive, so each new one is a new object)
+    for _ in range(15):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+        recorder.step()
+        look()
+        if not any(b is recorder._slots["logits"] for b in buffers):
+            buffers.append(recorder._slots["logits"])
+    recorder.close()
+    run = load_run(tmp_path / "run")
+    np.testing.assert_array_equal(run.steps, np.arange(16))
+    np.testing.assert_allclose(run.logits, torch.stack(expected).numpy(), rtol=1e-6, atol=1e-6)
+    # 8 blocks, at most 2 queued and 1 being written besides the one filling: 4 buffers, reused
+    assert len(buffers) <= 1 + 1 + 2 + 1 < 8
+
+
+def test_a_chunk_of_a_megabyte_or_more_is_what_zarr_itself_writes(tmp_path):
+    """Chunks >= 1 MiB take another path to their checksum (a bytes copy, without the GIL): same bytes as Zarr's."""
+    from softmaxlab.store.zarr_files import GIL_FREE_CHECKSUM_BYTES
+
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=(3, 600, 500)).astype(np.float32)  # 1.2 MB per record: one record per chunk
+    assert values[0].nbytes >= GIL_FREE_CHECKSUM_BYTES
+    with RunWriter(tmp_path / "run", labels=[0, 1], num_classes=2, extras={"big": ((600, 500), "float32")}) as writer:
+        writer.append([0, 1], np.zeros((2, 2, 2)), extras={"big": values[:2]})
+        writer.append([2], np.zeros((1, 2, 2)), extras={"big": values[2:]})
+    reference = zarr.create_array(tmp_path / "zarr", shape=values.shape, dtype="float32", chunks=(1, 600, 500),
+                                  fill_value=0, compressors=[Crc32cCodec()])
+    reference[...] = values
+    for record in range(3):
+        chunk = f"c/{record}/0/0"
+        assert (tmp_path / "run" / "extras" / "big" / chunk).read_bytes() == (tmp_path / "zarr" / chunk).read_bytes()
+    np.testing.assert_array_equal(load_run(tmp_path / "run").extras["big"], values)

@@ -45,9 +45,9 @@ def base_url(site_root):
         yield url + "explainer/"
 
 
-def open_tab(browser, allowed: str, *, width=1400, height=1000):
+def open_tab(browser, allowed: str, *, width=1400, height=1000, touch=False):
     """A tab that records console errors and blocks (and records) every request outside `allowed`."""
-    context = browser.new_context(viewport={"width": width, "height": height})
+    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=touch, is_mobile=touch)
     tab = context.new_page()
     tab.errors, tab.blocked = [], []
     tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
@@ -130,8 +130,13 @@ def test_a_control_change_rewrites_the_link_which_reopens_the_same_view(tab, bas
     slider.focus()
     for _ in range(3):
         tab.keyboard.press("ArrowRight")
-    tab.wait_for_function("() => location.search.length > 1")
-    query = tab.evaluate("location.search")
+    # the link of the page's newest state (draws come once per frame, the link once the input rests)
+    tab.wait_for_timeout(300)
+    page = PAGES[0]
+    values = tab.evaluate(STATE)
+    query = to_search(page.controls, {c.name: values[c.name] for c in page.controls}, changed_only=True)
+    assert query != ""
+    tab.wait_for_function("q => location.search === q", arg=query)
     before = tab.evaluate(DRAWN)
     tab.reload()
     tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
@@ -174,3 +179,251 @@ def test_the_single_file_works_from_disk_and_keeps_the_state_in_the_hash(browser
         assert tab.errors == [] and tab.blocked == []
     finally:
         tab.context.close()
+
+
+# every figure's title inside its figure's box, and nothing wider than the screen (a phone scrolled sideways)
+READABLE = """() => ({scroll: document.documentElement.scrollWidth, screen: window.innerWidth,
+  titles: Array.from(document.querySelectorAll('.figure:not([hidden])')).map(d => {
+    const box = d.getBoundingClientRect(), t = d.querySelector('.gtitle');
+    const r = t ? t.getBoundingClientRect() : box;
+    return {left: r.left - box.left, right: box.right - r.right, top: r.top - box.top}; }),
+  sliders: Array.from(document.querySelectorAll('input[type=range]')).filter(s => s.offsetParent)
+    .map(s => s.getBoundingClientRect().height)})"""
+
+PHONE_VIEWS = {"softmax": ["", "?k=2"], "surfaces": ["", "?classes=3&derivatives=1"], "input-space": ["?classes=5&fourth=0.4"],
+               "loss": [""], "sampling": ["?top_p=0.8&samples=5000"]}
+
+
+@pytest.mark.parametrize("key", PAGE_KEYS)
+def test_on_a_phone_nothing_overflows_titles_stay_inside_and_sliders_are_touch_sized(browser, base_url, key):
+    tab = open_tab(browser, base_url, width=390, height=844)
+    try:
+        for query in PHONE_VIEWS.get(key, [""]):
+            goto(tab, f"{base_url}{key}/{query}")
+            seen = tab.evaluate(READABLE)
+            assert seen["scroll"] <= seen["screen"], f"{key}{query}: the page is wider than the phone"
+            for box in seen["titles"]:
+                assert min(box.values()) >= -1, f"{key}{query}: a title is cut at the figure's edge: {box}"
+            assert all(h >= 24 for h in seen["sliders"]), f"{key}{query}: sliders under 24 px: {seen['sliders']}"
+    finally:
+        tab.context.close()
+
+
+def test_the_derivative_scenes_fit_their_halves(tab, base_url):
+    """Nothing of a scene (its cube, its tick labels) reaches the edge of its viewport, where it would be cut."""
+    import io
+
+    import imageio.v3 as iio
+
+    for query in ("?classes=3&derivatives=1", "?derivatives=1"):
+        goto(tab, f"{base_url}surfaces/{query}")
+        tab.wait_for_selector("#figure-0 .gl-container canvas")
+        tab.wait_for_timeout(1500)  # software WebGL draws its first frames
+        for scene in ("scene", "scene2"):
+            canvas = tab.locator(f"#figure-0 #{scene} canvas").first
+            pixels = np.asarray(iio.imread(io.BytesIO(canvas.screenshot())), dtype=float)[..., :3]  # (h, w, 3)
+            assert pixels.std() > 10, f"{scene} is blank"
+            rows = pixels[: int(0.75 * len(pixels))]  # above the coordinates' note (SVG, in the bottom right corner)
+            edges = np.concatenate([rows[:, :3], rows[:, -3:]], axis=1)  # the left and right 3 columns
+            blank = (edges.min(axis=-1) > 235).mean(axis=0)  # (6,) the share of blank pixels in each edge column
+            assert blank.min() > 0.99, f"{query} {scene}: drawing cut at the scene's edge ({blank})"
+
+
+# ---- the fast path draws what a full Plotly.react draws ----------------------------------------------
+
+# what plotly drew in a figure's SVG: every element's geometry, style and text (ids and clip paths left out)
+SVG = """id => Array.from(document.getElementById(id).querySelectorAll('svg.main-svg *')).map(el => {
+  const a = {tag: el.tagName, cls: el.getAttribute('class')};
+  for (const n of ['d', 'transform', 'x', 'y', 'width', 'height', 'x1', 'x2', 'y1', 'y2', 'style', 'text-anchor'])
+    if (el.getAttribute(n) !== null) a[n] = el.getAttribute(n);
+  // the same picture in other words: plotly leaves "opacity: 1" where it once faded a group in, orders a
+  // style's declarations as it last wrote them, and gives each pattern a fresh id
+  if (a.style !== undefined) a.style = a.style.split(';').map(d => d.trim().replace(/url\\("#[^"]*"\\)/g, 'url(#)'))
+    .filter(d => d && !/^(fill-|stroke-)?opacity: 1$/.test(d)).sort().join('; ');
+  if (a.style === '') delete a.style;
+  if (el.tagName === 'text' || el.tagName === 'tspan') a.text = el.textContent;
+  return a; })"""
+CAMERA = "id => JSON.parse(JSON.stringify(document.getElementById(id).layout.scene.camera.eye))"
+
+
+def drawn_now(tab, values):
+    """Set the page's state through its controller (a fast draw) and wait for the draw."""
+    tab.evaluate("v => document.getElementById('page').softmaxlab.set(v)", values)
+    return tab.evaluate("() => document.getElementById('page').softmaxlab.drawing.last")
+
+
+def test_a_layout_only_change_is_relaid_out_and_draws_what_a_full_react_draws(tab, base_url):
+    # two divs hold the same figure; one gets a new title, note, line and range through the fast path,
+    # the other a full Plotly.react of the same new figure: plotly must have drawn the same SVG
+    goto(tab, f"{base_url}softmax/")
+    how = tab.evaluate("""() => {
+      const gd = document.getElementById('figure-0');
+      const before = {data: gd.data, layout: structuredClone(gd.layout)};
+      const after = {data: gd.data, layout: structuredClone(gd.layout)};
+      after.layout.title.text = 'a new title<br>and its line';
+      after.layout.annotations[0].text = 'entropy: another note';
+      after.layout.shapes[0].x0 = after.layout.shapes[0].x1 = -2.5;
+      after.layout.xaxis3.range = [-6, 7];
+      for (const id of ['fast', 'full']) {
+        const div = document.createElement('div'); div.id = id; div.style.width = '1000px';
+        document.body.append(div);
+        Plotly.react(div, before.data, structuredClone(before.layout));
+      }
+      Plotly.react('full', after.data, structuredClone(after.layout));
+      return softmaxlab.showFigure(document.getElementById('fast'), structuredClone(after), before, {});
+    }""")
+    assert how == "relayout"
+    fast, full = tab.evaluate(SVG, "fast"), tab.evaluate(SVG, "full")
+    assert len(fast) > 100 and fast == full
+    assert "another note" in json.dumps(fast) and "a new title" in json.dumps(fast)
+
+
+@pytest.mark.parametrize("key, steps", [
+    ("softmax", [{"z0": -3.5}, {"c": 2.5}, {"t": 0.4, "z2": 6.0}, {"fit": True}, {"c": -1.5}]),
+    ("sampling", [{"t": 0.3}, {"samples": 0}, {"seed": 9}, {"top_k": 3}, {"samples": 40}]),
+    ("surfaces", [{"m0": -2.0}, {"camera": "0,0,2.5"}, {"t": 2.0}, {"camera": "2.5,0,0.3"}]),
+    # plotly writes into the traces it is given (a colour bar's place): the page must compare with its own copy
+    ("loss", [{"smoothing": 0.2}, {"camera": "0,0,2.5"}]),
+])
+def test_after_fast_draws_a_page_shows_what_a_fresh_page_draws_for_the_same_link(browser, base_url, key, steps):
+    page = next(p for p in PAGES if p.key == key)
+    tab = open_tab(browser, base_url)
+    fresh = open_tab(browser, base_url)
+    try:
+        goto(tab, f"{base_url}{key}/")
+        ways = [how for step in steps for how in drawn_now(tab, step)]
+        assert "react" in ways and ({"none", "relayout"} & set(ways)), ways  # both paths were taken
+        values = tab.evaluate("() => document.getElementById('page').softmaxlab.values")
+        query = to_search(page.controls, {c.name: values[c.name] for c in page.controls}, changed_only=True)
+        goto(fresh, f"{base_url}{key}/{query}")
+        assert tab.evaluate(DRAWN) == fresh.evaluate(DRAWN)
+        for got, (name, fig) in zip(tab.evaluate(DRAWN), expected_figures(page, query)):
+            assert not figure_differences(got["data"], fig["data"], where=name, extra_keys=True)
+        if key in THREE_D:
+            assert tab.evaluate(CAMERA, "figure-0") == fresh.evaluate(CAMERA, "figure-0")
+        else:
+            assert tab.evaluate(SVG, "figure-0") == fresh.evaluate(SVG, "figure-0")
+        assert tab.errors == [] and fresh.errors == []
+    finally:
+        tab.context.close()
+        fresh.context.close()
+
+
+def test_changes_that_queue_up_during_a_draw_make_one_more_draw_of_the_newest_state(tab, base_url):
+    page = next(p for p in PAGES if p.key == "softmax")
+    goto(tab, f"{base_url}softmax/")
+    draws = tab.evaluate("""async () => {
+      const root = document.getElementById('page');
+      const input = document.querySelector('.control[data-name="z1"] input[type=range]');
+      let n = 0;
+      root.addEventListener('softmaxlab:drawn', () => n++);
+      for (const v of ['-1', '-2', '-3', '-4', '-5.5']) {  // five moves in one task, as if queued
+        input.value = v;
+        input.dispatchEvent(new Event('input', {bubbles: true}));
+      }
+      await new Promise(r => setTimeout(r, 200));
+      return n;
+    }""")
+    assert draws == 2  # the first at once, the four queued behind it as one
+    assert tab.evaluate(STATE)["z1"] == -5.5
+    [(name, fig), *_] = expected_figures(page, "?z1=-5.5")
+    assert not figure_differences(tab.evaluate(DRAWN)[0]["data"], fig["data"], where=name, extra_keys=True)
+
+
+# ---- direct manipulation: drag a dot -----------------------------------------------------------------
+
+DOT = """([id, uid]) => { const gd = document.getElementById(id);
+  const r = gd.querySelector(`.scatterlayer .trace${uid} path.point`).getBoundingClientRect();
+  return [r.left + r.width / 2, r.top + r.height / 2]; }"""
+STATE = "() => document.getElementById('page').softmaxlab.values"
+
+
+def drag(tab, start, dy, *, dx=0, steps=12):
+    x, y = start
+    tab.mouse.move(x, y)
+    tab.mouse.down()
+    for s in range(1, steps + 1):
+        tab.mouse.move(x + dx * s / steps, y + dy * s / steps)
+    tab.wait_for_timeout(100)  # the last move's frame
+
+
+@pytest.mark.parametrize("uid, dy", [("exp-1", -45), ("softmax-2", -60), ("exp-0", 70)])
+def test_dragging_a_dot_sets_its_logit_and_every_number_follows(tab, base_url, uid, dy):
+    page = next(p for p in PAGES if p.key == "softmax")
+    goto(tab, f"{base_url}softmax/?t=1.5")
+    i = int(uid.split("-")[1])
+    before = tab.evaluate(STATE)
+    start = tab.evaluate(DOT, ["figure-0", uid])
+    drag(tab, start, dy)
+    during = tab.evaluate(STATE)
+    # the dot is under the pointer (drawn by plotly where the pointer is, to the 0.01 steps of the logit)
+    _, y_now = tab.evaluate(DOT, ["figure-0", uid])
+    assert abs(y_now - (start[1] + dy)) < 2.5, (y_now, start, dy)
+    assert during[f"z{i}"] != before[f"z{i}"]
+    assert {k: v for k, v in during.items() if k != f"z{i}"} == {k: v for k, v in before.items() if k != f"z{i}"}
+    # live, before the button is let go: the value box, the figure's legend and notes are the new state's
+    assert tab.input_value(f'.control[data-name="z{i}"] input.value') == repr(during[f"z{i}"]).removesuffix(".0")
+    query = to_search(page.controls, during, changed_only=True)
+    [(name, fig), *_] = expected_figures(page, query)
+    drawn = tab.evaluate(DRAWN)[0]
+    assert not figure_differences(drawn["data"], fig["data"], where=name, extra_keys=True)
+    assert drawn["annotations"] == [a["text"] for a in fig["layout"]["annotations"]]
+    tab.mouse.up()
+    tab.wait_for_function("q => location.search === q", arg=query)  # the link at the drag's end
+    assert tab.errors == []
+
+
+def test_a_finger_drags_a_dot_on_a_phone(browser, base_url):
+    tab = open_tab(browser, base_url, width=390, height=844, touch=True)
+    try:
+        goto(tab, f"{base_url}softmax/")
+        tab.locator("#figure-0").scroll_into_view_if_needed()
+        before = tab.evaluate(STATE)["z2"]
+        x, y = tab.evaluate(DOT, ["figure-0", "softmax-2"])
+        cdp = tab.context.new_cdp_session(tab)
+        touch = lambda kind, py: cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [] if kind == "touchEnd" else [{"x": x, "y": py}]})
+        touch("touchStart", y)
+        for s in range(1, 9):
+            touch("touchMove", y - 5 * s)
+        tab.wait_for_timeout(150)
+        _, y_now = tab.evaluate(DOT, ["figure-0", "softmax-2"])
+        touch("touchEnd", y - 40)
+        assert tab.evaluate(STATE)["z2"] > before and abs(y_now - (y - 40)) < 3, (before, y, y_now)
+        assert tab.errors == []
+    finally:
+        tab.context.close()
+
+
+def test_a_press_away_from_the_dots_is_still_plotlys_zoom(tab, base_url):
+    goto(tab, f"{base_url}softmax/")
+    before = tab.evaluate(STATE)
+    x, y = tab.evaluate(DOT, ["figure-0", "exp-0"])
+    drag(tab, (x - 150, y - 30), 40, dx=60)
+    tab.mouse.up()
+    tab.wait_for_timeout(300)
+    assert tab.evaluate(STATE) == before
+    assert tab.evaluate("() => document.getElementById('figure-0').layout.xaxis.range") != [-9, 9]  # zoomed
+
+
+# ---- this page as one HTML file ----------------------------------------------------------------------
+
+def test_this_page_as_one_html_file_downloads_the_explainer_at_this_state(tab, base_url, tmp_path):
+    page = next(p for p in PAGES if p.key == "sampling")
+    query = "?t=0.7&top_k=3&samples=50"
+    goto(tab, f"{base_url}sampling/{query}")
+    with tab.expect_download() as info:
+        tab.click("button.one-file")
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.name == "softmaxlab-sampling.html"
+    disk = open_tab(browser=tab.context.browser, allowed=path.as_uri())
+    try:
+        goto(disk, path.as_uri())
+        assert disk.evaluate("location.hash") == f"#sampling{query}"
+        drawn = disk.evaluate(DRAWN)
+        for got, (name, fig) in zip(drawn, expected_figures(page, query), strict=True):
+            assert not figure_differences(got["data"], fig["data"], where=name, extra_keys=True)
+            assert got["title"] == fig["layout"]["title"]["text"]
+        assert disk.errors == [] and disk.blocked == []
+    finally:
+        disk.context.close()

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from ..core.geometry import simplex_vertices, sum_zero_basis, winning_class
 from . import _options
-from .style import base_layout, class_color, make_figure, note, scene, sub, subspace_axis_label
+from .style import BOTTOM_LEGEND, base_layout, class_color, make_figure, note, scene, sub, subspace_axis_label
 
 __all__ = ["input_space"]
 
@@ -58,11 +58,9 @@ def _tie_polygon(rows: np.ndarray, offset: np.ndarray, i: int, j: int, extent: f
     return np.array(polygon).reshape(-1, 3)
 
 
-def _blend(c1: str, c2: str) -> str:
-    """The colour halfway between two hex colours: a tie face between classes i and j."""
-    a = [int(c1[k : k + 2], 16) for k in (1, 3, 5)]
-    b = [int(c2[k : k + 2], 16) for k in (1, 3, 5)]
-    return "#" + "".join(f"{(x + y) // 2:02x}" for x, y in zip(a, b))
+# One colour per tie wall, told apart from each other (CIE Lab distance >= 20; tests/test_figures_readable.py):
+# ColorBrewer Dark2 and two more. Blends of the two classes' colours looked alike, mostly beige and grey.
+WALL_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4", "#b2df8a")
 
 
 def input_space(
@@ -114,19 +112,18 @@ def input_space(
     hover_u = "u₁ = %{x:.3f}<br>u₂ = %{y:.3f}<br>u₃ = %{z:.3f}"
 
     traces = []
-    for i in range(k):
-        for j in range(i + 1, k):
-            poly = _tie_polygon(rows, offset, i, j, e)  # (m, 3)
-            if len(poly) < 3:
-                continue
-            fan = np.arange(1, len(poly) - 1)  # triangles (0, t, t+1)
-            traces.append(
-                dict(type="mesh3d", uid=f"tie-{i}-{j}", name=f"tie: z{sub(i)} = z{sub(j)}",
-                     x=poly[:, 0], y=poly[:, 1], z=poly[:, 2], i=np.zeros_like(fan), j=fan, k=fan + 1,
-                     color=_blend(class_color(i), class_color(j)), opacity=0.35, flatshading=True, showlegend=True,
-                     legendgroup="ties", legendgrouptitle=dict(text="where two classes tie"),
-                     hovertemplate=f"{hover_u}<extra>classes {i} and {j} tie: z{sub(i)} = z{sub(j)} ≥ the rest</extra>")
-            )
+    pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
+    for wall, (i, j) in enumerate(pairs):
+        poly = _tie_polygon(rows, offset, i, j, e)  # (m, 3)
+        if len(poly) < 3:
+            continue
+        fan = np.arange(1, len(poly) - 1)  # triangles (0, t, t+1)
+        traces.append(
+            dict(type="mesh3d", uid=f"tie-{i}-{j}", name=f"tie: z{sub(i)} = z{sub(j)}",
+                 x=poly[:, 0], y=poly[:, 1], z=poly[:, 2], i=np.zeros_like(fan), j=fan, k=fan + 1,
+                 color=WALL_COLORS[wall], opacity=0.45, flatshading=True, showlegend=True,
+                 hovertemplate=f"{hover_u}<extra>classes {i} and {j} tie: z{sub(i)} = z{sub(j)} ≥ the rest</extra>")
+        )
     if points:
         axis = np.linspace(-e, e, n)  # (n,)
         grid = np.stack(np.meshgrid(axis, axis, axis, indexing="ij"), axis=-1).reshape(-1, 3)  # (n^3, 3)
@@ -141,7 +138,6 @@ def input_space(
                      hovertemplate=f"{hover_u}<extra>class {c} wins</extra>")
             )
     verts = simplex_vertices(k)  # (K, K-1)
-    pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
     gap = np.full(3, np.nan)
     # (3 * pairs, 3): each edge's two ends, then a NaN row that breaks the line
     edge_xyz = np.concatenate([np.stack([verts[a, :3], verts[b, :3], gap]) for a, b in pairs])
@@ -150,21 +146,24 @@ def input_space(
              x=edge_xyz[:, 0], y=edge_xyz[:, 1], z=edge_xyz[:, 2], mode="lines", hoverinfo="skip",
              line=dict(color="#333333", width=3, dash="solid" if k == 4 else "dot"))
     )
-    text = [f"e{sub(c)}" if k == 4 else f"e{sub(c)} (u₄ = {verts[c, 3]:.2f})" for c in range(k)]
+    # short labels: for 5 classes a vertex's u₄ is in its hover (long labels overlapped at the centre)
+    fourth_hover = "" if k == 4 else ", u₄ = %{customdata[1]:.2f}"
     traces.append(
         dict(type="scatter3d", uid="vertices", name="one-hot points (vertices)", x=verts[:, 0], y=verts[:, 1], z=verts[:, 2],
-             mode="markers+text", text=text, textposition="top center", customdata=np.arange(k),
+             mode="markers+text", text=[f"e{sub(c)}" for c in range(k)], textposition="top center",
+             textfont=dict(size=15, color="#222222"),
+             customdata=np.stack([np.arange(k), verts[:, 3] if k == 5 else np.zeros(k)], axis=1),  # (K, 2) class, u₄
              marker=dict(size=7, color=[class_color(c) for c in range(k)], symbol="diamond" if k == 4 else "diamond-open",
                          line=dict(color="black", width=1)),
-             hovertemplate=f"{hover_u}<extra>one-hot point of class %{{customdata}}</extra>")
+             hovertemplate=f"{hover_u}<extra>one-hot point of class %{{customdata[0]}}{fourth_hover}</extra>")
     )
     if k == 4:
-        main = "The input space of 4 classes: the 3D space of logits that sum to 0"
+        main = "4 classes: logits that sum to 0, in 3D"
         hint = "A tetrahedron of one-hot points; class i wins in the cone nearest vertex eᵢ. Walls: two classes tie."
         what = "<br>".join(labels)
     else:
-        main = f"The input space of 5 classes: the 3D slice u₄ = {f:g} of the 4D sum-zero space"
-        hint = "Move u₄ to sweep the slice through 4D; vertices are projected (their u₄ is in the label)."
+        main = f"5 classes: the 3D slice u₄ = {f:g} of 4D"
+        hint = "Move u₄ to sweep the slice through 4D; vertices are projected (hover one for its u₄)."
         what = "<br>".join(labels[:3]) + f"<br>slice: {labels[3]} = {f:g}"
     box = scene(x="u₁", y="u₂", z="u₃", figure=f"input-space-{k}")
     for name in ("xaxis", "yaxis", "zaxis"):
@@ -174,6 +173,8 @@ def input_space(
         main=main,
         hint=hint,
         height=680,
+        wrap_lines=True,
+        legend=dict(BOTTOM_LEGEND),
         scene=box,
         annotations=[note(what, x=0.0, y=0.0, xanchor="left", yanchor="bottom")],
     )

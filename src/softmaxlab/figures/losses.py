@@ -13,6 +13,8 @@ from ..core import LOSSES, SQUASHERS
 from ..core.geometry import from_subspace, simplex_vertices, sum_zero_basis
 from . import _options
 from .style import (
+    BOTTOM_LEGEND,
+    HINT_CHARS,
     NEUTRAL,
     SERIES_COLORS,
     base_layout,
@@ -23,6 +25,7 @@ from .style import (
     scene,
     sub,
     subspace_axis_label,
+    wrap,
 )
 
 __all__ = ["loss_landscape", "loss_curves", "squashing_functions"]
@@ -90,7 +93,7 @@ def loss_landscape(
 
     Returns:
         A Figure; trace uids ``loss`` (surface), ``gradient`` (cone), ``target`` (the true class's
-        one-hot point on the floor).
+        one-hot point on the floor), ``target-stem`` (a line up from it through the surface, labelled).
 
     Example:
         >>> fig = loss_landscape("cross-entropy", classes=2, label=0)
@@ -138,9 +141,17 @@ def loss_landscape(
     target = np.eye(k)[y][:2] if k == 2 else simplex_vertices(3)[y]  # (2,) where the true class's one-hot point lies
     traces.append(
         dict(type="scatter3d", uid="target", name=f"one-hot point of class {y}", x=[target[0]], y=[target[1]], z=[0.0],
-             mode="markers+text", text=[f"e{sub(y)}"], textposition="top center", showlegend=True,
+             mode="markers", showlegend=True, legendgroup="target",
              marker=dict(size=7, color=class_color(y), symbol="diamond", line=dict(color="black", width=1)),
              hovertemplate=f"{coords}<extra>one-hot point of the true class {y}</extra>")
+    )
+    # the surface lies above the floor's one-hot point (L > 0 there): a stem up through it, labelled at the top
+    top = 1.05 * float(value.max())
+    traces.append(
+        dict(type="scatter3d", uid="target-stem", name=f"one-hot point of class {y}", x=[target[0]] * 2, y=[target[1]] * 2,
+             z=[0.0, top], mode="lines+text", text=[" ", f"e{sub(y)}"], textposition="top center",
+             textfont=dict(size=15, color="#222222"), showlegend=False, legendgroup="target", hoverinfo="skip",
+             line=dict(color="#555555", width=3))
     )
     labels = ["z₀", "z₁"] if k == 2 else [subspace_axis_label(sum_zero_basis(3)[:, j], j + 1) for j in range(2)]
     layout = base_layout(
@@ -148,8 +159,10 @@ def loss_landscape(
         main=f"{title.capitalize()} for {k} classes, true class {y}",
         hint="Cones point downhill (−∇L). They pull toward the true class and away from the others, not to one point.",
         height=640,
+        wrap_lines=True,
+        legend=dict(BOTTOM_LEGEND),
         scene=scene(x=labels[0], y=labels[1], z="loss L", figure=f"loss-landscape-{k}"),
-        annotations=[note(LOSSES[loss].help, x=0.0, y=0.0, xanchor="left", yanchor="bottom")],
+        annotations=[note(wrap(LOSSES[loss].help, HINT_CHARS), x=0.0, y=0.0, xanchor="left", yanchor="bottom")],
     )
     return make_figure(traces, layout)
 

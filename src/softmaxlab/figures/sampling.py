@@ -11,11 +11,13 @@ import plotly.graph_objects as go
 from ..core import effective_choices, entropy, filter_logits, sample, softmax
 from ..core.random import Threefry
 from . import _options
-from .style import MUTED, base_layout, class_color, make_figure, panel_domains
+from .style import MUTED, base_layout, class_color, make_figure, note, panel_domains
 
 __all__ = ["sampling"]
 
 _BAR = "#1f77b4"  # one colour for all tokens when there are more than the palette's 10
+# q's bars are dotted, p's are plain (removed ones hatched): the two swatches of the legend differ
+Q_PATTERN = dict(shape=".", fgcolor="white", size=6, solidity=0.4)
 
 
 def _keeps(z, t, **one_filter) -> np.ndarray:
@@ -110,7 +112,7 @@ def sampling(
         )
     traces.append(
         dict(type="bar", uid="final", name="q: filtered and renormalised", x=x, y=q, offsetgroup="exact",
-             marker=dict(color=colors), xaxis="x3", yaxis="y3",
+             marker=dict(color=colors, pattern=Q_PATTERN), xaxis="x3", yaxis="y3",
              hovertemplate="token %{x}<br>q = %{y:.4f}<extra>sampled from</extra>")
     )
     if n:
@@ -123,14 +125,17 @@ def sampling(
         )
 
     h_p, h_q = float(entropy(p)), float(entropy(q))
-    main = (f"Sampling at T = {t:g}: entropy {h_p:.3f} nats ({h_p / np.log(2):.3f} bits), {float(effective_choices(p)):.2f} "
-            f"effective choices → after filters {h_q:.3f} nats, {float(effective_choices(q)):.2f} of {int(kept.sum())} kept")
+    numbers = (f"p: entropy {h_p:.3f} nats ({h_p / np.log(2):.3f} bits), e<sup>H</sup> = {float(effective_choices(p)):.2f} "
+               f"choices<br>q: entropy {h_q:.3f} nats, e<sup>H</sup> = {float(effective_choices(q)):.2f} of {int(kept.sum())} kept")
     layout = base_layout(
         figure="sampling",
-        main=main,
-        hint="Top: the tempered distribution (hatched grey = removed). Middle: what each filter keeps. "
-             "Bottom: what is really sampled" + (", next to the draws." if n else "."),
-        height=720,
+        main=f"Sampling at T = {t:g}: what the filters keep",
+        hint="Top: the tempered distribution p (hatched grey = removed). Middle: what each filter keeps. "
+             "Bottom: q, what is really sampled" + (", next to the draws." if n else "."),
+        wrap_lines=True,
+        # above the top panel, below the title: inside it, on a phone, the note covered the tallest bars
+        annotations=[note(numbers, x=1.0, y=top[1], yanchor="bottom")],
+        height=760,
         barmode="group",
         xaxis=dict(anchor="y", matches="x3", showticklabels=False, **ticks),
         yaxis=dict(domain=top, anchor="x", title=dict(text="p"), rangemode="tozero"),
@@ -139,6 +144,6 @@ def sampling(
         xaxis3=dict(anchor="y3", title=dict(text="token"), **ticks),
         yaxis3=dict(domain=bottom, anchor="x3", title=dict(text="q"), rangemode="tozero"),
         legend=dict(orientation="h", x=0.0, y=-0.1, yanchor="top"),
-        margin=dict(l=110, r=30, t=100, b=80),
+        margin=dict(l=110, r=30, t=145, b=80),
     )
     return make_figure(traces, layout)

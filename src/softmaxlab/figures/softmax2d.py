@@ -171,13 +171,14 @@ def _layout(z, s, t, p, swept, ch, x_left, y_top, fixed):
     h_nats = float(entropy(p))
     h_bits = float(entropy(p, base=2))
     eff = float(effective_choices(p))
-    left, right = panel_domains([1, 1.15])
+    left, right = panel_domains([1, 1.15], gap=0.12)  # on a phone the right panel's axis title needs the gap
     bottom, top = panel_domains([1, 1], gap=0.14)
     return base_layout(
         figure="softmax-2d",
-        main=f"Softmax of {k} logits at temperature T = {t:g}",
+        main=f"Softmax of {k} logits at T = {t:g}",
         hint="Left: dots at exp(z/T), then scaled to add up to 1. Right: every p moves as one logit sweeps.",
         height=600,
+        wrap_lines=True,
         xaxis=dict(domain=left, anchor="y", range=x_left, title=dict(text="logit z")),
         yaxis=dict(domain=top, anchor="x", range=y_top, title=dict(text=ch), **({"type": "log", "exponentformat": "e"} if fixed else {})),
         xaxis2=dict(domain=left, anchor="y2", range=x_left, matches="x", title=dict(text="logit z")),
@@ -193,6 +194,6 @@ def _layout(z, s, t, p, swept, ch, x_left, y_top, fixed):
                 x=1.0, y=1.03, yanchor="bottom",
             )
         ],
-        margin=dict(l=60, r=30, t=100, b=100),
+        margin=dict(l=60, r=30, t=125, b=100),  # the entropy note sits below a two-line hint
         legend=dict(orientation="h", x=0.0, y=-0.13, yanchor="top"),
     )

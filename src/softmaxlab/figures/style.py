@@ -25,6 +25,10 @@ __all__ = [
     "rgba",
     "flat_colorscale",
     "sub",
+    "TITLE_CHARS",
+    "HINT_CHARS",
+    "wrap",
+    "BOTTOM_LEGEND",
     "title",
     "note",
     "base_layout",
@@ -89,10 +93,49 @@ def sub(i) -> str:
     return str(i).translate(_SUBSCRIPTS)
 
 
-def title(main: str, hint: str | None = None) -> dict:
-    """A layout title: what the figure is, and below it in small type what to look at."""
+# Widest lines of a title that fit a phone: a 390 px screen leaves the figure about 370 px, and a line of
+# N characters is about 0.55 N em wide in the site's sans-serif (tests/test_figures_readable.py checks it).
+TITLE_CHARS = 41  # the main line, 16 px
+HINT_CHARS = 55  # the hint below it, 12 px
+
+
+# a 3D figure's legend below its scene, in rows: beside it, the legend takes a phone's width from the view
+BOTTOM_LEGEND = dict(orientation="h", x=0.0, y=0.0, yanchor="top", itemsizing="constant", bgcolor="rgba(255,255,255,0.7)")
+
+
+def wrap(text: str, width: int) -> str:
+    """`text` broken at spaces into lines of at most `width` characters, joined by `<br>` (plotly's line break).
+
+    A word longer than `width` gets a line of its own. The browser's figures wrap with the same rule
+    (`wrap` in static/js/figures/common.js).
+
+    Example:
+        >>> wrap("one two three four", 9)
+        'one two<br>three<br>four'
+    """
+    lines = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def title(main: str, hint: str | None = None, *, wrap_lines: bool = False) -> dict:
+    """A layout title: what the figure is, and below it in small type what to look at.
+
+    With `wrap_lines`, both are broken into lines that fit a phone's width (`TITLE_CHARS`, `HINT_CHARS`).
+    """
+    if wrap_lines:
+        main = wrap(main, TITLE_CHARS)
+        hint = None if hint is None else wrap(hint, HINT_CHARS)
     text = main if hint is None else f"{main}<br><span style='font-size:12px;color:#555'>{hint}</span>"
-    return dict(text=text, x=0.01, xanchor="left", y=0.98, yanchor="top", font=dict(size=16))
+    # pinned to the container's top: plotly puts a title of several lines 11 px higher than one of one line
+    # (the old y=0.98 cut the first line's top), so it gets that much more padding
+    pad = 22 if "<br>" in text else 10
+    return dict(text=text, x=0.01, xanchor="left", y=1.0, yref="container", yanchor="top", pad=dict(t=pad),
+                font=dict(size=16))
 
 
 def note(text: str, *, x: float = 0.99, y: float = 0.99, xanchor: str = "right", yanchor: str = "top") -> dict:
@@ -114,7 +157,8 @@ def note(text: str, *, x: float = 0.99, y: float = 0.99, xanchor: str = "right",
     )
 
 
-def base_layout(*, figure: str, main: str, hint: str | None = None, height: int = 560, **extra) -> dict:
+def base_layout(*, figure: str, main: str, hint: str | None = None, height: int = 560, wrap_lines: bool = False,
+                **extra) -> dict:
     """Layout defaults shared by every figure.
 
     No `template` is set: the figure takes the session's default template (`plotly.io.templates
@@ -122,9 +166,10 @@ def base_layout(*, figure: str, main: str, hint: str | None = None, height: int 
 
     `figure` names the figure and becomes `uirevision`: while it stays the same, the app can
     replace the data and the user's camera, zoom and legend choices survive the redraw.
+    `wrap_lines`: break the title's lines to fit a phone (see `title`).
     """
     layout = dict(
-        title=title(main, hint),
+        title=title(main, hint, wrap_lines=wrap_lines),
         font=FONT,
         height=height,
         margin=dict(l=60, r=30, t=90, b=55),

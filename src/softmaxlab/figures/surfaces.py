@@ -13,6 +13,7 @@ from ..core import gaussian_posterior, sigmoid, softmax, softmax_jacobian
 from ..core.geometry import from_subspace, simplex_vertices, sum_zero_basis, to_subspace
 from . import _options
 from .style import (
+    BOTTOM_LEGEND,
     NEUTRAL,
     base_layout,
     class_color,
@@ -28,6 +29,16 @@ from .style import (
 __all__ = ["surfaces_2", "sigmoid_section", "surfaces_3"]
 
 _ISO = dict(show=True, usecolormap=False, color="white", width=1, start=0.1, end=0.9, size=0.1)
+STEM_TOP = 1.1  # marker stems and one-hot labels stand above p = 1, the highest any surface reaches
+SURFACE_OPACITY = 0.7  # the probability surfaces: a marker or a point behind one still shows through
+# derivative scenes side by side: the camera stands this much farther back, so each cube and its tick
+# labels fit their half of the figure (tests/browser/test_site.py looks for pixels cut at a scene's edge)
+_FAR = 1.4
+
+
+def _eye(x, y, z, derivatives):
+    far = _FAR if derivatives else 1.0
+    return dict(eye=dict(x=x * far, y=y * far, z=z * far))
 
 
 def _grid(extent, resolution):
@@ -60,12 +71,26 @@ def _surface(uid, name, x, y, z, color, *, hover, scene_id="scene", opacity=0.9,
     return trace
 
 
+def _gaussian(uid, name, axis, dens, t, color, coords):
+    """A Gaussian's density drawn divided by its peak 1/(2 pi T^2), so it rises to 1 like the probabilities
+    beside it (at its true height, 0.16 / T^2, it lies flat under them); the hover reads the true density."""
+    return dict(_surface(uid, name, axis, axis, dens * (2 * np.pi * t**2), color, opacity=0.5,
+                         hover=f"{coords}<br>density = %{{customdata:.4f}} (drawn ÷ its peak)"), customdata=dens)
+
+
 def _marker(uid, name, x, y, z, colors, *, scene_id, hover):
     return dict(
         type="scatter3d", uid=uid, name=name, x=x, y=y, z=z, mode="markers", scene=scene_id, showlegend=False,
-        marker=dict(size=6, color=colors, line=dict(color="black", width=1)),
+        marker=dict(size=8, color=colors, line=dict(color="black", width=2)),
         hovertemplate=hover + f"<extra>{name}</extra>",
     )
+
+
+def _stem(uid, name, x, y, *, top=STEM_TOP):
+    """A vertical line at (x, y) from the floor to above every probability surface (p <= 1 < `top`): where a
+    surface would hide a point, the stem still shows where it is."""
+    return dict(type="scatter3d", uid=uid, name=name, x=[x, x], y=[y, y], z=[0.0, top], mode="lines", scene="scene",
+                showlegend=False, hoverinfo="skip", line=dict(color="black", width=4))
 
 
 def _jacobian_surfaces(jac, x, y, pairs, *, coords, scene_id):
@@ -114,7 +139,7 @@ def surfaces_2(
 
     Returns:
         A Figure; trace uids: ``p0``, ``p1``, ``dp{i}-dz{j}`` (scene2), ``gauss0``, ``gauss1``,
-        ``posterior0``, ``posterior1``, ``shift-line``, ``marker``, ``marker-jacobian``.
+        ``posterior0``, ``posterior1``, ``shift-line``, ``marker``, ``marker-stem``, ``marker-jacobian``.
 
     Example:
         >>> fig = surfaces_2(marker=(1.0, -1.0))
@@ -134,7 +159,7 @@ def surfaces_2(
     coords = "z₀ = %{x:.2f}<br>z₁ = %{y:.2f}"
 
     traces = [
-        _surface(f"p{i}", f"p{sub(i)}", axis, axis, p[..., i], class_color(i), iso=True,
+        _surface(f"p{i}", f"p{sub(i)}", axis, axis, p[..., i], class_color(i), iso=True, opacity=SURFACE_OPACITY,
                  hover=f"{coords}<br>p{sub(i)} = %{{z:.4f}}")
         for i in range(2)
     ]
@@ -143,9 +168,8 @@ def surfaces_2(
         post = gaussian_posterior(z / t)  # (n, n, 2)
         for i in range(2):
             dens = np.exp(-(((z / t - np.eye(2)[i]) ** 2).sum(axis=-1)) / 2) / (2 * np.pi * t**2)  # (n, n)
-            name = f"Gaussian {i}: N({t:g}·e{sub(i)}, {t:g}²I)"
-            traces.append(_surface(f"gauss{i}", name, axis, axis, dens, class_color(i), opacity=0.45,
-                                   hover=f"{coords}<br>density = %{{z:.4f}}"))
+            name = f"Gaussian {i}: N({t:g}·e{sub(i)}, {t:g}²I), peak at 1"
+            traces.append(_gaussian(f"gauss{i}", name, axis, dens, t, class_color(i), coords))
         for i in range(2):
             traces.append(_wire(f"posterior{i}", f"posterior p(class {i} | z)", axis, post[..., i], class_color(i), coords))
     if shift_line:
@@ -169,12 +193,15 @@ def surfaces_2(
             _marker("marker", "marker", [mark[0]] * 2, [mark[1]] * 2, pm, [class_color(0), class_color(1)], scene_id="scene",
                     hover=f"{coords}<br>p = %{{z:.4f}}")
         )
+        traces.append(_stem("marker-stem", "marker", mark[0], mark[1]))
 
     layout = base_layout(
         figure="surfaces-2",
         main=f"Softmax of 2 logits as surfaces (T = {t:g})",
         hint="p₀ and p₁ are ridges along (1, 1): only z₀ − z₁ matters. They add up to 1 everywhere.",
         height=620,
+        wrap_lines=True,
+        legend=dict(BOTTOM_LEGEND),
     )
     left = [0.0, 1.0]
     if derivatives:
@@ -189,11 +216,26 @@ def surfaces_2(
                         hover=f"{coords}<br>∂p/∂z = %{{z:.4f}}")
             )
         layout["scene2"] = scene(x="z₀", y="z₁", z="∂pᵢ/∂zⱼ", figure="surfaces-2", domain=dict(x=right, y=[0, 1]),
-                                 camera=dict(eye=dict(x=1.9, y=-0.8, z=0.9)))
+                                 camera=_eye(1.9, -0.8, 0.9, derivatives))
     # looking obliquely, not along (1, 1) or across it, so the ridge shape reads in 3D
-    view = dict(camera=dict(eye=dict(x=1.9, y=-0.8, z=0.9)))
-    layout["scene"] = scene(x="z₀", y="z₁", z="p", figure="surfaces-2", domain=dict(x=left, y=[0, 1]), **view)
+    layout["scene"] = scene(x="z₀", y="z₁", z="p", figure="surfaces-2", domain=dict(x=left, y=[0, 1]),
+                            camera=_eye(1.9, -0.8, 0.9, derivatives))
     return make_figure(traces, layout)
+
+
+def _vertex_stems(verts):
+    """A stem up from each one-hot point on the floor, labelled eᵢ at its top, above every surface: the
+    surfaces cover the floor, so the points themselves are hidden from most views."""
+    k = len(verts)
+    gap = [np.nan]
+    # (3 k,) per vertex: the floor, the top, a NaN that breaks the line
+    x = np.concatenate([[v[0], v[0], np.nan] for v in verts])
+    y = np.concatenate([[v[1], v[1], np.nan] for v in verts])
+    z = np.tile(np.r_[0.0, STEM_TOP, gap], k)
+    text = sum(([" ", f"e{sub(i)}", " "] for i in range(k)), [])
+    return dict(type="scatter3d", uid="vertex-stems", name="one-hot points", x=x, y=y, z=z, mode="lines+text", text=text,
+                textposition="top center", textfont=dict(size=15, color="#222222"), scene="scene", showlegend=False,
+                legendgroup="vertices", hoverinfo="skip", line=dict(color="#555555", width=3))
 
 
 def _wire(uid, name, axis, height, color, coords):
@@ -256,9 +298,11 @@ def sigmoid_section(*, temperature: float = 1.0, extent: float = 8.0, resolution
         )
     layout = base_layout(
         figure="sigmoid-section",
-        main=f"Two classes: softmax is the logistic sigmoid (T = {t:g})",
+        main=f"2 classes: softmax is the sigmoid (T = {t:g})",
         hint="p₀ depends only on z₀ − z₁, and equals σ((z₀ − z₁)/T): the dashed curve lies on the blue one.",
         height=460,
+        wrap_lines=True,
+        legend=dict(orientation="h", x=0.0, y=-0.2, yanchor="top"),  # below: beside the curves it takes a phone's width
         xaxis=dict(title=dict(text="z₀ − z₁"), zeroline=True),
         yaxis=dict(title=dict(text="probability"), range=[-0.02, 1.02]),
     )
@@ -296,8 +340,9 @@ def surfaces_3(
         resolution: grid points per axis.
 
     Returns:
-        A Figure; trace uids ``p0``..``p2``, ``vertices``, ``dp{i}-dz{j}`` (scene2), ``gauss0``..,
-        ``posterior0``.., ``marker``, ``marker-jacobian``.
+        A Figure; trace uids ``p0``..``p2``, ``vertices``, ``vertex-stems``, ``dp{i}-dz{j}`` (scene2),
+        ``gauss0``.. (`customdata`: the true density), ``posterior0``.., ``marker``, ``marker-stem``,
+        ``marker-jacobian``.
 
     Example:
         >>> fig = surfaces_3()
@@ -320,34 +365,38 @@ def surfaces_3(
 
     traces = [
         _surface(f"p{i}", f"p{sub(i)}", axis, axis, p[..., i], class_color(i), hover=f"{coords}<br>p{sub(i)} = %{{z:.4f}}",
-                 opacity=0.8, iso=True)
+                 opacity=SURFACE_OPACITY, iso=True)
         for i in range(3)
     ]
     verts = simplex_vertices(3)  # (3, 2)
     traces.append(
         dict(type="scatter3d", uid="vertices", name="one-hot points", x=verts[:, 0], y=verts[:, 1], z=np.zeros(3),
-             mode="markers+text", text=[f"e{sub(i)}" for i in range(3)], textposition="top center", scene="scene",
-             marker=dict(size=5, color=[class_color(i) for i in range(3)], symbol="diamond"),
+             mode="markers", scene="scene", legendgroup="vertices",
+             marker=dict(size=6, color=[class_color(i) for i in range(3)], symbol="diamond", line=dict(color="black", width=1)),
              hovertemplate=coords + "<extra>one-hot point, projected</extra>")
     )
+    traces.append(_vertex_stems(verts))
     if gaussians:
         post = gaussian_posterior(z / t)  # (n, n, 3): unit Gaussians at e_i evaluated at z / T
         for i in range(3):
             dens = np.exp(-(((u / t - verts[i]) ** 2).sum(axis=-1)) / 2) / (2 * np.pi * t**2)  # (n, n)
-            traces.append(_surface(f"gauss{i}", f"Gaussian {i} at {t:g}·v{sub(i)}", axis, axis, dens, class_color(i),
-                                   hover=f"{coords}<br>density = %{{z:.4f}}", opacity=0.45))
+            traces.append(_gaussian(f"gauss{i}", f"Gaussian {i} at {t:g}·v{sub(i)}, peak at 1", axis, dens, t,
+                                    class_color(i), coords))
         for i in range(3):
             traces.append(_wire(f"posterior{i}", f"posterior p(class {i} | z)", axis, post[..., i], class_color(i), coords))
     if mark is not None:
         pm = softmax(from_subspace(mark), temperature=t)  # (3,)
         traces.append(_marker("marker", "marker", [mark[0]] * 3, [mark[1]] * 3, pm, [class_color(i) for i in range(3)],
                               scene_id="scene", hover=f"{coords}<br>p = %{{z:.4f}}"))
+        traces.append(_stem("marker-stem", "marker", mark[0], mark[1]))
 
     layout = base_layout(
         figure="surfaces-3",
-        main=f"Softmax of 3 logits over the sum-zero plane (T = {t:g})",
+        main=f"Softmax over the sum-zero plane (T = {t:g})",
         hint="Each pᵢ is a ramp rising toward its vertex; where two ramps cross at equal height, those two classes tie.",
         height=640,
+        wrap_lines=True,
+        legend=dict(BOTTOM_LEGEND),
         annotations=[note(f"{labels[0]}<br>{labels[1]}<br>(z = B u: the plane of logits that sum to 0)", x=1.0, y=0.0,
                           xanchor="right", yanchor="bottom")],
     )
@@ -364,6 +413,7 @@ def surfaces_3(
                         hover=f"{coords}<br>∂p/∂z = %{{z:.4f}}")
             )
         layout["scene2"] = scene(x=labels[0], y=labels[1], z="∂pᵢ/∂zⱼ", figure="surfaces-3",
-                                 domain=dict(x=right, y=[0, 1]))
-    layout["scene"] = scene(x=labels[0], y=labels[1], z="p", figure="surfaces-3", domain=dict(x=left, y=[0, 1]))
+                                 domain=dict(x=right, y=[0, 1]), camera=_eye(1.6, -1.6, 1.0, derivatives))
+    layout["scene"] = scene(x=labels[0], y=labels[1], z="p", figure="surfaces-3", domain=dict(x=left, y=[0, 1]),
+                            camera=_eye(1.6, -1.6, 1.0, derivatives))
     return make_figure(traces, layout)

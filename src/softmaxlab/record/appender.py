@@ -34,9 +34,13 @@ class BackgroundAppender:
             try:
                 if block is None:
                     return
-                if self._error is None:
-                    steps, logits, extras, metrics = block
-                    self.committed = self.writer.append(steps, logits, extras=extras, **metrics)
+                steps, logits, extras, metrics, done = block
+                try:
+                    if self._error is None:
+                        self.committed = self.writer.append(steps, logits, extras=extras, **metrics)
+                finally:
+                    if done is not None:
+                        done()  # the block's arrays are free again (the writer keeps no reference)
             except BaseException as e:  # handed to the training thread, which decides
                 self._error = e
             finally:
@@ -47,13 +51,15 @@ class BackgroundAppender:
         if self._error is not None:
             raise self._error
 
-    def submit(self, steps, logits, extras, **metrics):
-        """Queue one block (host arrays the caller no longer touches); blocks while the queue is full.
+    def submit(self, steps, logits, extras, *, done=None, **metrics):
+        """Queue one block (host arrays the caller does not touch until `done`); blocks while the queue is full.
 
         `metrics`: `loss=`, `accuracy=` `(n,)` if already computed (else the writer computes them).
+        `done`: called on the worker thread once the block's append has returned (written, failed or
+        skipped after an earlier failure): from then on the caller may reuse the block's arrays.
         """
         self.check()
-        self._queue.put((steps, logits, extras, metrics))
+        self._queue.put((steps, logits, extras, metrics, done))
 
     def wait(self):
         """Return once every submitted block is on disk."""

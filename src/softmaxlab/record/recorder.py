@@ -26,6 +26,8 @@ from softmaxlab.store.ranks import split_samples
 MAX_BUFFER_BYTES = 64 << 20
 # records per block buffer at most (a block is flushed early when its buffer is full)
 MAX_BLOCK_RECORDS = 256
+# written block buffers kept for reuse (CPU): one to fill while the worker writes another
+MAX_SPARE_BUFFERS = 2
 
 
 def _default_out(model):
@@ -139,6 +141,7 @@ class LogitRecorder:
         self.step_count = int(start_step)  # optimizer steps so far (start_step + calls of step())
         self._steps = []  # steps of the records held in the block buffers
         self._slots = None  # name -> (capacity, ...) float32 block buffers on the model's device
+        self._spare = []  # written CPU block buffers, handed back by the worker, to fill again
         self._labels = None  # (n,) int64 labels of this process's probe samples on the buffers' device
         self._last_recorded = None
         self._closed = False
@@ -284,18 +287,32 @@ class LogitRecorder:
         """Block buffers on `device` for as many records as fit in MAX_BUFFER_BYTES (at most MAX_BLOCK_RECORDS).
 
         Each record is copied into the next free row: no allocation per record, and
-        one device-to-host copy per block, in `_submit`.
+        one device-to-host copy per block, in `_submit`. On the CPU the buffers of a block
+        go to the worker as they are and come back to `_spare` once written; they are
+        taken again from there, so their pages are not faulted in anew for every block.
         """
-        shapes = {"logits": (self.probe.num_samples, self.num_classes)}
-        if self._feature_module is not None:
-            shapes["features"] = (self.probe.num_samples, self._writer_extras["features"][0][1])
-        if self._classifier is not None:
-            shapes["weights"] = tuple(self._classifier.weight.shape)
-        per_record = sum(int(np.prod(shape)) * 4 for shape in shapes.values())
-        capacity = max(1, min(MAX_BLOCK_RECORDS, MAX_BUFFER_BYTES // per_record))
-        self._slots = {name: torch.empty((capacity, *shape), dtype=torch.float32, device=device)  # (cap, ...)
-                       for name, shape in shapes.items()}
-        self._labels = torch.as_tensor(self.probe.labels, device=device)  # (N,)
+        if self._spare and self._spare[-1]["logits"].device == device:
+            self._slots = self._spare.pop()
+        else:
+            self._spare.clear()  # buffers of another device (the model moved)
+            shapes = {"logits": (self.probe.num_samples, self.num_classes)}
+            if self._feature_module is not None:
+                shapes["features"] = (self.probe.num_samples, self._writer_extras["features"][0][1])
+            if self._classifier is not None:
+                shapes["weights"] = tuple(self._classifier.weight.shape)
+            per_record = sum(int(np.prod(shape)) * 4 for shape in shapes.values())
+            capacity = max(1, min(MAX_BLOCK_RECORDS, MAX_BUFFER_BYTES // per_record))
+            self._slots = {name: torch.empty((capacity, *shape), dtype=torch.float32, device=device)  # (cap, ...)
+                           for name, shape in shapes.items()}
+        if self._labels is None or self._labels.device != device:
+            self._labels = torch.as_tensor(self.probe.labels, device=device)  # (N,)
+
+    def _release(self, buffers):
+        """A `done` callback for the worker: `buffers` (CPU block buffers) are written and may be filled again."""
+        def done():
+            if len(self._spare) < MAX_SPARE_BUFFERS:  # list.append: atomic, the worker may call it any time
+                self._spare.append(buffers)
+        return done
 
     def _free_slot(self):
         """Index of the next free row of the block buffers, on the model's current device."""
@@ -363,16 +380,18 @@ class LogitRecorder:
             loss = (torch.logsumexp(z, 2) - true).mean(1)  # (block,)
             accuracy = (z.argmax(2) == self._labels).double().mean(1)  # (block,)
             device = self._slots["logits"].device
+            done = None
             if device.type == "cpu":
-                # hand the buffers themselves to the worker (no copy) and take fresh ones, whose
-                # pages the OS supplies as records fill them
+                # hand the buffers themselves to the worker (no copy) and fill others meanwhile;
+                # the worker gives these back once they are on disk
                 host = {name: values[:n].numpy() for name, values in self._slots.items()}
+                done = self._release(self._slots)
                 self._allocate(device)
             else:  # one device-to-host copy per block; the device buffers are reused
                 host = {name: values[:n].cpu().numpy() for name, values in self._slots.items()}
             self._steps = []
             extras = {name: host[name] for name in ("features", "weights") if name in host}
-            self._appender.submit(steps, host["logits"], extras or None,
+            self._appender.submit(steps, host["logits"], extras or None, done=done,
                                   loss=loss.float().cpu().numpy(), accuracy=accuracy.float().cpu().numpy())
         self._last_flush = time.monotonic()
 

@@ -117,10 +117,21 @@ def write_json(path: Path, document):
     atomic_write(path, json.dumps(document, indent=2, default=_json_default).encode())
 
 
+# google_crc32c releases the GIL only for a `bytes` object of at least this size (1 MiB)
+GIL_FREE_CHECKSUM_BYTES = 1 << 20
+
+
 def write_chunk(path: Path, buffer):
-    """One chunk: its bytes, then their CRC32C as a little-endian uint32 (Zarr's crc32c codec)."""
+    """One chunk: its bytes, then their CRC32C as a little-endian uint32 (Zarr's crc32c codec).
+
+    A large chunk is copied to `bytes` first: google_crc32c then computes the checksum without
+    the GIL. On an array it holds the GIL throughout (0.7-1.4 ms per 4 MB here), stalling a
+    training thread that needs it between two torch operations; the copy holds it ~0.3 ms.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     data = np.ascontiguousarray(buffer)  # written as its raw bytes, no copy
+    if data.nbytes >= GIL_FREE_CHECKSUM_BYTES:
+        data = data.tobytes()
     atomic_write(path, data, np.uint32(google_crc32c.value(data)).astype("<u4").tobytes())
 
 

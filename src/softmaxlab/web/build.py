@@ -3,15 +3,19 @@
 The site is plain files with relative links, so it works from any static host and any sub-path (GitHub
 Pages, `python -m http.server`, a folder on a web server): `index.html`, one folder per page
 (`softmax/index.html`, so `/softmax/?k=3` is a page with its state), and `assets/` with the CSS, the
-bundled JavaScript, plotly.js from the installed `plotly` package, and `data.js` (the state spec of every
+bundled JavaScript, plotly.js from the installed `plotly` package (and its 2D-only bundle for the 2D pages
+when `npm install plotly.js-cartesian-dist-min@<the same version>` put it in `node_modules/`), and `data.js` (the state spec of every
 page and the skeletons of its figures, written by Python). Nothing is fetched from anywhere else, at build
-time or in the browser. `write_single_file` puts all of it in one HTML file that works from file://.
+time or in the browser. `write_single_file` puts all of it in one HTML file that works from file://; the
+site carries that file too (`explainer.html`), which a page offers as "this page as one HTML file".
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
+import re
 import shutil
 import tempfile
 from importlib import resources
@@ -25,10 +29,17 @@ from .bundle import bundle
 from .figures import WEB_FIGURES, paths_skeletons, skeletons, template
 from .pages import PAGES, PATHS
 
-__all__ = ["write_site", "write_single_file", "site_pages", "site_data", "SiteError", "MARKER"]
+__all__ = ["write_site", "write_single_file", "site_pages", "site_data", "plotly_version", "cartesian_js", "SiteError",
+           "MARKER", "EXPLAINER"]
 
 MARKER = ".softmaxlab-site"  # the build leaves it, so --overwrite replaces only a folder it wrote
 STATIC = Path(str(resources.files("softmaxlab.web") / "static"))
+EXPLAINER = "explainer.html"  # the site carries the one-file explainer too, for its "this page as one file" button
+# plotly.js's 2D-only bundle from npm (a third of the full one): the pages whose traces are all in it load it
+CARTESIAN = "plotly.js-cartesian-dist-min"
+CARTESIAN_FILE = "plotly-cartesian.min.js"
+CARTESIAN_TYPES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour",
+                             "image", "pie", "scatter", "scatterternary", "violin"})  # its README's list
 
 
 class SiteError(ValueError):
@@ -36,9 +47,8 @@ class SiteError(ValueError):
 
 
 def site_pages():
-    """The pages whose figures all have a browser module (a page is built only when it can be drawn),
-    then the Logit paths page (the lab, trained in the page)."""
-    return (*(p for p in PAGES if all(name in WEB_FIGURES for name in p.figures)), PATHS)
+    """The pages whose figures all have a browser module (a page is built only when it can be drawn)."""
+    return (*(p for p in PAGES if all(name in WEB_FIGURES for name in p.figures)), PATHS)  # then Logit paths
 
 
 def site_data(pages=None) -> dict:
@@ -67,6 +77,50 @@ def plotly_js() -> str:
     return path.read_text(encoding="utf-8")
 
 
+def plotly_version(text: str | None = None) -> str:
+    """The version in a plotly.js bundle's header (the installed package's full bundle by default).
+
+    >>> plotly_version("/**\\n* plotly.js (cartesian - minified) v4.1.1\\n* Copyright")
+    '4.1.1'
+    """
+    head = (plotly_js() if text is None else text)[:300]
+    found = re.search(r"plotly\.js[^\n]*? v(\d+\.\d+\.\d+\S*)", head)
+    if not found:
+        raise SiteError("plotly.js: no version in the bundle's header")
+    return found.group(1)
+
+
+def _cartesian_places() -> list[Path]:
+    # SOFTMAXLAB_NODE_MODULES, else node_modules/ in the working folder or the source checkout (.ci/run's npm install)
+    places = [Path(os.environ["SOFTMAXLAB_NODE_MODULES"])] if os.environ.get("SOFTMAXLAB_NODE_MODULES") else []
+    places += [Path.cwd() / "node_modules", Path(__file__).resolve().parents[3] / "node_modules"]
+    return [place / CARTESIAN / CARTESIAN_FILE for place in places]
+
+
+def cartesian_js(progress: Callable[[str], None] = lambda _: None) -> str | None:
+    """plotly.js's cartesian bundle from npm if it is installed in the version of the full one, else None
+    (and a line saying why: the 2D pages then load the full bundle, slower to start, drawing the same)."""
+    want = plotly_version()
+    for path in _cartesian_places():
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            got = plotly_version(text)
+            if got == want:
+                return text
+            progress(f"{path}: plotly.js {got}, not the {want} of the installed plotly package; "
+                     f"the 2D pages load the full plotly.js (npm install {CARTESIAN}@{want})")
+            return None
+    progress(f"{CARTESIAN}@{want} is not installed (npm install {CARTESIAN}@{want}); "
+             "the 2D pages load the full plotly.js, slower to start")
+    return None
+
+
+def _is_2d(page, data) -> bool:
+    types = {t.get("type", "scatter") for name in page.figures for fig in data["skeletons"][name].values()
+             for t in fig["data"]}
+    return types <= CARTESIAN_TYPES
+
+
 def _script_json(data) -> str:
     # inside <script>, "</" would end the element: escape it (and keep the JSON valid JavaScript)
     return json.dumps(data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
@@ -93,20 +147,32 @@ def _home_body(pages, href) -> str:
             f'and a link reproduces what you see.</p><ul>{items}</ul></main>')
 
 
-def _files(progress) -> dict[str, str]:
+def _files(progress) -> tuple[dict[str, str], dict]:
     pages = site_pages()
     if not pages:
         raise SiteError("no page of the explainer has its figures in the browser yet; nothing to build")
     progress(f"bundling the JavaScript and the figures of {len(pages)} pages")
+    data = site_data(pages)
     return {
         "assets/softmaxlab.js": bundle(STATIC / "js", "softmaxlab.js", expose="softmaxlab"),
         "assets/site.css": (STATIC / "css" / "site.css").read_text(encoding="utf-8"),
-        "assets/data.js": f"window.SOFTMAXLAB_DATA = {_script_json(site_data(pages))};\n",
+        "assets/data.js": f"window.SOFTMAXLAB_DATA = {_script_json(data)};\n",
         "assets/plotly.min.js": plotly_js(),
         # the Logit paths page's Web Worker, as text: the page starts it from a Blob, which works from file://
         # too (a worker script by URL does not), and only that page loads it
         "assets/worker.js": f"window.SOFTMAXLAB_WORKER = {_script_json(bundle(STATIC / 'js', 'app/paths_worker.js'))};\n",
-    }
+    }, data
+
+
+def _single_file_text(files: dict[str, str], pages) -> str:
+    inline = lambda js: "<script>" + js.replace("</script", "<\\/script") + "</script>"
+    start = ('<script>softmaxlab.start(window.SOFTMAXLAB_DATA, {mode: "single"});'
+             'window.addEventListener("hashchange", () => softmaxlab.start(window.SOFTMAXLAB_DATA, {mode: "single"}));</script>')
+    return _page_html(
+        title="softmaxlab explainer", nav=_nav(pages, lambda k: f"#{k}", f"#{pages[0].key}"),
+        head=f"<style>{files['assets/site.css']}</style>", body='<main id="page"></main>',
+        scripts=inline(files["assets/plotly.min.js"]) + inline(files["assets/data.js"]) + inline(files["assets/worker.js"])
+        + inline(files["assets/softmaxlab.js"]) + start)
 
 
 def _check_destination(out: Path, overwrite: bool) -> None:
@@ -127,19 +193,28 @@ def write_site(out, *, overwrite: bool = False, progress: Callable[[str], None] 
     """
     out = Path(out)
     _check_destination(out, overwrite)
-    files = _files(progress)
+    files, data = _files(progress)
     pages = site_pages()
-    scripts = lambda up, key="": (f'<script src="{up}assets/plotly.min.js"></script><script src="{up}assets/data.js"></script>'
-                                  + (f'<script src="{up}assets/worker.js"></script>' if key == PATHS.key else "")
-                                  + f'<script src="{up}assets/softmaxlab.js"></script>')
+    files[EXPLAINER] = _single_file_text(files, pages)  # what a page's "this page as one HTML file" gives
+    cartesian = cartesian_js(progress)
+    if cartesian is not None:
+        files[f"assets/{CARTESIAN_FILE}"] = cartesian
+
+    def scripts(p, up):
+        plotly = CARTESIAN_FILE if cartesian is not None and p is not PATHS and _is_2d(p, data) else "plotly.min.js"
+        worker = f'<script src="{up}assets/worker.js"></script>' if p is PATHS else ""
+        return (f'<script src="{up}assets/{plotly}"></script><script src="{up}assets/data.js"></script>{worker}'
+                f'<script src="{up}assets/softmaxlab.js"></script>')
+
     head = lambda up: f'<link rel="stylesheet" href="{up}assets/site.css">'
     files["index.html"] = _page_html(title="softmaxlab", nav=_nav(pages, lambda k: f"{k}/", "./"), head=head(""),
                                      body=_home_body(pages, lambda k: f"{k}/"), scripts="")
     for p in pages:
-        start = f'<script>softmaxlab.start(window.SOFTMAXLAB_DATA, {{key: "{p.key}", mode: "site"}});</script>'
+        start = (f'<script>softmaxlab.start(window.SOFTMAXLAB_DATA, {{key: "{p.key}", mode: "site", '
+                 f'explainer: "../{EXPLAINER}"}});</script>')
         files[f"{p.key}/index.html"] = _page_html(
             title=f"{p.title} · softmaxlab", nav=_nav(pages, lambda k: f"../{k}/", "../"), head=head("../"),
-            body='<main id="page"></main>', scripts=scripts("../", p.key) + start)
+            body='<main id="page"></main>', scripts=scripts(p, "../") + start)
     files[MARKER] = f"softmaxlab {__version__} site\n"
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
@@ -172,16 +247,8 @@ def write_single_file(path, *, overwrite: bool = True, progress: Callable[[str],
         raise SiteError(f"{path}: is a folder; give a file name such as explainer.html")
     if path.exists() and not overwrite:
         raise SiteError(f"{path}: exists (pass --overwrite to replace it)")
-    files = _files(progress)
-    pages = site_pages()
-    inline = lambda js: "<script>" + js.replace("</script", "<\\/script") + "</script>"
-    start = ('<script>softmaxlab.start(window.SOFTMAXLAB_DATA, {mode: "single"});'
-             'window.addEventListener("hashchange", () => softmaxlab.start(window.SOFTMAXLAB_DATA, {mode: "single"}));</script>')
-    text = _page_html(
-        title="softmaxlab explainer", nav=_nav(pages, lambda k: f"#{k}", f"#{pages[0].key}"),
-        head=f"<style>{files['assets/site.css']}</style>", body='<main id="page"></main>',
-        scripts=inline(files["assets/plotly.min.js"]) + inline(files["assets/data.js"]) + inline(files["assets/worker.js"])
-        + inline(files["assets/softmaxlab.js"]) + start)
+    files, _ = _files(progress)
+    text = _single_file_text(files, site_pages())
     progress(f"writing {path} ({len(text) / 1e6:.1f} MB)")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")

@@ -73,6 +73,7 @@ class WebPage:
 
 SOFTMAX_HELP = (
     "Each dot sits at height exp(z/T); divided by their sum the heights add up to 1: that is softmax. "
+    "**Drag a dot** up or down to set its logit. "
     "**Add c to every logit** and the exponentials all grow by e^c while the probabilities stay put "
     "(shift invariance), so K logits really have K-1 degrees of freedom. "
     "With K = 2, p₀ = sigmoid(z₀ - z₁): only the difference matters."

@@ -3,5 +3,6 @@ import * as kernel from "./kernel/index.js";
 import { FIGURES } from "./figures/index.js";
 import { start } from "./app/main.js";
 import { format } from "./format.js";
+import { showFigure } from "./app/update.js";
 
-export { kernel, FIGURES as figures, start, format };
+export { kernel, FIGURES as figures, start, format, showFigure };

@@ -5,6 +5,8 @@ import { buildControls, element } from "./controls.js";
 import { PAGES } from "./pages/index.js";
 import { readQuery, writeQuery } from "./state.js";
 import { VIEWS, applyCamera, cameraText } from "./camera.js";
+import { showFigure } from "./update.js";
+import { dragDots } from "./drag.js";
 
 const PLOT_CONFIG = {
   responsive: true,
@@ -34,6 +36,27 @@ function writeLocation(mode, key, query) {
   pendingLocation = setTimeout(() => window.history.replaceState(null, "", url), 150);
 }
 
+/**
+ * Save the one-file explainer, opening at this page in this state: the file is the site's explainer with a
+ * first line that sets its hash when it has none (a saved file has no address to carry the state). Where
+ * it cannot be fetched (a site opened from file://), the explainer opens at the state instead.
+ */
+async function downloadOneFile(explainer, key, query) {
+  const hash = `#${key}${query}`;
+  try {
+    const response = await fetch(explainer);
+    if (!response.ok) throw new Error(`${explainer}: ${response.status}`);
+    const text = await response.text();
+    const first = `<script>if (!location.hash) history.replaceState(null, "", ${JSON.stringify(hash).replace(/</g, "\\u003c")});</script>`;
+    const blob = new Blob([text.replace("<body>", `<body>${first}`)], { type: "text/html" });
+    const link = element("a", { href: URL.createObjectURL(blob), download: `softmaxlab-${key}.html` });
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  } catch {
+    window.location.href = explainer + hash;
+  }
+}
+
 function renderHelp(text) {
   // the help is ours (the build writes it): **bold** is the only markup
   const p = element("p", { class: "help" });
@@ -41,8 +64,11 @@ function renderHelp(text) {
   return p;
 }
 
-/** Start the page `key` of the build's `data` (mode "site" or "single"). Returns the page's controller. */
-export function start(data, { key, mode = "site" } = {}) {
+/**
+ * Start the page `key` of the build's `data` (mode "site" or "single"). `explainer`: the site's one-file
+ * explainer (a URL), offered as "this page as one HTML file". Returns the page's controller.
+ */
+export function start(data, { key, mode = "site", explainer = null } = {}) {
   const where = location_(mode);
   key = where.key ?? key ?? data.pages[0].key;
   const pageData = data.pages.find((p) => p.key === key) ?? data.pages[0];
@@ -121,18 +147,27 @@ export function start(data, { key, mode = "site" } = {}) {
     }
     setTimeout(() => (copy.textContent = "copy link"), 1500);
   });
-  const png = element("button", { type: "button" }, "download PNG");
+  const png = element("button", { type: "button", title: "the figure as a PNG image" }, "save PNG");
   png.addEventListener("click", () => {
     const div = figuresBox.querySelector(".figure:not([hidden])");
     if (div) window.Plotly.downloadImage(div, { format: "png", filename: `softmaxlab-${pageData.key}`, scale: 2 });
   });
   buttons.append(copy, png);
+  if (explainer) {
+    const one = element("button", { type: "button", class: "one-file", title: "this page as one HTML file that works offline, opened from disk" }, "save HTML");
+    one.addEventListener("click", () => downloadOneFile(explainer, pageData.key, writeQuery(spec, values)));
+    buttons.append(one);
+  }
   // the buttons go above the controls, so they stay in view with 10 logit sliders or on a short screen
   panel.querySelector("h1").after(buttons);
 
-  const slots = [];
+  const slots = []; // {div, last}: a figure's div and (a copy of) the figure last drawn in it
   let lastMs = null;
+  // how the figures are drawn: fast (only what changed, see update.js) or always a full Plotly.react;
+  // coalesced (the changes queued during a draw make one draw) or one draw per change (the benchmark's baseline)
+  const drawing = { fast: true, coalesce: true, last: [] };
   function draw() {
+    pending = false; // this draw shows every change so far
     const t0 = performance.now();
     controls.update(values, page.visible);
     writeLocation(mode, pageData.key, writeQuery(spec, values));
@@ -143,31 +178,44 @@ export function start(data, { key, mode = "site" } = {}) {
       return; // keep the figures of the last good state
     }
     show();
-    plan.forEach(([name, options], i) => {
+    drawing.last = plan.map(([name, options], i) => {
       const module = FIGURES[name];
       const skeleton = data.skeletons[name][module.variant(options)];
       const fig = module.figure(skeleton, options);
       fig.layout.template = data.template;
       if (page.threeD) applyCamera(fig.layout, values.camera);
       if (!slots[i]) {
-        slots[i] = element("div", { class: "figure", id: `figure-${i}`, "data-figure": name });
-        figuresBox.append(slots[i]);
+        const div = element("div", { class: "figure", id: `figure-${i}`, "data-figure": name });
+        slots[i] = { div, last: null };
+        figuresBox.append(div);
+        if (page.drag && page.drag.figure === name) dragDots(div, page.drag, { values: () => values, onMove: moved, onEnd: moved });
       }
-      slots[i].hidden = false;
-      slots[i].dataset.figure = name;
-      window.Plotly.react(slots[i], fig.data, fig.layout, PLOT_CONFIG);
-      if (page.threeD && !slots[i].dataset.listening) {
-        listenToCamera(slots[i]); // plotly's event methods exist once it has drawn into the div
-        slots[i].dataset.listening = "1";
+      const slot = slots[i];
+      if (slot.div.hidden || slot.div.dataset.figure !== name) slot.last = null; // purged, or another figure
+      slot.div.hidden = false;
+      slot.div.dataset.figure = name;
+      // a copy of what was computed, before plotly writes into it (fitted ranges, a colour bar's place)
+      const drawn = structuredClone({ data: fig.data, layout: fig.layout });
+      const how = showFigure(slot.div, fig, slot.last, PLOT_CONFIG, { fast: drawing.fast });
+      slot.last = drawn;
+      if (page.threeD && !slot.div.dataset.listening) {
+        listenToCamera(slot.div); // plotly's event methods exist once it has drawn into the div
+        slot.div.dataset.listening = "1";
       }
+      return how;
     });
     for (let i = plan.length; i < slots.length; i++) {
       // a figure that is not needed any more gives back its WebGL context
-      if (!slots[i].hidden) window.Plotly.purge(slots[i]);
-      slots[i].hidden = true;
+      if (!slots[i].div.hidden) window.Plotly.purge(slots[i].div);
+      slots[i].div.hidden = true;
     }
     lastMs = performance.now() - t0;
-    root.dispatchEvent(new CustomEvent("softmaxlab:drawn", { detail: { ms: lastMs, values } }));
+    root.dispatchEvent(new CustomEvent("softmaxlab:drawn", { detail: { ms: lastMs, values, how: drawing.last } }));
+  }
+  function moved(next) {
+    values = { ...values, ...next };
+    notes = [];
+    schedule();
   }
   function listenToCamera(div) {
     // a turned scene is state: it goes into the link, and the figure's other scene turns with it
@@ -182,11 +230,31 @@ export function start(data, { key, mode = "site" } = {}) {
       if (others.length) window.Plotly.relayout(div, Object.fromEntries(others.map((k) => [`${k}.camera.eye`, change[key].eye])));
     });
   }
+  let settling = false; // a draw just ended, and the input queued meanwhile is still being delivered
+  let pending = false; // a change arrived then
   function schedule() {
-    // drawn at once, in the input's own event: the browser sends a drag's input events at most once per
-    // frame, so waiting for the next frame would only add up to 16 ms to every move
+    // the first change draws at once; the changes that queued up while it drew (a key held down, typed
+    // digits, moves of a drag faster than the draws) coalesce into one draw of the newest state, right
+    // after the browser has delivered them (the browser runs queued input before a timer's task)
+    if (!drawing.coalesce) return draw();
+    if (settling) {
+      pending = true;
+      return;
+    }
     draw();
+    settling = true;
+    setTimeout(() => {
+      settling = false;
+      if (pending) schedule();
+    }, 0);
   }
   draw();
-  return { get values() { return values; }, set(next) { values = { ...values, ...next }; draw(); }, get lastMs() { return lastMs; } };
+  const controller = {
+    get values() { return values; },
+    set(next) { values = { ...values, ...next }; draw(); },
+    get lastMs() { return lastMs; },
+    drawing, // for the benchmark and the browser tests: {fast, coalesce} and how the last draw drew
+  };
+  root.softmaxlab = controller; // the page's controller, for the console, the tests and the benchmark
+  return controller;
 }

@@ -39,3 +39,24 @@ export const MUTED = "#c7c7c7"; // style.MUTED: what a filter removed
 export function class_color(i) {
   return CLASS_COLORS[i % CLASS_COLORS.length];
 }
+
+// style.TITLE_CHARS, style.HINT_CHARS: the widest title lines that fit a phone
+export const TITLE_CHARS = 41;
+export const HINT_CHARS = 55;
+
+/** style.wrap: text broken at spaces into lines of at most `width` characters, joined by <br>. */
+export function wrap(text, width) {
+  const lines = [];
+  for (const word of text.split(" ")) {
+    if (lines.length && lines[lines.length - 1].length + 1 + word.length <= width) lines[lines.length - 1] += " " + word;
+    else lines.push(word);
+  }
+  return lines.join("<br>");
+}
+
+/** Write a new main line into a skeleton's title (wrapped as style.title wraps it), keeping its hint. */
+export function setMain(fig, main) {
+  const text = fig.layout.title.text;
+  const at = text.indexOf("<br><span");
+  fig.layout.title.text = wrap(main, TITLE_CHARS) + (at < 0 ? "" : text.slice(at));
+}

@@ -2,7 +2,7 @@
 // the simplex, the walls where two classes tie (clipped polygons) and points coloured by the winner.
 // The skeleton holds every wall a slice can show; the walls this slice does not cut are left out.
 import { sum_zero_basis, simplex_vertices, winning_class } from "../kernel/index.js";
-import { copy, format, linspace, trace } from "./common.js";
+import { copy, format, linspace, setMain, trace } from "./common.js";
 
 export function variant({ classes = 4 }) {
   return `k${classes}`;
@@ -92,10 +92,10 @@ export function figure(skeleton, { classes: k = 4, fourth = 0, extent = 1.2, poi
     for (const [axisName, d] of [["x", 0], ["y", 1], ["z", 2]]) edges[axisName].push(verts[a][d], verts[b][d], NaN);
   }
   Object.assign(trace(fig, "edges"), edges);
-  Object.assign(trace(fig, "vertices"), { x: verts.map((v) => v[0]), y: verts.map((v) => v[1]), z: verts.map((v) => v[2]), customdata: verts.map((_, c) => c) });
+  Object.assign(trace(fig, "vertices"), { x: verts.map((v) => v[0]), y: verts.map((v) => v[1]), z: verts.map((v) => v[2]), customdata: verts.map((v, c) => [c, k === 5 ? v[3] : 0]) });
   for (const name of ["xaxis", "yaxis", "zaxis"]) fig.layout.scene[name].range = [-extent, extent];
   if (k === 5) {
-    fig.layout.title.text = fig.layout.title.text.replace(/u₄ = [^ ]+ of the 4D/, `u₄ = ${format(f, "g")} of the 4D`);
+    setMain(fig, `5 classes: the 3D slice u₄ = ${format(f, "g")} of 4D`);
     const note = fig.layout.annotations[0];
     note.text = note.text.replace(/ = [^=]*$/, ` = ${format(f, "g")}`);
   }

@@ -1,7 +1,7 @@
 // loss_landscape (softmaxlab.figures.losses): a loss over the logit plane (2 classes) or the sum-zero
 // plane (3), with cones along -grad L. One skeleton per loss, number of classes and true class.
 import { LOSSES, from_subspace, simplex_vertices, sum_zero_basis } from "../kernel/index.js";
-import { copy, format, linspace, trace } from "./common.js";
+import { copy, format, linspace, setMain, trace } from "./common.js";
 
 export function variant({ loss = "cross-entropy", classes = 2, label = 0 }) {
   return `${loss}-k${classes}-y${label}`;
@@ -58,8 +58,11 @@ export function figure(skeleton, options) {
   });
   const target = k === 2 ? [y === 0 ? 1 : 0, y === 1 ? 1 : 0] : simplex_vertices(3)[y];
   Object.assign(trace(fig, "target"), { x: [target[0]], y: [target[1]], z: [0] });
+  // a stem up through the surface from the floor's one-hot point, to above the highest loss drawn
+  let highest = -Infinity;
+  for (const v of value) if (v > highest) highest = v;
+  Object.assign(trace(fig, "target-stem"), { x: [target[0], target[0]], y: [target[1], target[1]], z: [0, 1.05 * highest] });
   const main = `${title.charAt(0).toUpperCase()}${title.slice(1).toLowerCase()} for ${k} classes, true class ${y}`;
-  const text = fig.layout.title.text;
-  fig.layout.title.text = main + text.slice(text.indexOf("<br>"));
+  setMain(fig, main);
   return fig;
 }

@@ -2,7 +2,7 @@
 // filter keeps, what is really sampled and a histogram of seeded draws. One skeleton per set of filters
 // given (and with or without draws); everything that depends on the number of tokens is written here.
 import { Threefry, effective_choices, entropy, filter_logits, sample, softmax } from "../kernel/index.js";
-import { MUTED, class_color, copy, format, trace } from "./common.js";
+import { MUTED, class_color, copy, format, setMain, trace } from "./common.js";
 
 const BAR = "#1f77b4"; // one colour for all tokens when there are more than the palette's 10
 const FILTERS = ["top_k", "top_p", "min_p"];
@@ -52,11 +52,10 @@ export function figure(skeleton, { logits, temperature = 1, top_k = null, top_p 
   }
   const hP = entropy(p);
   const hQ = entropy(q);
-  const main = `Sampling at T = ${format(t, "g")}: entropy ${format(hP, ".3f")} nats (${format(hP / Math.LN2, ".3f")} bits), ` +
-    `${format(effective_choices(p), ".2f")} effective choices → after filters ${format(hQ, ".3f")} nats, ` +
-    `${format(effective_choices(q), ".2f")} of ${kept.filter(Boolean).length} kept`;
-  const title = fig.layout.title.text;
-  fig.layout.title.text = main + title.slice(title.indexOf("<br>"));
+  fig.layout.annotations[0].text =
+    `p: entropy ${format(hP, ".3f")} nats (${format(hP / Math.LN2, ".3f")} bits), e<sup>H</sup> = ${format(effective_choices(p), ".2f")} ` +
+    `choices<br>q: entropy ${format(hQ, ".3f")} nats, e<sup>H</sup> = ${format(effective_choices(q), ".2f")} of ${kept.filter(Boolean).length} kept`;
+  setMain(fig, `Sampling at T = ${format(t, "g")}: what the filters keep`);
   for (const axis of ["xaxis", "xaxis2", "xaxis3"]) Object.assign(fig.layout[axis], { tickvals: x, ticktext: names });
   return fig;
 }

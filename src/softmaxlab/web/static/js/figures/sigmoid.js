@@ -1,6 +1,6 @@
 // sigmoid_section (softmaxlab.figures.surfaces): p0 against d = z0 - z1, on the logistic sigmoid.
 import { sigmoid, softmax } from "../kernel/index.js";
-import { copy, format, linspace, trace } from "./common.js";
+import { copy, format, linspace, setMain, trace } from "./common.js";
 
 export function variant(options) {
   return options.marker == null ? "plain" : "marker";
@@ -30,6 +30,6 @@ export function figure(skeleton, { temperature = 1, extent = 8, resolution = 241
     m.y = pm;
     m.hovertemplate = `z = (${format(marker[0], "g")}, ${format(marker[1], "g")})<br>z₀ − z₁ = %{x:.3f}<br>%{y:.4f}<extra>marker</extra>`;
   }
-  fig.layout.title.text = fig.layout.title.text.replace(/\(T = [^)]*\)/, `(T = ${format(t, "g")})`);
+  setMain(fig, `2 classes: softmax is the sigmoid (T = ${format(t, "g")})`);
   return fig;
 }

@@ -1,7 +1,7 @@
 // softmax_2d (softmaxlab.figures.softmax2d): dots at exp(z/T), the same dots normalised, one logit swept.
 // Mirrors the builder line by line; the skeleton (one per K) carries everything else of its design.
 import { effective_choices, entropy, softmax } from "../kernel/index.js";
-import { copy, format, linspace, sub, trace } from "./common.js";
+import { copy, format, linspace, setMain, sub, trace } from "./common.js";
 
 const SWEEP_POINTS = 241; // samples of the swept logit, as in the builder
 const MAX_EXPONENT = 700; // exp overflows float64 just above 709
@@ -95,8 +95,7 @@ export function figure(skeleton, { logits, temperature = 1, sweep = 0, sweep_ran
   const hNats = entropy(p);
   const hBits = entropy(p, { base: 2 });
   const eff = effective_choices(p);
-  const title = layout.title.text;
-  layout.title.text = `Softmax of ${k} logits at temperature T = ${format(t, "g")}` + title.slice(title.indexOf("<br>"));
+  setMain(fig, `Softmax of ${k} logits at T = ${format(t, "g")}`);
   layout.xaxis.range = xLeft;
   layout.yaxis.range = yTop;
   layout.yaxis.title.text = ch;

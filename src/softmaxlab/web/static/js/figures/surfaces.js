@@ -2,7 +2,9 @@
 // over the plane of sum-zero logits (3 classes), with derivatives, Gaussians, the shift line and a marker.
 // Mirrors the builders; a grid point [r][c] is (axis[c], axis[r]), as numpy's broadcast there.
 import { from_subspace, gaussian_posterior, simplex_vertices, softmax, softmax_jacobian, to_subspace } from "../kernel/index.js";
-import { copy, format, linspace, sub, trace } from "./common.js";
+import { copy, format, linspace, setMain, sub, trace } from "./common.js";
+
+const STEM_TOP = 1.1; // surfaces.STEM_TOP: stems stand above p = 1, the highest any surface reaches
 
 const ENTRIES = { 2: [[0, 0], [0, 1]], 3: [[0, 0], [0, 1], [0, 2]] }; // the builders' default Jacobian entries
 
@@ -42,7 +44,13 @@ function draw(skeleton, options, k) {
   for (let i = 0; i < k; i++) Object.assign(trace(fig, `p${i}`), { x: axis, y: axis, z: p.map((row) => row.map((q) => q[i])) });
 
   const verts = k === 3 ? simplex_vertices(3) : null;
-  if (k === 3) Object.assign(trace(fig, "vertices"), { x: verts.map((v) => v[0]), y: verts.map((v) => v[1]), z: [0, 0, 0] });
+  if (k === 3) {
+    Object.assign(trace(fig, "vertices"), { x: verts.map((v) => v[0]), y: verts.map((v) => v[1]), z: [0, 0, 0] });
+    // per vertex: the floor, the top, a NaN that breaks the line
+    Object.assign(trace(fig, "vertex-stems"), {
+      x: verts.flatMap((v) => [v[0], v[0], NaN]), y: verts.flatMap((v) => [v[1], v[1], NaN]), z: verts.flatMap(() => [0, STEM_TOP, NaN]),
+    });
+  }
   if (gaussians) {
     // N(T e_i, T^2 I): its posterior is the unit-Gaussian posterior of z / T, i.e. softmax(z / T)
     const post = grid(n, (r, c) => gaussian_posterior(Array.from(logits[r][c], (v) => v / t)));
@@ -55,8 +63,11 @@ function draw(skeleton, options, k) {
         return Math.exp(-sq / 2) / (2 * Math.PI * t ** 2);
       });
       const g = trace(fig, `gauss${i}`);
-      Object.assign(g, { x: axis, y: axis, z: dens });
-      g.name = k === 2 ? `Gaussian ${i}: N(${format(t, "g")}·e${sub(i)}, ${format(t, "g")}²I)` : `Gaussian ${i} at ${format(t, "g")}·v${sub(i)}`;
+      // drawn divided by its peak 1/(2 pi T^2); the hover reads the true density
+      const peak = 2 * Math.PI * t ** 2;
+      Object.assign(g, { x: axis, y: axis, z: dens.map((row) => row.map((v) => v * peak)), customdata: dens });
+      const tg = format(t, "g");
+      g.name = k === 2 ? `Gaussian ${i}: N(${tg}·e${sub(i)}, ${tg}²I), peak at 1` : `Gaussian ${i} at ${tg}·v${sub(i)}, peak at 1`;
       g.hovertemplate = g.hovertemplate.replace(/<extra>.*<\/extra>$/, `<extra>${g.name}</extra>`);
       const w = trace(fig, `posterior${i}`);
       Object.assign(w, { x: axis, y: axis, z: post.map((row) => row.map((q) => q[i])) });
@@ -81,6 +92,7 @@ function draw(skeleton, options, k) {
   if (mark != null) {
     const pm = softmax(markLogits, { temperature: t });
     Object.assign(trace(fig, "marker"), { x: Array(k).fill(mark[0]), y: Array(k).fill(mark[1]), z: pm });
+    Object.assign(trace(fig, "marker-stem"), { x: [mark[0], mark[0]], y: [mark[1], mark[1]], z: [0, STEM_TOP] });
   }
   if (derivatives) {
     const jac = grid(n, (r, c) => softmax_jacobian(logits[r][c], { temperature: t })); // (n, n, K, K)
@@ -92,8 +104,7 @@ function draw(skeleton, options, k) {
       });
     }
   }
-  const title = fig.layout.title.text;
-  fig.layout.title.text = title.replace(/\(T = [^)]*\)/, `(T = ${format(t, "g")})`);
+  setMain(fig, k === 2 ? `Softmax of 2 logits as surfaces (T = ${format(t, "g")})` : `Softmax over the sum-zero plane (T = ${format(t, "g")})`);
   return fig;
 }
 

@@ -1,5 +1,6 @@
 // The Softmax page: mirrors softmaxlab.web.pages.softmax_plan, plus its buttons and which controls show.
 import { format } from "../../format.js";
+import { logsumexp } from "../../kernel/index.js";
 
 export const LOGIT_RANGE = 8;
 
@@ -33,3 +34,24 @@ export const actions = [
   },
   { label: "2 classes = sigmoid", apply: (values) => ({ values: { ...values, k: 2 } }) },
 ];
+
+// a dragged logit lands on 0.01 steps inside the page's range (short links; finer than the slider's 0.1)
+const onGrid = (z) => Math.round(Math.min(LOGIT_RANGE, Math.max(-LOGIT_RANGE, z)) * 100) / 100;
+
+/** Drag a dot of the figure up or down to set its logit (app/drag.js): the dot follows the pointer's height. */
+export const drag = {
+  figure: "softmax-2d",
+  dots: /^(?:exp|softmax)-(\d+)$/,
+  value(values, dot, y) {
+    const i = dot.index;
+    const t = values.t;
+    if (dot.uid.startsWith("exp-")) {
+      // top: the height exp(z_i/T) (up to the drawn shift, which cancels): z_i = z_i' + T ln(y / y')
+      return { [`z${i}`]: onGrid(dot.x + t * Math.log(y / dot.y)) };
+    }
+    // below: p_i = y, the other logits kept, so z_i/T = logit(p_i) + logsumexp of the others' z_j/T
+    const p = Math.min(1 - 1e-12, Math.max(1e-12, y));
+    const others = Array.from({ length: values.k }, (_, j) => values[`z${j}`] / t).filter((_, j) => j !== i);
+    return { [`z${i}`]: onGrid(t * (Math.log(p) - Math.log1p(-p) + logsumexp(others))) };
+  },
+};
