@@ -95,6 +95,9 @@ def test_the_2d_pages_load_the_2d_bundle_of_the_same_version_and_the_site_carrie
     for p in site_pages():
         html = (out / p.key / "index.html").read_text()
         scripts = re.findall(r'<script src="../assets/(plotly[^"]*)"', html)
+        if p.key == "paths":  # the Logit paths page draws 3D scenes, and starts its Web Worker
+            assert scripts == ["plotly.min.js"] and '<script src="../assets/worker.js">' in html
+            continue
         # the figures' trace types decide: scatter and bar are in the 2D bundle, surface, mesh3d and cone not
         kinds = {t.get("type", "scatter") for name in p.figures
                  for fig in build.site_data([p])["skeletons"][name].values() for t in fig["data"]}
