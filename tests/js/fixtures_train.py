@@ -95,11 +95,27 @@ def case(name, **fields):
             "extras": {k: v.ravel() for k, v in run.extras.items()}}
 
 
+def torch32(name, **fields):
+    """PyTorch's float32 loop from the lab's start, at the recorded steps: the second float32 reference.
+
+    Two float32 engines can part at a near-tie that rounding decides (with rmsprop-default, the lab on some
+    CPUs follows float64 past step 85 where PyTorch float32 and the JS trainer take the other side); from there
+    the JS trainer is held to whichever reference it follows.
+    """
+    import torch
+
+    from tests.test_lab_torch import torch_logit_paths
+
+    e = Experiment(**fields)
+    return torch_logit_paths(e, torch.float32)[::e.record_every].astype(np.float32).ravel()
+
+
 def cases():
     return {
-        "train_parity": [case(n, steps=200, record_every=10, **f) for n, f in PARITY.items()],
+        "train_parity": [{**case(n, steps=200, record_every=10, **f), "torch32": torch32(n, steps=200, record_every=10, **f)}
+                         for n, f in PARITY.items()],
         "train_short": [case(n, **{"steps": 25, "record_every": 5, **f}) for n, f in SHORT.items()],
-        "train_from_seed": [{"name": n, "experiment": Experiment(**f).to_dict(),
+        "train_from_seed": [{"name": n, "experiment": Experiment(**f).to_dict(), "query": Experiment(**f).to_query(),
                              **{k: v for k, v in case(n, **f).items() if k in ("logits", "shape", "loss", "accuracy")}}
                             for n, f in FROM_SEED.items()],
         "train_adam_zero": [case("adam-zeros-1", steps=1, **ADAM_FROM_ZERO),

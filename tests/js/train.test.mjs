@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fixture } from "./helpers.mjs";
 import { train, trainFrom } from "../../src/softmaxlab/web/static/js/lab/train.js";
+import { train as trainLink } from "../../src/softmaxlab/web/static/js/app/train_link.js";
 
 // the lab's start as the trainer takes it
 export function startOf(c) {
@@ -52,6 +53,11 @@ test("200 reference steps follow the lab to 1e-4 until one ulp on the start woul
   for (const c of fixture("train_parity")) {
     const result = trainFrom(c.experiment, startOf(c));
     const err = perRecord(result.logits, Float32Array.from(c.logits), c.shape);
+    // the second float32 reference (PyTorch's loop from the same start): where it and the lab part (a near-tie
+    // that rounding decides, which differs between CPUs), the JS run may follow either
+    const torch32 = Float32Array.from(c.torch32);
+    const errTorch = perRecord(result.logits, torch32, c.shape);
+    const parted = perRecord(Float32Array.from(c.logits), torch32, c.shape).findIndex((e) => e > 1e-4);
     // the JS run from a start moved by one ulp on every 7th parameter: how sensitive the run itself is
     const nudged = startOf(c);
     for (const p of Object.values(nudged.params)) for (let i = 3; i < p.data.length; i += 7) p.data[i] *= 1 + 2 ** -23;
@@ -59,13 +65,15 @@ test("200 reference steps follow the lab to 1e-4 until one ulp on the start woul
     const departs = spread.findIndex((s) => s > 1e-5); // from here rounding decides (e.g. a ReLU at a near-tie)
     if (departs >= 0) t.diagnostic(`${c.name}: sensitive from record ${departs}: ${err.at(-1).toExponential(2)} ` +
                                    `from the lab, ${spread.at(-1).toExponential(2)} from one ulp`);
+    if (parted >= 0) t.diagnostic(`${c.name}: the lab and PyTorch float32 part at record ${parted}; JS is then ` +
+                                  `${err.at(-1).toExponential(2)} from the lab, ${errTorch.at(-1).toExponential(2)} from PyTorch`);
     err.forEach((e, r) => {
       const tol = departs >= 0 && r >= departs ? 10 * Math.max(...spread.slice(departs, r + 1)) : 1e-4;
-      assert.ok(e <= tol, `${c.name}: record ${r} differs by ${e.toExponential(2)} (tol ${tol.toExponential(2)})`);
+      const either = parted >= 0 && r >= parted && errTorch[r] <= tol;
+      assert.ok(e <= tol || either, `${c.name}: record ${r} differs by ${e.toExponential(2)} from the lab and ` +
+                                    `${errTorch[r].toExponential(2)} from PyTorch float32 (tol ${tol.toExponential(2)})`);
     });
-  }
-  for (const name of ["sgd-zeros", "momentum-zeros", "rmsprop-default"]) { // no near-tie: 1e-4 outright
-    check(fixture("train_parity").find((c) => c.name === name), 1e-4);
+    if (["sgd-zeros", "momentum-zeros"].includes(c.name)) check(c, 1e-4); // no near-tie: 1e-4 outright, with loss and accuracy
   }
 });
 
@@ -99,6 +107,25 @@ test("train(experiment) makes the lab's start from the seed and records the lab'
     assert.ok(err <= 1e-4, `${c.name}: logits differ by ${err.toExponential(2)} of their size`);
   }
   await assert.rejects(train("optimizer=adam"), /pass an experiment object/);
+});
+
+test("softmaxlab.train(query) reads the link as Python does and trains the lab's run", async () => {
+  const { spec, reads, limits } = fixture("experiment");
+  for (const c of fixture("train_from_seed")) {
+    const result = await trainLink(`?${c.query}`, { spec });
+    assert.deepEqual(result.shape, c.shape, `${c.name}: shape`);
+    assert.ok(result.logits instanceof Float32Array && result.steps.length === c.shape[0], c.name);
+    const err = relative(result.logits, c.logits);
+    assert.ok(err <= 1e-4, `${c.name}: logits of the link differ by ${err.toExponential(2)} of their size`);
+  }
+  // a bad link is one error listing every problem Python's Experiment.read_query lists, before any training
+  const bad = reads.find((c) => c.errors.length > 1);
+  await assert.rejects(trainLink(bad.query, { spec }), (e) => bad.errors.every((m) => e.message.includes(m)));
+  // a link past the browser's limits names softmaxlab train (Python's Experiment.browser_errors' messages)
+  const big = limits.find((c) => c.errors.length);
+  const { toQuery } = await import("../../src/softmaxlab/web/static/js/app/experiment.js");
+  await assert.rejects(trainLink(toQuery(spec, big.values), { spec }), (e) => e.message.includes(big.errors[0]) && /softmaxlab train/.test(e.message));
+  await assert.rejects(trainLink("steps=10"), /needs the Experiment spec/);
 });
 
 test("a bad start or experiment is one error naming the problem, before any training", () => {

@@ -4,5 +4,6 @@ import { FIGURES } from "./figures/index.js";
 import { start } from "./app/main.js";
 import { format } from "./format.js";
 import { showFigure } from "./app/update.js";
+import { train } from "./app/train_link.js";
 
-export { kernel, FIGURES as figures, start, format, showFigure };
+export { kernel, FIGURES as figures, start, format, showFigure, train };

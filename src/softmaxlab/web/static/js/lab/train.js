@@ -142,11 +142,11 @@ export function trainFrom(experiment, start, { onRecord, recordEvery } = {}) {
 /**
  * Train an experiment from its seed: the data, the initial parameters and the mini-batches the lab makes
  * (datasets.js, init.js), then trainFrom. `experiment` is a plain object with Experiment's fields, defaults
- * applied; a query string is refused for now (the Experiment spec is not yet in the site's state data).
+ * applied; a link's query is read by `softmaxlab.train` (app/train_link.js), which knows the Experiment spec.
  */
 export async function train(experiment, options = {}) {
   if (typeof experiment === "string") {
-    throw new Error("train: pass an experiment object (defaults applied); reading a query needs the Experiment spec");
+    throw new Error("train: pass an experiment object (defaults applied), or call softmaxlab.train(query), which reads a link");
   }
   const data = makeData(experiment);
   const batches = experiment.batch_size ? (step) => batchIndices(experiment, step) : null;
