@@ -34,12 +34,26 @@ export const VIEWS = [
   ["from the side", "2.5,0,0.3"],
 ];
 
-/** Put the eye on every scene of a layout (the scenes of one figure turn together). */
-export function applyCamera(layout, text) {
+/**
+ * How far back the eye moves on a narrow screen: a phone's scene is narrow and short, and the builders'
+ * view, made for a wide one, cuts it left and right. The link keeps the wide screen's eye (cameraText of
+ * eye / zoom), so a link opens alike on both.
+ */
+export function screenZoom(width = globalThis.innerWidth ?? 1280) {
+  return width < 600 ? 1.7 : 1;
+}
+
+const PLOTLY_EYE = { x: 1.25, y: 1.25, z: 1.25 }; // plotly's own, where a figure sets none
+
+/** Put the eye on every scene of a layout (the scenes of one figure turn together), `zoom` times as far. */
+export function applyCamera(layout, text, zoom = 1) {
   const eye = cameraOf(text);
-  if (!eye) return layout;
+  if (!eye && zoom === 1) return layout;
   for (const key of Object.keys(layout)) {
-    if (/^scene\d*$/.test(key)) layout[key] = { ...layout[key], camera: { ...(layout[key].camera ?? {}), eye } };
+    if (!/^scene\d*$/.test(key)) continue;
+    const camera = layout[key].camera ?? {};
+    const at = eye ?? camera.eye ?? PLOTLY_EYE;
+    layout[key] = { ...layout[key], camera: { ...camera, eye: { x: at.x * zoom, y: at.y * zoom, z: at.z * zoom } } };
   }
   return layout;
 }

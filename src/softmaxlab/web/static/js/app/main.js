@@ -4,7 +4,7 @@ import { FIGURES } from "../figures/index.js";
 import { buildControls, element } from "./controls.js";
 import { PAGES } from "./pages/index.js";
 import { readQuery, writeQuery } from "./state.js";
-import { VIEWS, applyCamera, cameraText } from "./camera.js";
+import { VIEWS, applyCamera, cameraText, screenZoom } from "./camera.js";
 import { showFigure } from "./update.js";
 import { dragDots } from "./drag.js";
 
@@ -15,6 +15,9 @@ const PLOT_CONFIG = {
   modeBarButtonsToRemove: ["sendDataToCloud", "editInChartStudio"],
   toImageButtonOptions: { format: "png", scale: 2 },
 };
+
+// on a phone the mode bar, always shown on a touch screen, covers the title; the page has its own "save PNG"
+const plotConfig = () => (screenZoom() > 1 ? { ...PLOT_CONFIG, displayModeBar: false } : PLOT_CONFIG);
 
 /** Where the state lives: the query of a page of the site, or the hash of the one-file explainer. */
 function location_(mode) {
@@ -183,7 +186,7 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
       const skeleton = data.skeletons[name][module.variant(options)];
       const fig = module.figure(skeleton, options);
       fig.layout.template = data.template;
-      if (page.threeD) applyCamera(fig.layout, values.camera);
+      if (page.threeD) applyCamera(fig.layout, values.camera, screenZoom());
       if (!slots[i]) {
         const div = element("div", { class: "figure", id: `figure-${i}`, "data-figure": name });
         slots[i] = { div, last: null };
@@ -196,7 +199,7 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
       slot.div.dataset.figure = name;
       // a copy of what was computed, before plotly writes into it (fitted ranges, a colour bar's place)
       const drawn = structuredClone({ data: fig.data, layout: fig.layout });
-      const how = showFigure(slot.div, fig, slot.last, PLOT_CONFIG, { fast: drawing.fast });
+      const how = showFigure(slot.div, fig, slot.last, plotConfig(), { fast: drawing.fast });
       slot.last = drawn;
       if (page.threeD && !slot.div.dataset.listening) {
         listenToCamera(slot.div); // plotly's event methods exist once it has drawn into the div
@@ -222,7 +225,8 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
     div.on("plotly_relayout", (change) => {
       const key = Object.keys(change).find((k) => /^scene\d*\.camera$/.test(k));
       if (!key || !change[key].eye) return;
-      const camera = cameraText(change[key].eye);
+      const zoom = screenZoom(), eye = change[key].eye;
+      const camera = cameraText({ x: eye.x / zoom, y: eye.y / zoom, z: eye.z / zoom }); // the wide screen's eye
       if (camera === values.camera) return;
       values = { ...values, camera };
       writeLocation(mode, pageData.key, writeQuery(spec, values));
