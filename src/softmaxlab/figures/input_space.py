@@ -9,53 +9,11 @@ K = 5 it is 4D: this figure shows the 3D slice at a chosen fourth coordinate.
 import numpy as np
 import plotly.graph_objects as go
 
-from ..core.geometry import simplex_vertices, sum_zero_basis, winning_class
+from ..core.geometry import simplex_vertices, sum_zero_basis, tie_face, winning_class
 from . import _options
 from .style import BOTTOM_LEGEND, base_layout, class_color, make_figure, note, scene, sub, subspace_axis_label
 
 __all__ = ["input_space"]
-
-
-def _clip(polygon: list, a: np.ndarray, b: float) -> list:
-    """Sutherland-Hodgman: the part of a convex polygon (list of 3D points) where a . x + b >= 0."""
-    out = []
-    n = len(polygon)
-    for k in range(n):
-        cur, nxt = polygon[k], polygon[(k + 1) % n]
-        fc, fn = a @ cur + b, a @ nxt + b
-        if fc >= 0:
-            out.append(cur)
-        if (fc >= 0) != (fn >= 0):  # the edge crosses the plane: keep the crossing point
-            out.append(cur + (nxt - cur) * (fc / (fc - fn)))
-    return out
-
-
-def _tie_polygon(rows: np.ndarray, offset: np.ndarray, i: int, j: int, extent: float) -> np.ndarray:
-    """The face where classes i and j tie and beat every other class, inside the box |x_d| <= extent.
-
-    Logits in the slice are affine, z(x) = rows @ x + offset with rows `(K, 3)`, offset `(K,)`.
-    The face lies in the plane z_i = z_j, cut by the half-spaces z_i >= z_k (k != i, j) and the box.
-    Returns `(m, 3)` vertices of a convex polygon (m may be 0).
-    """
-    normal = rows[i] - rows[j]  # (3,)
-    norm_sq = float(normal @ normal)
-    if norm_sq < 1e-24:
-        return np.zeros((0, 3))
-    origin = -(offset[i] - offset[j]) * normal / norm_sq  # (3,) a point of the plane
-    # two unit vectors spanning the plane
-    helper = np.eye(3)[int(np.argmin(np.abs(normal)))]
-    e1 = np.cross(normal, helper)
-    e1 /= np.linalg.norm(e1)
-    e2 = np.cross(normal, e1) / np.sqrt(norm_sq)
-    half = extent * np.sqrt(3) + np.linalg.norm(origin) + 1.0  # a square that covers the box's section
-    polygon = [origin + half * (s * e1 + t * e2) for s, t in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
-    for k in range(rows.shape[0]):
-        if k not in (i, j):
-            polygon = _clip(polygon, rows[i] - rows[k], offset[i] - offset[k])
-    for d in range(3):
-        for sign in (1.0, -1.0):  # extent - sign * x_d >= 0
-            polygon = _clip(polygon, -sign * np.eye(3)[d], extent)
-    return np.array(polygon).reshape(-1, 3)
 
 
 # One colour per tie wall, told apart from each other (CIE Lab distance >= 20; tests/test_figures_readable.py):
@@ -114,7 +72,7 @@ def input_space(
     traces = []
     pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
     for wall, (i, j) in enumerate(pairs):
-        poly = _tie_polygon(rows, offset, i, j, e)  # (m, 3)
+        poly = tie_face(rows, offset, i, j, extent=e)  # (m, 3)
         if len(poly) < 3:
             continue
         fan = np.arange(1, len(poly) - 1)  # triangles (0, t, t+1)

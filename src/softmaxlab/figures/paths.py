@@ -28,27 +28,14 @@ keep a run of 10,000 samples x 1,000 records a few MB and a second to build.
 import numpy as np
 import plotly.graph_objects as go
 
-from ..core.geometry import sum_zero_basis, to_subspace
+from ..core.geometry import principal_axes, sum_zero_basis, to_subspace
+from ..core.indices import evenly_spaced
 from . import _options
 from .style import MUTED, NEUTRAL, base_layout, class_color, note, panel_domains, scene, sub
 
-__all__ = ["logit_paths", "decimate", "sample_subset", "fit_projection", "PROJECTIONS"]
+__all__ = ["logit_paths", "sample_subset", "fit_projection", "PROJECTIONS"]
 
 PROJECTIONS = ("pca", "classes")
-
-
-def decimate(count: int, limit: int) -> np.ndarray:
-    """At most `limit` evenly spaced indices of `count` items, always including the first and the last.
-
-    Example:
-        >>> decimate(1000, 5)
-        array([  0, 250, 500, 749, 999])
-        >>> decimate(3, 5)
-        array([0, 1, 2])
-    """
-    if count <= limit:
-        return np.arange(count)
-    return np.unique(np.round(np.linspace(0, count - 1, limit)).astype(np.int64))
 
 
 def sample_subset(count: int, limit: int, *, seed: int = 0) -> np.ndarray:
@@ -92,19 +79,11 @@ def fit_projection(points: np.ndarray, *, projection: str = "pca", classes=(0, 1
         matrix = np.zeros((k, 3))
         matrix[list(chosen), [0, 1, 2]] = 1.0
         return matrix, tuple(f"z{sub(c)}" for c in chosen), "raw" if k == 3 else "classes"
-    u = to_subspace(points.reshape(-1, k).astype(np.float64))  # (n, K-1)
-    centred = u - u.mean(axis=0)
-    # eigenvectors of the (K-1)x(K-1) scatter matrix: always a full basis, however few points
-    values, vectors = np.linalg.eigh(centred.T @ centred)
-    order = np.argsort(values)[::-1][:3]
-    w = vectors[:, order]  # (K-1, 3)
-    # a deterministic sign: each axis's largest entry is positive
-    signs = np.sign(w[np.argmax(np.abs(w), axis=0), [0, 1, 2]])
-    w = w * np.where(signs == 0, 1.0, signs)
-    total = values.sum()
-    shares = values[order] / total if total > 0 else np.zeros(3)
+    # the axes are fitted on centred points, but the points are not shifted: 0 stays uniform probabilities
+    pca = principal_axes(to_subspace(points.reshape(-1, k).astype(np.float64)))  # in the (K-1)-dim subspace
+    shares = pca.spread / pca.total if pca.total > 0 else np.zeros(3)
     axes = tuple(f"PC{i + 1} ({100 * s:.0f}%)" for i, s in enumerate(shares))
-    return sum_zero_basis(k) @ w, axes, "pca"
+    return sum_zero_basis(k) @ pca.axes, axes, "pca"
 
 
 def _three_classes(classes, k: int) -> tuple[int, int, int]:
@@ -166,13 +145,8 @@ def _input_coords(inputs: np.ndarray) -> tuple[np.ndarray, tuple]:
         out = np.zeros((n, 3), dtype=np.float32)
         out[:, :d] = inputs
         return out, tuple(f"x{sub(i)}" if i < d else "" for i in range(3))
-    centred = inputs.astype(np.float64) - inputs.mean(axis=0)
-    values, vectors = np.linalg.eigh(centred.T @ centred)
-    w = vectors[:, np.argsort(values)[::-1][:3]]  # (d, 3)
-    # a deterministic sign, as fit_projection's (the browser draws the same picture)
-    signs = np.sign(w[np.argmax(np.abs(w), axis=0), [0, 1, 2]])
-    w = w * np.where(signs == 0, 1.0, signs)
-    return (centred @ w).astype(np.float32), ("input PC1", "input PC2", "input PC3")
+    pca = principal_axes(inputs)  # the sign rule is fit_projection's: the browser draws the same picture
+    return ((inputs.astype(np.float64) - pca.mean) @ pca.axes).astype(np.float32), ("input PC1", "input PC2", "input PC3")
 
 
 def logit_paths(
@@ -255,7 +229,7 @@ def logit_paths(
     # what is drawn of each run: decimated records x a subset of samples
     picks = []
     for run in runs:
-        records = decimate(run.num_records, max_records)
+        records = evenly_spaced(run.num_records, max_records)
         samples = sample_subset(run.num_samples, max_samples, seed=seed)
         picks.append((records, samples, run.logits[np.ix_(records, samples)]))  # (r, s, K)
     # one projection per number of classes, fitted on all runs of that K: side-by-side runs share axes
@@ -377,7 +351,7 @@ def logit_paths(
     if animate:
         from .animation import animation_parts  # animation.py builds on this module, so import it only here
 
-        shown_steps = runs[0].steps[decimate(runs[0].num_records, max_frames)]
+        shown_steps = runs[0].steps[evenly_spaced(runs[0].num_records, max_frames)]
         frames, changes = animation_parts(runs, [samples for _, samples, _ in picks],
                                           [projections[r.num_classes][0] for r in runs], step_traces, shown_steps)
         layout.update(changes)
