@@ -22,7 +22,8 @@ import time
 import numpy as np
 import plotly.graph_objects as go
 
-from softmaxlab.figures.paths import decimate, logit_paths, sample_subset
+from softmaxlab.core import evenly_spaced
+from softmaxlab.figures.paths import logit_paths, sample_subset
 from softmaxlab.figures.style import class_color
 from softmaxlab.store import Run
 from timing import median_times
@@ -51,7 +52,7 @@ def bench_scale():
           f"{'npy pass s':>10} {'build/npy':>9} {'drawn npy MB':>12} {'JSON/npy':>8}")
     for records, samples, k in [(1001, 60, 3), (1000, 10_000, 3), (500, 5000, 10)]:
         run = make_run(records, samples, k)
-        drawn = run.logits[np.ix_(decimate(records, 200), sample_subset(samples, 2000))]  # (r, s, K)
+        drawn = run.logits[np.ix_(evenly_spaced(records, 200), sample_subset(samples, 2000))]  # (r, s, K)
         drawn_mb = npy_bytes(drawn[..., :3]) / 1e6
         for animate in (False, True):
             t = median_times({"build": lambda: logit_paths(run, animate=animate),
@@ -68,7 +69,7 @@ def bench_scale():
 
 def per_sample_traces(run, *, max_samples, max_records):
     """The obvious figure: one Scatter3d per sample (what a matplotlib loop would do)."""
-    records = decimate(run.num_records, max_records)
+    records = evenly_spaced(run.num_records, max_records)
     samples = sample_subset(run.num_samples, max_samples)
     z = run.logits[np.ix_(records, samples)]  # (r, s, 3)
     traces = [go.Scatter3d(x=z[:, i, 0], y=z[:, i, 1], z=z[:, i, 2], mode="lines", hoverinfo="skip",

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from scipy.special import log_softmax
 from sklearn.decomposition import PCA
 
+from softmaxlab.core import evenly_spaced
 from softmaxlab.core.geometry import sum_zero_basis, to_subspace
-from softmaxlab.figures.paths import decimate, logit_paths, sample_subset
+from softmaxlab.figures.paths import logit_paths, sample_subset
 from softmaxlab.figures.readings import readings
 from softmaxlab.store import Run
 
@@ -256,7 +257,7 @@ def test_readings_equal_independent_numpy_values():
 @settings(max_examples=200, deadline=None)
 @given(count=st.integers(1, 5000), limit=st.integers(2, 400), seed=st.integers(0, 2**31))
 def test_decimation_and_subsets_keep_their_promises(count, limit, seed):
-    records = decimate(count, limit)
+    records = evenly_spaced(count, limit)
     assert records[0] == 0 and records[-1] == count - 1  # the start and the end are always drawn
     assert len(records) == min(count, limit)  # spacing >= 1 when thinning, so rounding never merges two
     assert np.all(np.diff(records) > 0)

@@ -1,5 +1,6 @@
 """Experiment: defaults, field specs, validation naming the field, and round trips (dict, JSON, URL query)."""
 
+import dataclasses
 import json
 
 import pytest
@@ -35,6 +36,43 @@ def test_field_specs_describe_every_field_with_help_and_registry_choices():
     assert specs["steps"].maximum == 100_000 and specs["samples_per_class"].maximum == 5000
     for s in specs.values():
         assert s.check(s.default) == s.default
+
+
+def test_field_types_come_from_the_annotations_and_the_specs_are_made_once():
+    specs = {s.name: s for s in Experiment.field_specs()}
+    # written out by hand from the class body: list fields, optional fields, and the rest typed like their default
+    expected = {"hidden": (int, True, False), "frequencies": (float, True, False), "lr": (float, False, True),
+                "batch_size": (int, False, True)}
+    for name, spec in specs.items():
+        assert (spec.type, spec.many, spec.optional) == expected.get(name, (type(spec.default), False, False)), name
+    assert Experiment.field_specs() is Experiment.field_specs()  # cached, not rebuilt on every call
+    assert Experiment.field_spec("lr") is specs["lr"]
+
+
+def test_a_new_field_needs_only_its_annotation():
+    from softmaxlab.lab.config import _f
+
+    @dataclasses.dataclass(frozen=True)
+    class Wider(Experiment):  # no name-by-name exception: an empty or None default says nothing of the type
+        widths: tuple[int, ...] = _f((), "more widths", minimum=1)
+        cap: int | None = _f(None, "a cap", minimum=0)
+        ratios: tuple[float, ...] | None = _f(None, "ratios")
+
+    specs = {s.name: s for s in Wider.field_specs()}
+    assert (specs["widths"].type, specs["widths"].many, specs["widths"].optional) == (int, True, False)
+    assert (specs["cap"].type, specs["cap"].many, specs["cap"].optional) == (int, False, True)
+    assert (specs["ratios"].type, specs["ratios"].many, specs["ratios"].optional) == (float, True, True)
+    assert specs["widths"].parse("3,4") == (3, 4) and specs["cap"].parse("") is None
+    with pytest.raises(ValueError, match="widths: expected comma-separated integers"):
+        specs["widths"].parse("3.5x")
+    assert Wider(widths=(2,), cap=5).cap == 5 and len(Wider.field_specs()) == len(Experiment.field_specs()) + 3
+
+    @dataclasses.dataclass(frozen=True)
+    class Untyped(Experiment):
+        things: list = _f((), "things")
+
+    with pytest.raises(TypeError, match="things: a field is annotated"):
+        Untyped.field_specs()
 
 
 def test_lab_loss_names_match_core():

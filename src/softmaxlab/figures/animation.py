@@ -116,7 +116,7 @@ def export_animation(
     scenes = len([k for k in base.layout.to_plotly_json() if k.startswith("scene")])
     width = _multiple_of_16(width if width is not None else 480 * scenes)
     height = _multiple_of_16(height)
-    shown_steps = runs[0].steps[paths.decimate(runs[0].num_records, frames)]
+    shown_steps = runs[0].steps[paths.evenly_spaced(runs[0].num_records, frames)]
     matrices = [np.asarray(m["matrix"]) for m in meta["runs"]]
     drawn = [np.asarray(m["samples"], dtype=np.int64) for m in meta["runs"]]
     title = base.layout.title.text

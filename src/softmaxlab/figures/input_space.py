@@ -9,58 +9,18 @@ K = 5 it is 4D: this figure shows the 3D slice at a chosen fourth coordinate.
 import numpy as np
 import plotly.graph_objects as go
 
-from ..core.geometry import simplex_vertices, sum_zero_basis, winning_class
+from ..core.geometry import simplex_vertices, sum_zero_basis, tie_face, winning_class
 from . import _options
 from .style import BOTTOM_LEGEND, base_layout, class_color, make_figure, note, scene, sub, subspace_axis_label
 
 __all__ = ["input_space"]
 
 
-def _clip(polygon: list, a: np.ndarray, b: float) -> list:
-    """Sutherland-Hodgman: the part of a convex polygon (list of 3D points) where a . x + b >= 0."""
-    out = []
-    n = len(polygon)
-    for k in range(n):
-        cur, nxt = polygon[k], polygon[(k + 1) % n]
-        fc, fn = a @ cur + b, a @ nxt + b
-        if fc >= 0:
-            out.append(cur)
-        if (fc >= 0) != (fn >= 0):  # the edge crosses the plane: keep the crossing point
-            out.append(cur + (nxt - cur) * (fc / (fc - fn)))
-    return out
-
-
-def _tie_polygon(rows: np.ndarray, offset: np.ndarray, i: int, j: int, extent: float) -> np.ndarray:
-    """The face where classes i and j tie and beat every other class, inside the box |x_d| <= extent.
-
-    Logits in the slice are affine, z(x) = rows @ x + offset with rows `(K, 3)`, offset `(K,)`.
-    The face lies in the plane z_i = z_j, cut by the half-spaces z_i >= z_k (k != i, j) and the box.
-    Returns `(m, 3)` vertices of a convex polygon (m may be 0).
-    """
-    normal = rows[i] - rows[j]  # (3,)
-    norm_sq = float(normal @ normal)
-    if norm_sq < 1e-24:
-        return np.zeros((0, 3))
-    origin = -(offset[i] - offset[j]) * normal / norm_sq  # (3,) a point of the plane
-    # two unit vectors spanning the plane
-    helper = np.eye(3)[int(np.argmin(np.abs(normal)))]
-    e1 = np.cross(normal, helper)
-    e1 /= np.linalg.norm(e1)
-    e2 = np.cross(normal, e1) / np.sqrt(norm_sq)
-    half = extent * np.sqrt(3) + np.linalg.norm(origin) + 1.0  # a square that covers the box's section
-    polygon = [origin + half * (s * e1 + t * e2) for s, t in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
-    for k in range(rows.shape[0]):
-        if k not in (i, j):
-            polygon = _clip(polygon, rows[i] - rows[k], offset[i] - offset[k])
-    for d in range(3):
-        for sign in (1.0, -1.0):  # extent - sign * x_d >= 0
-            polygon = _clip(polygon, -sign * np.eye(3)[d], extent)
-    return np.array(polygon).reshape(-1, 3)
-
-
 # One colour per tie wall, told apart from each other (CIE Lab distance >= 20; tests/test_figures_readable.py):
 # ColorBrewer Dark2 and two more. Blends of the two classes' colours looked alike, mostly beige and grey.
 WALL_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4", "#b2df8a")
+
+_HOVER_U = "u₁ = %{x:.3f}<br>u₂ = %{y:.3f}<br>u₃ = %{z:.3f}"  # a point of the slice
 
 
 def input_space(
@@ -108,55 +68,73 @@ def input_space(
     basis = sum_zero_basis(k)  # (K, K-1)
     rows = basis[:, :3]  # (K, 3): z = rows @ x + offset in the slice
     offset = basis[:, 3] * f if k == 5 else np.zeros(k)  # (K,)
-    labels = [subspace_axis_label(basis[:, d], d + 1) for d in range(k - 1)]
-    hover_u = "u₁ = %{x:.3f}<br>u₂ = %{y:.3f}<br>u₃ = %{z:.3f}"
-
-    traces = []
     pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
+    traces = _tie_walls(rows, offset, pairs, e)
+    if points:
+        traces += _regions(rows, offset, e, n)
+    traces += _simplex(k, pairs)
+    return make_figure(traces, _layout(k, f, e, [subspace_axis_label(basis[:, d], d + 1) for d in range(k - 1)]))
+
+
+def _tie_walls(rows, offset, pairs, extent: float) -> list[dict]:
+    """One Mesh3d per pair of classes that tie for the lead inside the box (`core.geometry.tie_face`)."""
+    out = []
     for wall, (i, j) in enumerate(pairs):
-        poly = _tie_polygon(rows, offset, i, j, e)  # (m, 3)
+        poly = tie_face(rows, offset, i, j, extent=extent)  # (m, 3)
         if len(poly) < 3:
             continue
         fan = np.arange(1, len(poly) - 1)  # triangles (0, t, t+1)
-        traces.append(
+        out.append(
             dict(type="mesh3d", uid=f"tie-{i}-{j}", name=f"tie: z{sub(i)} = z{sub(j)}",
                  x=poly[:, 0], y=poly[:, 1], z=poly[:, 2], i=np.zeros_like(fan), j=fan, k=fan + 1,
                  color=WALL_COLORS[wall], opacity=0.45, flatshading=True, showlegend=True,
-                 hovertemplate=f"{hover_u}<extra>classes {i} and {j} tie: z{sub(i)} = z{sub(j)} ≥ the rest</extra>")
+                 hovertemplate=f"{_HOVER_U}<extra>classes {i} and {j} tie: z{sub(i)} = z{sub(j)} ≥ the rest</extra>")
         )
-    if points:
-        axis = np.linspace(-e, e, n)  # (n,)
-        grid = np.stack(np.meshgrid(axis, axis, axis, indexing="ij"), axis=-1).reshape(-1, 3)  # (n^3, 3)
-        z = grid @ rows.T + offset  # (n^3, K) logits of each point
-        win = winning_class(z)  # (n^3,)
-        for c in range(k):
-            pts = grid[win == c]
-            traces.append(
-                dict(type="scatter3d", uid=f"region-{c}", name=f"class {c} wins", x=pts[:, 0], y=pts[:, 1], z=pts[:, 2],
-                     customdata=z[win == c], mode="markers", legendgroup=f"class-{c}", opacity=0.55,
-                     marker=dict(size=2.5, color=class_color(c)),
-                     hovertemplate=f"{hover_u}<extra>class {c} wins</extra>")
-            )
+    return out
+
+
+def _regions(rows, offset, extent: float, n: int) -> list[dict]:
+    """A grid of n^3 points in the box, one trace per class of the points where it wins."""
+    axis = np.linspace(-extent, extent, n)  # (n,)
+    grid = np.stack(np.meshgrid(axis, axis, axis, indexing="ij"), axis=-1).reshape(-1, 3)  # (n^3, 3)
+    z = grid @ rows.T + offset  # (n^3, K) logits of each point
+    win = winning_class(z)  # (n^3,)
+    out = []
+    for c in range(len(rows)):
+        pts = grid[win == c]
+        out.append(
+            dict(type="scatter3d", uid=f"region-{c}", name=f"class {c} wins", x=pts[:, 0], y=pts[:, 1], z=pts[:, 2],
+                 customdata=z[win == c], mode="markers", legendgroup=f"class-{c}", opacity=0.55,
+                 marker=dict(size=2.5, color=class_color(c)),
+                 hovertemplate=f"{_HOVER_U}<extra>class {c} wins</extra>")
+        )
+    return out
+
+
+def _simplex(k: int, pairs) -> list[dict]:
+    """The simplex's edges and its vertices, the one-hot points (for K = 5 projected to the slice's 3D)."""
     verts = simplex_vertices(k)  # (K, K-1)
     gap = np.full(3, np.nan)
     # (3 * pairs, 3): each edge's two ends, then a NaN row that breaks the line
     edge_xyz = np.concatenate([np.stack([verts[a, :3], verts[b, :3], gap]) for a, b in pairs])
-    traces.append(
-        dict(type="scatter3d", uid="edges", name="simplex edges" if k == 4 else "simplex edges (projected)",
-             x=edge_xyz[:, 0], y=edge_xyz[:, 1], z=edge_xyz[:, 2], mode="lines", hoverinfo="skip",
-             line=dict(color="#333333", width=3, dash="solid" if k == 4 else "dot"))
-    )
+    edges = dict(type="scatter3d", uid="edges", name="simplex edges" if k == 4 else "simplex edges (projected)",
+                 x=edge_xyz[:, 0], y=edge_xyz[:, 1], z=edge_xyz[:, 2], mode="lines", hoverinfo="skip",
+                 line=dict(color="#333333", width=3, dash="solid" if k == 4 else "dot"))
     # short labels: for 5 classes a vertex's u₄ is in its hover (long labels overlapped at the centre)
     fourth_hover = "" if k == 4 else ", u₄ = %{customdata[1]:.2f}"
-    traces.append(
-        dict(type="scatter3d", uid="vertices", name="one-hot points (vertices)", x=verts[:, 0], y=verts[:, 1], z=verts[:, 2],
-             mode="markers+text", text=[f"e{sub(c)}" for c in range(k)], textposition="top center",
-             textfont=dict(size=15, color="#222222"),
-             customdata=np.stack([np.arange(k), verts[:, 3] if k == 5 else np.zeros(k)], axis=1),  # (K, 2) class, u₄
-             marker=dict(size=7, color=[class_color(c) for c in range(k)], symbol="diamond" if k == 4 else "diamond-open",
-                         line=dict(color="black", width=1)),
-             hovertemplate=f"{hover_u}<extra>one-hot point of class %{{customdata[0]}}{fourth_hover}</extra>")
-    )
+    vertices = dict(
+        type="scatter3d", uid="vertices", name="one-hot points (vertices)", x=verts[:, 0], y=verts[:, 1], z=verts[:, 2],
+        mode="markers+text", text=[f"e{sub(c)}" for c in range(k)], textposition="top center",
+        textfont=dict(size=15, color="#222222"),
+        customdata=np.stack([np.arange(k), verts[:, 3] if k == 5 else np.zeros(k)], axis=1),  # (K, 2) class, u₄
+        marker=dict(size=7, color=[class_color(c) for c in range(k)], symbol="diamond" if k == 4 else "diamond-open",
+                    line=dict(color="black", width=1)),
+        hovertemplate=f"{_HOVER_U}<extra>one-hot point of class %{{customdata[0]}}{fourth_hover}</extra>")
+    return [edges, vertices]
+
+
+def _layout(k: int, f: float, extent: float, labels) -> dict:
+    """Titles for K = 4 or the slice u_4 = f of K = 5, the box's fixed ranges, what u_d are in a note."""
     if k == 4:
         main = "4 classes: logits that sum to 0, in 3D"
         hint = "A tetrahedron of one-hot points; class i wins in the cone nearest vertex eᵢ. Walls: two classes tie."
@@ -167,8 +145,8 @@ def input_space(
         what = "<br>".join(labels[:3]) + f"<br>slice: {labels[3]} = {f:g}"
     box = scene(x="u₁", y="u₂", z="u₃", figure=f"input-space-{k}")
     for name in ("xaxis", "yaxis", "zaxis"):
-        box[name]["range"] = [-e, e]  # fixed, so the view does not jump as the slice moves
-    layout = base_layout(
+        box[name]["range"] = [-extent, extent]  # fixed, so the view does not jump as the slice moves
+    return base_layout(
         figure="input-space",
         main=main,
         hint=hint,
@@ -178,4 +156,3 @@ def input_space(
         scene=box,
         annotations=[note(what, x=0.0, y=0.0, xanchor="left", yanchor="bottom")],
     )
-    return make_figure(traces, layout)

@@ -109,21 +109,9 @@ def loss_landscape(
     n = _options.integer(resolution, name="resolution", low=3, high=401)
     m = _options.integer(arrows, name="arrows", low=2, high=41)
     spec = LOSSES[loss]
-
-    def heights_and_grads(axis):
-        plane = np.stack(np.broadcast_arrays(axis[None, :], axis[:, None]), axis=-1).reshape(-1, 2)  # (a*a, 2)
-        z = plane if k == 2 else from_subspace(plane)  # (a*a, K) logits
-        labels = np.full(len(z), y)
-        value = spec.value(z, labels, reduction="none", **opts)  # (a*a,)
-        grad = spec.grad(z, labels, reduction="none", **opts)  # (a*a, K)
-        if k == 3:
-            grad = grad @ sum_zero_basis(3)  # (a*a, 2): dL/du = B^T dL/dz
-        return plane, value, grad
-
     axis = np.linspace(-e, e, n)  # (n,)
-    _, value, _ = heights_and_grads(axis)
+    _, value, _ = _heights_and_grads(spec, axis, k, y, opts)
     coarse = np.linspace(-e, e, m + 2)[1:-1]  # (m,) inside the edges, so cones do not poke out
-    at, height, grad = heights_and_grads(coarse)
     names = ("z₀", "z₁") if k == 2 else ("u₁", "u₂")
     coords = f"{names[0]} = %{{x:.2f}}<br>{names[1]} = %{{y:.2f}}"
     title = _describe(loss, opts)
@@ -132,27 +120,9 @@ def loss_landscape(
              colorscale="Viridis", showscale=True, colorbar=dict(title=dict(text="L"), len=0.6, x=1.0),
              contours=dict(z=dict(show=True, usecolormap=True, width=2, project=dict(z=True))),
              hovertemplate=f"{coords}<br>L = %{{z:.4f}}<extra>{title}</extra>"),
-        dict(type="cone", uid="gradient", name="−∇L (descent)", x=at[:, 0], y=at[:, 1], z=height,
-             u=-grad[:, 0], v=-grad[:, 1], w=-(grad**2).sum(axis=1), anchor="tail", sizemode="scaled", sizeref=0.6,
-             colorscale=[[0, "#fbe3d6"], [1, "#b2182b"]], showscale=False, showlegend=True,
-             hovertemplate=f"{coords}<br>L = %{{z:.4f}}<br>−∂L/∂{names[0]} = %{{u:.4f}}<br>−∂L/∂{names[1]} = %{{v:.4f}}"
-                           "<extra>descent direction</extra>"),
+        _descent_cones(*_heights_and_grads(spec, coarse, k, y, opts), names, coords),
     ]
-    target = np.eye(k)[y][:2] if k == 2 else simplex_vertices(3)[y]  # (2,) where the true class's one-hot point lies
-    traces.append(
-        dict(type="scatter3d", uid="target", name=f"one-hot point of class {y}", x=[target[0]], y=[target[1]], z=[0.0],
-             mode="markers", showlegend=True, legendgroup="target",
-             marker=dict(size=7, color=class_color(y), symbol="diamond", line=dict(color="black", width=1)),
-             hovertemplate=f"{coords}<extra>one-hot point of the true class {y}</extra>")
-    )
-    # the surface lies above the floor's one-hot point (L > 0 there): a stem up through it, labelled at the top
-    top = 1.05 * float(value.max())
-    traces.append(
-        dict(type="scatter3d", uid="target-stem", name=f"one-hot point of class {y}", x=[target[0]] * 2, y=[target[1]] * 2,
-             z=[0.0, top], mode="lines+text", text=[" ", f"e{sub(y)}"], textposition="top center",
-             textfont=dict(size=15, color="#222222"), showlegend=False, legendgroup="target", hoverinfo="skip",
-             line=dict(color="#555555", width=3))
-    )
+    traces += _target(k, y, top=1.05 * float(value.max()), coords=coords)
     labels = ["z₀", "z₁"] if k == 2 else [subspace_axis_label(sum_zero_basis(3)[:, j], j + 1) for j in range(2)]
     layout = base_layout(
         figure="loss-landscape",
@@ -165,6 +135,43 @@ def loss_landscape(
         annotations=[note(wrap(LOSSES[loss].help, HINT_CHARS), x=0.0, y=0.0, xanchor="left", yanchor="bottom")],
     )
     return make_figure(traces, layout)
+
+
+def _heights_and_grads(spec, axis, k: int, y: int, opts) -> tuple:
+    """The loss of one sample of class y and its gradient in the plane's coordinates, on the grid axis x axis:
+    `(points (a*a, 2), value (a*a,), grad (a*a, 2))`."""
+    plane = np.stack(np.broadcast_arrays(axis[None, :], axis[:, None]), axis=-1).reshape(-1, 2)  # (a*a, 2)
+    z = plane if k == 2 else from_subspace(plane)  # (a*a, K) logits
+    labels = np.full(len(z), y)
+    value = spec.value(z, labels, reduction="none", **opts)  # (a*a,)
+    grad = spec.grad(z, labels, reduction="none", **opts)  # (a*a, K)
+    if k == 3:
+        grad = grad @ sum_zero_basis(3)  # (a*a, 2): dL/du = B^T dL/dz
+    return plane, value, grad
+
+
+def _descent_cones(at, height, grad, names, coords: str) -> dict:
+    """Cones on the surface at (x, y, L) along (-g_x, -g_y, -|g|^2): steepest descent, tangent to the surface."""
+    return dict(type="cone", uid="gradient", name="−∇L (descent)", x=at[:, 0], y=at[:, 1], z=height,
+                u=-grad[:, 0], v=-grad[:, 1], w=-(grad**2).sum(axis=1), anchor="tail", sizemode="scaled", sizeref=0.6,
+                colorscale=[[0, "#fbe3d6"], [1, "#b2182b"]], showscale=False, showlegend=True,
+                hovertemplate=f"{coords}<br>L = %{{z:.4f}}<br>−∂L/∂{names[0]} = %{{u:.4f}}<br>−∂L/∂{names[1]} = %{{v:.4f}}"
+                              "<extra>descent direction</extra>")
+
+
+def _target(k: int, y: int, *, top: float, coords: str) -> list[dict]:
+    """The true class's one-hot point on the floor and, since the surface lies above it (L > 0 there), a
+    stem up through the surface to `top`, labelled there."""
+    target = np.eye(k)[y][:2] if k == 2 else simplex_vertices(3)[y]  # (2,) in the plane's coordinates
+    point = dict(type="scatter3d", uid="target", name=f"one-hot point of class {y}", x=[target[0]], y=[target[1]],
+                 z=[0.0], mode="markers", showlegend=True, legendgroup="target",
+                 marker=dict(size=7, color=class_color(y), symbol="diamond", line=dict(color="black", width=1)),
+                 hovertemplate=f"{coords}<extra>one-hot point of the true class {y}</extra>")
+    stem = dict(type="scatter3d", uid="target-stem", name=f"one-hot point of class {y}", x=[target[0]] * 2,
+                y=[target[1]] * 2, z=[0.0, top], mode="lines+text", text=[" ", f"e{sub(y)}"], textposition="top center",
+                textfont=dict(size=15, color="#222222"), showlegend=False, legendgroup="target", hoverinfo="skip",
+                line=dict(color="#555555", width=3))
+    return [point, stem]
 
 
 def loss_curves(

@@ -25,129 +25,30 @@ figure states. One trace per class (paths separated by NaN gaps) and no hover on
 keep a run of 10,000 samples x 1,000 records a few MB and a second to build.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 import plotly.graph_objects as go
 
-from ..core.geometry import sum_zero_basis, to_subspace
+from ..core.indices import evenly_spaced
 from . import _options
-from .style import MUTED, NEUTRAL, base_layout, class_color, note, panel_domains, scene, sub
+from ._drawn import (
+    PROJECTIONS,
+    as_runs,
+    at_record,
+    drawn_coords,
+    fit_projection,
+    fit_projections,
+    group_inputs,
+    input_coords,
+    pick_drawn,
+    reaches,
+    run_titles,
+    sample_subset,
+)
+from .style import MUTED, NEUTRAL, base_layout, class_color, make_figure, note, panel_domains, scene
 
-__all__ = ["logit_paths", "decimate", "sample_subset", "fit_projection", "PROJECTIONS"]
-
-PROJECTIONS = ("pca", "classes")
-
-
-def decimate(count: int, limit: int) -> np.ndarray:
-    """At most `limit` evenly spaced indices of `count` items, always including the first and the last.
-
-    Example:
-        >>> decimate(1000, 5)
-        array([  0, 250, 500, 749, 999])
-        >>> decimate(3, 5)
-        array([0, 1, 2])
-    """
-    if count <= limit:
-        return np.arange(count)
-    return np.unique(np.round(np.linspace(0, count - 1, limit)).astype(np.int64))
-
-
-def sample_subset(count: int, limit: int, *, seed: int = 0) -> np.ndarray:
-    """All of `range(count)` if `count <= limit`, else `limit` of them drawn at random with `seed`, sorted.
-
-    Example:
-        >>> sample_subset(4, 10)
-        array([0, 1, 2, 3])
-        >>> len(sample_subset(10_000, 2000)), bool((sample_subset(50, 5) == sample_subset(50, 5)).all())
-        (2000, True)
-    """
-    if count <= limit:
-        return np.arange(count)
-    return np.sort(np.random.default_rng(seed).choice(count, size=limit, replace=False))
-
-
-def fit_projection(points: np.ndarray, *, projection: str = "pca", classes=(0, 1, 2)) -> tuple[np.ndarray, tuple, str]:
-    """The `(K, 3)` map from logits to drawn coordinates, its axis titles and its kind.
-
-    Args:
-        points: logits `(..., K)` to fit principal axes on (used only for K > 3 and "pca").
-        projection: "pca" or "classes" (see the module docstring for K = 2 and K = 3).
-        classes: three distinct classes for "classes".
-
-    Returns:
-        `(matrix, axis_titles, kind)`; drawn coordinates are `z @ matrix`, and kind is "time"
-        (K = 2: the third coordinate is then the step), "raw" (K = 3), "classes" or "pca".
-
-    Example:
-        >>> m, axes, kind = fit_projection(np.random.default_rng(0).normal(size=(50, 6)))
-        >>> kind, np.allclose(m.T @ m, np.eye(3)), np.allclose(m.sum(axis=0), 0)
-        ('pca', True, True)
-    """
-    if projection not in PROJECTIONS:
-        raise ValueError(f"projection must be one of {PROJECTIONS}, got {projection!r}")
-    k = points.shape[-1]
-    if k == 2:
-        return np.eye(2, 3), (f"z{sub(0)}", f"z{sub(1)}", "step"), "time"
-    if projection == "classes" or k == 3:
-        chosen = (0, 1, 2) if projection == "pca" else _three_classes(classes, k)
-        matrix = np.zeros((k, 3))
-        matrix[list(chosen), [0, 1, 2]] = 1.0
-        return matrix, tuple(f"z{sub(c)}" for c in chosen), "raw" if k == 3 else "classes"
-    u = to_subspace(points.reshape(-1, k).astype(np.float64))  # (n, K-1)
-    centred = u - u.mean(axis=0)
-    # eigenvectors of the (K-1)x(K-1) scatter matrix: always a full basis, however few points
-    values, vectors = np.linalg.eigh(centred.T @ centred)
-    order = np.argsort(values)[::-1][:3]
-    w = vectors[:, order]  # (K-1, 3)
-    # a deterministic sign: each axis's largest entry is positive
-    signs = np.sign(w[np.argmax(np.abs(w), axis=0), [0, 1, 2]])
-    w = w * np.where(signs == 0, 1.0, signs)
-    total = values.sum()
-    shares = values[order] / total if total > 0 else np.zeros(3)
-    axes = tuple(f"PC{i + 1} ({100 * s:.0f}%)" for i, s in enumerate(shares))
-    return sum_zero_basis(k) @ w, axes, "pca"
-
-
-def _three_classes(classes, k: int) -> tuple[int, int, int]:
-    try:
-        chosen = tuple(int(c) for c in classes)
-    except (TypeError, ValueError):
-        raise ValueError(f"classes must be three class indices, got {classes!r}") from None
-    if len(chosen) != 3 or len(set(chosen)) != 3 or not all(0 <= c < k for c in chosen):
-        raise ValueError(f"classes must be three distinct classes in [0, {k}), got {classes!r}")
-    return chosen
-
-
-def as_runs(runs) -> list:
-    runs = list(runs) if isinstance(runs, (list, tuple)) else [runs]
-    if not runs:
-        raise ValueError("runs must be a Run or a non-empty list of Runs")
-    for i, run in enumerate(runs):
-        if not all(hasattr(run, a) for a in ("logits", "steps", "labels", "inputs")):
-            raise ValueError(f"runs[{i}] is not a Run (a softmaxlab.store.Run), got {type(run).__name__}")
-        if run.num_records < 1:
-            raise ValueError(f"runs[{i}] has no records to draw")
-    return runs
-
-
-def run_titles(runs, titles) -> list[str]:
-    """`titles` checked against `runs`, or a title for each run: its folder name or optimizer."""
-    if titles is not None:
-        titles = [str(t) for t in titles]
-        if len(titles) != len(runs):
-            raise ValueError(f"titles must have one entry per run ({len(runs)}), got {len(titles)}")
-        return titles
-    out = []
-    for i, run in enumerate(runs):
-        config = run.config or {}
-        if run.path is not None:
-            out.append(run.path.name)
-        elif "optimizer" in config:
-            # a lab run's config is Experiment.to_dict(): "lr" is None for the optimizer's default
-            lr = config.get("lr")
-            out.append(f"{config['optimizer']}" + (f", lr {lr:g}" if isinstance(lr, (int, float)) else ", default lr"))
-        else:
-            out.append(f"run {i + 1}")
-    return out
+__all__ = ["logit_paths", "sample_subset", "fit_projection", "PROJECTIONS"]
 
 
 def _gapped(block: np.ndarray) -> tuple:
@@ -157,22 +58,6 @@ def _gapped(block: np.ndarray) -> tuple:
     padded[:, :r] = block.transpose(1, 0, 2)
     flat = padded.reshape(-1, 3)[:-1]  # no gap after the last path
     return flat[:, 0], flat[:, 1], flat[:, 2]
-
-
-def _input_coords(inputs: np.ndarray) -> tuple[np.ndarray, tuple]:
-    """Inputs `(n, d)` as 3D points: as they are for d <= 3 (zeros fill), principal axes for d > 3."""
-    n, d = inputs.shape
-    if d <= 3:
-        out = np.zeros((n, 3), dtype=np.float32)
-        out[:, :d] = inputs
-        return out, tuple(f"x{sub(i)}" if i < d else "" for i in range(3))
-    centred = inputs.astype(np.float64) - inputs.mean(axis=0)
-    values, vectors = np.linalg.eigh(centred.T @ centred)
-    w = vectors[:, np.argsort(values)[::-1][:3]]  # (d, 3)
-    # a deterministic sign, as fit_projection's (the browser draws the same picture)
-    signs = np.sign(w[np.argmax(np.abs(w), axis=0), [0, 1, 2]])
-    w = w * np.where(signs == 0, 1.0, signs)
-    return (centred @ w).astype(np.float32), ("input PC1", "input PC2", "input PC3")
 
 
 def logit_paths(
@@ -252,150 +137,165 @@ def logit_paths(
         raise ValueError(f"projection must be one of {PROJECTIONS}, got {projection!r}")
     step_records = [None if step is None else run.record_of_step(step) for run in runs]
 
-    # what is drawn of each run: decimated records x a subset of samples
-    picks = []
-    for run in runs:
-        records = decimate(run.num_records, max_records)
-        samples = sample_subset(run.num_samples, max_samples, seed=seed)
-        picks.append((records, samples, run.logits[np.ix_(records, samples)]))  # (r, s, K)
-    # one projection per number of classes, fitted on all runs of that K: side-by-side runs share axes
-    projections = {}
-    for k in sorted({run.num_classes for run in runs}):
-        points = np.concatenate([z.reshape(-1, k) for (_, _, z), run in zip(picks, runs) if run.num_classes == k])
-        projections[k] = fit_projection(points, projection=projection, classes=classes)
-
-    input_groups = []  # [(inputs of the drawn samples, [run indices])]
-    if show_inputs:
-        for i, ((_, samples, _), run) in enumerate(zip(picks, runs)):
-            if run.inputs is None:
-                continue
-            x = run.inputs[samples]
-            for shown, members in input_groups:
-                if shown.shape == x.shape and np.array_equal(shown, x):
-                    members.append(i)
-                    break
-            else:
-                input_groups.append((x, [i]))
-
+    picks = [pick_drawn(run, max_records, max_samples, seed) for run in runs]
+    projections = fit_projections(runs, picks, projection, classes)
+    input_groups = group_inputs(runs, picks) if show_inputs else []
     cells, rows = panel_grid(len(runs) + len(input_groups), columns)
-    # one reach per number of classes: compared scenes share their axis ranges and their guides' length
-    reach = {}
-    for run, (records, _, z) in zip(runs, picks):
-        coords = z @ projections[run.num_classes][0].astype(np.float32)  # (r, s, 3)
-        flat = coords[..., :2] if projections[run.num_classes][2] == "time" else coords
-        size = float(np.nanmax(np.linalg.norm(flat, axis=-1))) if flat.size else 0.0
-        reach[run.num_classes] = max(reach.get(run.num_classes, 0.0), size if np.isfinite(size) else 0.0)
-    spans = {k: (min(float(r.steps[0]) for r in runs if r.num_classes == k),
-                 max(float(r.steps[-1]) for r in runs if r.num_classes == k)) for k in reach}  # K = 2's step axis
-    traces, layout_scenes, annotations, meta_runs = [], {}, [], []
-    step_traces = []  # indices of the diamonds, which the animation frames move
-    in_legend = set()  # one legend entry per class, wherever it first appears
-    for i, (run, (records, samples, z)) in enumerate(zip(runs, picks)):
-        k = run.num_classes
-        matrix, axes, kind = projections[k]
-        coords = (z @ matrix.astype(np.float32)).astype(np.float32)  # (r, s, 3)
-        if kind == "time":
-            coords[..., 2] = run.steps[records][:, None]
-        name = "scene" if i == 0 else f"scene{i + 1}"
-        labels = run.labels[samples]  # (s,)
-        for c in range(k):
-            members = np.flatnonzero(labels == c)
-            color, group = class_color(c), f"class-{c}"
-            common = dict(type="scatter3d", legendgroup=group, scene=name)
-            x, y, zz = _gapped(coords[:, members])
-            traces.append(dict(common, uid=f"lines-{i}-{c}", name=f"class {c}", showlegend=c not in in_legend,
-                               x=x, y=y, z=zz, mode="lines", line=dict(color=color, width=2), hoverinfo="skip"))
-            in_legend.add(c)
-            ends = dict(common, showlegend=False, mode="markers", customdata=samples[members])
-            if show_start:
-                traces.append(dict(ends, uid=f"start-{i}-{c}", name=f"class {c}, start", x=coords[0, members, 0],
-                                   y=coords[0, members, 1], z=coords[0, members, 2], hoverinfo="skip",
-                                   marker=dict(color=color, size=2, symbol="circle-open")))
-            tip = f"sample %{{customdata}}<br>class {c}<br>%{{meta}}<extra></extra>"
-            traces.append(dict(ends, uid=f"end-{i}-{c}", name=f"class {c}, end", x=coords[-1, members, 0],
-                               y=coords[-1, members, 1], z=coords[-1, members, 2], meta=f"step {run.steps[-1]}",
-                               hovertemplate=tip, marker=dict(color=color, size=3, symbol="circle")))
-            if step_records[i] is not None or animate:
-                at = at_record(run, step_records[i] or 0, samples[members], matrix)
-                step_traces.append(len(traces))
-                traces.append(dict(ends, uid=f"step-{i}-{c}", name=f"class {c}, at step", x=at[:, 0], y=at[:, 1],
-                                   z=at[:, 2], meta=f"step {run.steps[step_records[i] or 0]}", hovertemplate=tip,
-                                   marker=dict(color=color, size=4, symbol="diamond",
-                                               line=dict(color=NEUTRAL, width=1))))
-        if show_guides:
-            traces.extend(_guides(k, matrix, reach[k] or 1.0, name, i))
-        layout_scenes[name] = scene(x=axes[0], y=axes[1], z=axes[2], figure="logit-paths",
-                                    domain=dict(x=cells[i][0], y=cells[i][1]))
-        for key, value in _shared_axes(reach[k], kind, spans[k]).items():
-            layout_scenes[name][key] = {**layout_scenes[name].get(key, {}), **value}
-        annotations.append(_panel_title(titles[i], cells[i]))
-        meta_runs.append(dict(scene=name, records=records.tolist(), samples=samples.tolist(), kind=kind,
-                              matrix=matrix.tolist(), step_record=step_records[i]))
+    reach, spans = reaches(runs, picks, projections)
 
-    for j, (x, members) in enumerate(input_groups):
-        name = f"scene{len(runs) + j + 1}"
-        points, axes = _input_coords(x)
-        labels = runs[members[0]].labels[picks[members[0]][1]]
-        for c in range(int(labels.max()) + 1):
-            at = labels == c
-            traces.append(dict(type="scatter3d", uid=f"inputs-{j}-{c}", name=f"class {c}, inputs", scene=name,
-                               legendgroup=f"class-{c}", showlegend=False, mode="markers", x=points[at, 0],
-                               y=points[at, 1], z=points[at, 2], hoverinfo="skip",
-                               marker=dict(color=class_color(c), size=3)))
-        cell = cells[len(runs) + j]
-        layout_scenes[name] = scene(x=axes[0], y=axes[1], z=axes[2], figure="logit-paths",
-                                    domain=dict(x=cell[0], y=cell[1]))
-        which = "" if len(members) == len(runs) else " of " + ", ".join(titles[m] for m in members)
-        annotations.append(_panel_title(f"inputs{which}", cell))
+    panels = [_run_panel(run, i, pick, projections[run.num_classes], cell=cells[i], title=titles[i],
+                         reach=reach[run.num_classes], span=spans[run.num_classes],
+                         legend_from=max([r.num_classes for r in runs[:i]], default=0), start=show_start,
+                         guides=show_guides, step_record=step_records[i], animate=animate)
+              for i, (run, pick) in enumerate(zip(runs, picks))]
+    panels += [_inputs_panel(j, x, runs[members[0]].labels[picks[members[0]].samples], name=f"scene{len(runs) + j + 1}",
+                             cell=cells[len(runs) + j],
+                             of="" if len(members) == len(runs) else ", ".join(titles[m] for m in members))
+               for j, (x, members) in enumerate(input_groups)]
+    traces, diamonds = [], []  # the diamonds' trace indices: the animation frames move them
+    for panel in panels:
+        diamonds += [len(traces) + d for d in panel.diamonds]
+        traces += panel.traces
 
-    shown = [(run, len(s)) for run, (_, s, _) in zip(runs, picks)]
-    notes = []
-    if any(n < run.num_samples for run, n in shown):
-        counts = "; ".join(f"{n:,} of {run.num_samples:,} samples" for run, n in shown)
-        notes.append(f"showing {counts}: a random subset (seed {seed})")
-    if any(len(r) < run.num_records for run, (r, _, _) in zip(runs, picks)):
-        notes.append(f"paths through {max_records} evenly spaced records")
-    if show_guides and any(kind in ("raw", "classes") for _, _, kind in projections.values()):
-        notes.append("grey: the shift (1,1,1), which softmax ignores")
+    notes = _notes(runs, picks, projections, seed=seed, max_records=max_records, show_guides=show_guides)
+    layout = _paths_layout(panels, notes, runs=len(runs), rows=rows, marks=_marks(step, animate), animate=animate)
+    frames = []
+    if animate:
+        from .animation import animation_parts  # animation.py builds on this module, so import it only here
+
+        shown_steps = runs[0].steps[evenly_spaced(runs[0].num_records, max_frames)]
+        frames, changes = animation_parts(runs, [pick.samples for pick in picks],
+                                          [projections[r.num_classes][0] for r in runs], diamonds, shown_steps)
+        layout.update(changes)
+    return make_figure(traces, layout, frames=frames)
+
+
+class _Panel(NamedTuple):
+    """One scene of the figure: its traces, which of them are diamonds, its layout, title and meta."""
+
+    name: str  # "scene", "scene2", ...
+    traces: list
+    diamonds: list  # indices into `traces`
+    scene: dict
+    title: dict  # the panel's title annotation
+    meta: dict | None  # a run's entry of layout.meta (None for an inputs panel)
+
+
+def _run_panel(run, i: int, pick, projection, *, cell, title: str, reach: float, span: tuple, legend_from: int,
+               start: bool, guides: bool, step_record: int | None, animate: bool) -> _Panel:
+    """Run i's scene: per class its paths, dots and diamonds, then the guides. Classes below `legend_from`
+    already have their legend entry (from an earlier run)."""
+    k = run.num_classes
+    matrix, axes, kind = projection
+    name = "scene" if i == 0 else f"scene{i + 1}"
+    coords = drawn_coords(run, pick, matrix, kind)  # (r, s, 3)
+    labels = run.labels[pick.samples]  # (s,)
+    at = 0 if animate and step_record is None else step_record  # the diamonds' record (None: no diamonds)
+    traces, diamonds = [], []
+    for c in range(k):
+        members = np.flatnonzero(labels == c)
+        traces += _class_traces(run, i, c, pick.samples[members], coords[:, members], matrix, scene_name=name,
+                                legend=c >= legend_from, start=start, step_record=at)
+        if at is not None:
+            diamonds.append(len(traces) - 1)  # the diamonds come last
+    if guides:
+        traces += _guides(k, matrix, reach or 1.0, name, i)
+    meta = dict(scene=name, records=pick.records.tolist(), samples=pick.samples.tolist(), kind=kind,
+                matrix=matrix.tolist(), step_record=step_record)
+    return _Panel(name, traces, diamonds, _run_scene(axes, kind, cell, reach, span), _panel_title(title, cell), meta)
+
+
+def _inputs_panel(j: int, x: np.ndarray, labels: np.ndarray, *, name: str, cell, of: str) -> _Panel:
+    """The scene of input set j (`x` `(n, d)`, drawn as 3D points), of the runs named in `of` ("": all)."""
+    points, axes = input_coords(x)
+    box = scene(x=axes[0], y=axes[1], z=axes[2], figure="logit-paths", domain=dict(x=cell[0], y=cell[1]))
+    title = _panel_title("inputs" + (f" of {of}" if of else ""), cell)
+    return _Panel(name, _input_traces(j, points, labels, name), [], box, title, None)
+
+
+def _paths_layout(panels, notes, *, runs: int, rows: int, marks: str, animate: bool) -> dict:
+    """The layout: every panel's scene and title, the notes below (under an animation's slider), the meta."""
+    annotations = [panel.title for panel in panels]
     if notes:
         below = -0.3 if animate else -0.02  # under the slider of an animation
         annotations.append(note("<br>".join(notes), x=1.0, y=below, yanchor="top"))
-    marks = "○ before training, ● end" + (", ◆ the last step" if step == -1 else f", ◆ step {step}" if step is not None else
-                                          ", ◆ the slider's step" if animate else "")
-    layout = base_layout(
+    meta_runs = [panel.meta for panel in panels if panel.meta is not None]
+    return base_layout(
         figure="logit-paths",
-        main="Logit paths while training" + ("" if len(runs) == 1 else f": {len(runs)} runs"),
+        main="Logit paths while training" + ("" if runs == 1 else f": {runs} runs"),
         hint=f"one line per sample, coloured by its class: {marks}; dashed: toward each class's vertex",
         height=600 if rows == 1 else 150 + 430 * rows,
         annotations=annotations,
         legend=dict(orientation="h", x=0.0, y=-0.02, yanchor="top"),
         meta={"softmaxlab": dict(figure="logit-paths", runs=meta_runs,
                                  linked_scenes=[m["scene"] for m in meta_runs])},
-        **layout_scenes,
+        **{panel.name: panel.scene for panel in panels},
     )
-    frames = []
-    if animate:
-        from .animation import animation_parts  # animation.py builds on this module, so import it only here
-
-        shown_steps = runs[0].steps[decimate(runs[0].num_records, max_frames)]
-        frames, changes = animation_parts(runs, [samples for _, samples, _ in picks],
-                                          [projections[r.num_classes][0] for r in runs], step_traces, shown_steps)
-        layout.update(changes)
-    # plotly's validation would copy every array (most of the build time); the tests validate instead
-    fig = go.Figure(data=traces, layout=layout, frames=frames, _validate=False)
-    fig._validate = True  # later update_* calls by a user are checked as usual
-    fig.layout._validate = True
-    for trace in fig.data:
-        trace._validate = True
-    return fig
 
 
-def at_record(run, record: int, samples: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """Drawn coordinates `(n, 3)` of `samples` at `record` (exact, not decimated)."""
-    at = (run.logits[record, samples] @ matrix.astype(np.float32)).astype(np.float32)  # (n, 3)
-    if matrix.shape[0] == 2:  # K = 2: the third axis is the step
-        at[:, 2] = run.steps[record]
-    return at
+def _class_traces(run, i: int, c: int, samples, coords, matrix, *, scene_name: str, legend: bool, start: bool,
+                  step_record: int | None) -> list[dict]:
+    """Run i's class c: its paths, the open dots at the start, the filled dots at the end and, at
+    `step_record` (None: none), the diamonds, last. `coords` `(r, n, 3)` are its `samples`' drawn paths."""
+    color, group = class_color(c), f"class-{c}"
+    common = dict(type="scatter3d", legendgroup=group, scene=scene_name)
+    x, y, zz = _gapped(coords)
+    out = [dict(common, uid=f"lines-{i}-{c}", name=f"class {c}", showlegend=legend, x=x, y=y, z=zz, mode="lines",
+                line=dict(color=color, width=2), hoverinfo="skip")]
+    ends = dict(common, showlegend=False, mode="markers", customdata=samples)
+    if start:
+        out.append(dict(ends, uid=f"start-{i}-{c}", name=f"class {c}, start", x=coords[0, :, 0], y=coords[0, :, 1],
+                        z=coords[0, :, 2], hoverinfo="skip", marker=dict(color=color, size=2, symbol="circle-open")))
+    tip = f"sample %{{customdata}}<br>class {c}<br>%{{meta}}<extra></extra>"
+    out.append(dict(ends, uid=f"end-{i}-{c}", name=f"class {c}, end", x=coords[-1, :, 0], y=coords[-1, :, 1],
+                    z=coords[-1, :, 2], meta=f"step {run.steps[-1]}", hovertemplate=tip,
+                    marker=dict(color=color, size=3, symbol="circle")))
+    if step_record is not None:
+        at = at_record(run, step_record, samples, matrix)
+        out.append(dict(ends, uid=f"step-{i}-{c}", name=f"class {c}, at step", x=at[:, 0], y=at[:, 1], z=at[:, 2],
+                        meta=f"step {run.steps[step_record]}", hovertemplate=tip,
+                        marker=dict(color=color, size=4, symbol="diamond", line=dict(color=NEUTRAL, width=1))))
+    return out
+
+
+def _run_scene(axes, kind: str, cell, reach: float, span: tuple) -> dict:
+    """A run's scene: its axis titles, its cell of the grid, and the cube of ranges it shares."""
+    out = scene(x=axes[0], y=axes[1], z=axes[2], figure="logit-paths", domain=dict(x=cell[0], y=cell[1]))
+    for key, value in _shared_axes(reach, kind, span).items():
+        out[key] = {**out.get(key, {}), **value}
+    return out
+
+
+def _input_traces(j: int, points: np.ndarray, labels: np.ndarray, scene_name: str) -> list[dict]:
+    """The input points `(n, 3)` of input set j, one trace per class."""
+    out = []
+    for c in range(int(labels.max()) + 1):
+        at = labels == c
+        out.append(dict(type="scatter3d", uid=f"inputs-{j}-{c}", name=f"class {c}, inputs", scene=scene_name,
+                        legendgroup=f"class-{c}", showlegend=False, mode="markers", x=points[at, 0],
+                        y=points[at, 1], z=points[at, 2], hoverinfo="skip", marker=dict(color=class_color(c), size=3)))
+    return out
+
+
+def _notes(runs, picks, projections, *, seed: int, max_records: int, show_guides: bool) -> list[str]:
+    """What the figure leaves out, said below it: a subset of samples, thinned records, the grey line."""
+    out = []
+    shown = [(run, len(p.samples)) for run, p in zip(runs, picks)]
+    if any(n < run.num_samples for run, n in shown):
+        counts = "; ".join(f"{n:,} of {run.num_samples:,} samples" for run, n in shown)
+        out.append(f"showing {counts}: a random subset (seed {seed})")
+    if any(len(p.records) < run.num_records for run, p in zip(runs, picks)):
+        out.append(f"paths through {max_records} evenly spaced records")
+    if show_guides and any(kind in ("raw", "classes") for _, _, kind in projections.values()):
+        out.append("grey: the shift (1,1,1), which softmax ignores")
+    return out
+
+
+def _marks(step, animate: bool) -> str:
+    """The hint's legend of the dots and the diamond."""
+    diamond = (", ◆ the last step" if step == -1 else f", ◆ step {step}" if step is not None else
+               ", ◆ the slider's step" if animate else "")
+    return "○ before training, ● end" + diamond
 
 
 def _guides(k: int, matrix: np.ndarray, reach: float, scene_name: str, run: int) -> list[dict]:

@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from .paths import as_runs, run_titles
+from ._drawn import as_runs, run_titles
 from .style import NEUTRAL, base_layout, class_color, panel_domains
 
 __all__ = ["readings", "reading_values"]

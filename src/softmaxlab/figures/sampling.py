@@ -75,63 +75,89 @@ def sampling(
     t = _options.positive(temperature, name="temperature")
     n = _options.integer(samples, name="samples", low=0, high=10_000_000)
     seed = _options.integer(seed, name="seed", low=0)
-    if labels is None:
-        names = [str(i) for i in range(k)]
-    else:
-        names = [str(v) for v in labels]
-        if len(names) != k:
-            raise ValueError(f"labels must name every token: got {len(names)} labels for {k} logits")
+    names = _token_names(labels, k)
     filters = {"top_k": top_k, "top_p": top_p, "min_p": min_p}
     final_logits = filter_logits(z, temperature=t, **filters)  # checks top_k, top_p, min_p: ValueError naming them
     kept = np.isfinite(final_logits)  # (K,)
     p = softmax(z, temperature=t)  # (K,)
     q = softmax(final_logits)  # (K,) renormalised over the kept tokens
     colors = [class_color(i) for i in range(k)] if k <= 10 else [_BAR] * k
-    x = np.arange(k)
-    ticks = dict(tickmode="array", tickvals=x, ticktext=names)
-
     rows = [(name, value) for name, value in filters.items() if value is not None]
-    bottom, middle, top = panel_domains([1.0, 0.2 + 0.12 * (len(rows) + 1), 1.0], gap=0.1)
-    traces = [
-        dict(type="bar", uid="tempered", name=f"p = softmax(z/T), T = {t:g}", x=x, y=p, width=0.6, offset=-0.3, customdata=np.stack([kept, z], axis=1),
-             marker=dict(color=[c if keep else MUTED for c, keep in zip(colors, kept)],
-                         pattern=dict(shape=["" if keep else "/" for keep in kept], fgcolor="#888888")),
-             xaxis="x", yaxis="y",
-             hovertemplate="token %{x}<br>logit %{customdata[1]:.3f}<br>p = %{y:.4f}<br>kept by all filters: %{customdata[0]}"
-                           "<extra></extra>")
-    ]
-    for r, (name, value) in enumerate([*rows, ("all", None)]):
+
+    traces = [_tempered_bars(z, p, t, kept, colors)]
+    traces += _filter_rows(z, t, rows, kept, colors)
+    traces.append(_final_bars(q, colors))
+    if n:
+        traces.append(_draws(z, n, seed, t, filters))
+    return make_figure(traces, _layout(p, q, kept, t, names, filter_rows=len(rows), drawn=bool(n)))
+
+
+def _token_names(labels, k: int) -> list[str]:
+    if labels is None:
+        return [str(i) for i in range(k)]
+    names = [str(v) for v in labels]
+    if len(names) != k:
+        raise ValueError(f"labels must name every token: got {len(names)} labels for {k} logits")
+    return names
+
+
+def _tempered_bars(z, p, t: float, kept, colors) -> dict:
+    """The top panel: p = softmax(z / T), the tokens no filter keeps hatched grey."""
+    return dict(
+        type="bar", uid="tempered", name=f"p = softmax(z/T), T = {t:g}", x=np.arange(z.size), y=p, width=0.6,
+        offset=-0.3, customdata=np.stack([kept, z], axis=1),
+        marker=dict(color=[c if keep else MUTED for c, keep in zip(colors, kept)],
+                    pattern=dict(shape=["" if keep else "/" for keep in kept], fgcolor="#888888")),
+        xaxis="x", yaxis="y",
+        hovertemplate="token %{x}<br>logit %{customdata[1]:.3f}<br>p = %{y:.4f}<br>kept by all filters: %{customdata[0]}"
+                      "<extra></extra>")
+
+
+def _filter_rows(z, t: float, rows, kept, colors) -> list[dict]:
+    """The middle panel: one row of markers per filter given (what it alone keeps), then all together."""
+    k = z.size
+    out = []
+    for name, value in [*rows, ("all", None)]:
         keep = kept if name == "all" else _keeps(z, t, **{name: value})
         row_label = "all together" if name == "all" else f"{name.replace('_', '-')} = {value:g}"
-        traces.append(
-            dict(type="scatter", uid=f"keeps-{name.replace('_', '-')}", name=row_label, showlegend=False, x=x, y=[row_label] * k,
-                 customdata=keep.astype(int), mode="markers", xaxis="x2", yaxis="y2",
+        out.append(
+            dict(type="scatter", uid=f"keeps-{name.replace('_', '-')}", name=row_label, showlegend=False, x=np.arange(k),
+                 y=[row_label] * k, customdata=keep.astype(int), mode="markers", xaxis="x2", yaxis="y2",
                  marker=dict(symbol=["square" if v else "x-thin-open" for v in keep], size=13,
                              color=[c if v else "#999999" for c, v in zip(colors, keep)], line=dict(width=2, color="#999999")),
                  hovertemplate=f"token %{{x}}<br>{row_label}: %{{customdata}} (1 = kept)<extra></extra>")
         )
-    traces.append(
-        dict(type="bar", uid="final", name="q: filtered and renormalised", x=x, y=q, offsetgroup="exact",
-             marker=dict(color=colors, pattern=Q_PATTERN), xaxis="x3", yaxis="y3",
-             hovertemplate="token %{x}<br>q = %{y:.4f}<extra>sampled from</extra>")
-    )
-    if n:
-        draws = sample(z, n, rng=Threefry(seed), temperature=t, **filters)  # (n,) the browser draws the same
-        counts = np.bincount(draws, minlength=k)  # (K,)
-        traces.append(
-            dict(type="bar", uid="samples", name=f"{n} draws (seed {seed})", x=x, y=counts / n, customdata=counts,
-                 offsetgroup="drawn", marker=dict(color="rgba(0,0,0,0)", line=dict(color="#222222", width=1.5)),
-                 xaxis="x3", yaxis="y3", hovertemplate="token %{x}<br>%{customdata} draws = %{y:.4f}<extra>histogram</extra>")
-        )
+    return out
 
+
+def _final_bars(q, colors) -> dict:
+    """The bottom panel: q, what is really sampled from."""
+    return dict(type="bar", uid="final", name="q: filtered and renormalised", x=np.arange(q.size), y=q,
+                offsetgroup="exact", marker=dict(color=colors, pattern=Q_PATTERN), xaxis="x3", yaxis="y3",
+                hovertemplate="token %{x}<br>q = %{y:.4f}<extra>sampled from</extra>")
+
+
+def _draws(z, n: int, seed: int, t: float, filters) -> dict:
+    """The bottom panel's histogram of n draws from q (a Threefry stream of `seed`: the browser draws the same)."""
+    draws = sample(z, n, rng=Threefry(seed), temperature=t, **filters)  # (n,)
+    counts = np.bincount(draws, minlength=z.size)  # (K,)
+    return dict(type="bar", uid="samples", name=f"{n} draws (seed {seed})", x=np.arange(z.size), y=counts / n,
+                customdata=counts, offsetgroup="drawn", marker=dict(color="rgba(0,0,0,0)", line=dict(color="#222222", width=1.5)),
+                xaxis="x3", yaxis="y3", hovertemplate="token %{x}<br>%{customdata} draws = %{y:.4f}<extra>histogram</extra>")
+
+
+def _layout(p, q, kept, t: float, names, *, filter_rows: int, drawn: bool) -> dict:
+    """Three panels sharing the tokens' axis (the middle one as tall as its rows), the entropies above."""
+    ticks = dict(tickmode="array", tickvals=np.arange(len(names)), ticktext=names)
+    bottom, middle, top = panel_domains([1.0, 0.2 + 0.12 * (filter_rows + 1), 1.0], gap=0.1)
     h_p, h_q = float(entropy(p)), float(entropy(q))
     numbers = (f"p: entropy {h_p:.3f} nats ({h_p / np.log(2):.3f} bits), e<sup>H</sup> = {float(effective_choices(p)):.2f} "
                f"choices<br>q: entropy {h_q:.3f} nats, e<sup>H</sup> = {float(effective_choices(q)):.2f} of {int(kept.sum())} kept")
-    layout = base_layout(
+    return base_layout(
         figure="sampling",
         main=f"Sampling at T = {t:g}: what the filters keep",
         hint="Top: the tempered distribution p (hatched grey = removed). Middle: what each filter keeps. "
-             "Bottom: q, what is really sampled" + (", next to the draws." if n else "."),
+             "Bottom: q, what is really sampled" + (", next to the draws." if drawn else "."),
         wrap_lines=True,
         # above the top panel, below the title: inside it, on a phone, the note covered the tallest bars
         annotations=[note(numbers, x=1.0, y=top[1], yanchor="bottom")],
@@ -146,4 +172,3 @@ def sampling(
         legend=dict(orientation="h", x=0.0, y=-0.1, yanchor="top"),
         margin=dict(l=110, r=30, t=145, b=80),
     )
-    return make_figure(traces, layout)

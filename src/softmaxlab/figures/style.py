@@ -246,7 +246,7 @@ def subspace_axis_label(column, index: int) -> str:
     return f"u{sub(index)} = {terms}"
 
 
-def make_figure(traces: list[dict], layout: dict) -> go.Figure:
+def make_figure(traces: list[dict], layout: dict, *, frames=None) -> go.Figure:
     """A `go.Figure` from trace and layout dicts, built without plotly's property validation.
 
     Validation costs about 1 ms per trace (5-6x the build itself), too much for a redraw in the
@@ -254,8 +254,9 @@ def make_figure(traces: list[dict], layout: dict) -> go.Figure:
     Validation is switched back on for the figure, its layout and its traces, so later
     `update_layout` / `update_traces` calls by a user are checked as usual. Pass lists, not
     tuples: plotly cannot read an unvalidated tuple property back (`fig.layout.xaxis.domain`).
+    `frames`, an animation's, go in unvalidated too.
     """
-    fig = go.Figure(data=traces, layout=layout, _validate=False)
+    fig = go.Figure(data=traces, layout=layout, frames=frames, _validate=False)
     fig._validate = True
     fig.layout._validate = True
     for trace in fig.data:

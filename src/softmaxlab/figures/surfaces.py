@@ -4,7 +4,10 @@ Two classes: p_0 and p_1 over the (z_0, z_1) plane, their derivatives, the Gauss
 posterior they are, and the line (1, 1) along which nothing changes (shift invariance); the
 cross-section p_0 against z_0 - z_1 is the logistic sigmoid. Three classes: the same over the
 2D plane of sum-zero logits, in the coordinates of :func:`softmaxlab.core.geometry.sum_zero_basis`.
+One builder draws both; they differ only in the plane's coordinates (a `_Plane`).
 """
+
+from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
@@ -154,47 +157,9 @@ def surfaces_2(
     axis = _grid(extent, resolution)  # (n,)
     pairs = _entries(entries, 2) if derivatives else []
     mark = None if marker is None else _options.pair(marker, name="marker")
-    z = np.stack(np.broadcast_arrays(axis[None, :], axis[:, None]), axis=-1)  # (n, n, 2): [r, c] = (axis[c], axis[r])
-    p = softmax(z, temperature=t)  # (n, n, 2)
-    coords = "z₀ = %{x:.2f}<br>z₁ = %{y:.2f}"
-
-    traces = [
-        _surface(f"p{i}", f"p{sub(i)}", axis, axis, p[..., i], class_color(i), iso=True, opacity=SURFACE_OPACITY,
-                 hover=f"{coords}<br>p{sub(i)} = %{{z:.4f}}")
-        for i in range(2)
-    ]
-    if gaussians:
-        # N(T e_i, T^2 I): its posterior is the unit-Gaussian posterior of z / T, i.e. softmax(z / T)
-        post = gaussian_posterior(z / t)  # (n, n, 2)
-        for i in range(2):
-            dens = np.exp(-(((z / t - np.eye(2)[i]) ** 2).sum(axis=-1)) / 2) / (2 * np.pi * t**2)  # (n, n)
-            name = f"Gaussian {i}: N({t:g}·e{sub(i)}, {t:g}²I), peak at 1"
-            traces.append(_gaussian(f"gauss{i}", name, axis, dens, t, class_color(i), coords))
-        for i in range(2):
-            traces.append(_wire(f"posterior{i}", f"posterior p(class {i} | z)", axis, post[..., i], class_color(i), coords))
-    if shift_line:
-        a, b = mark if mark is not None else (0.0, 0.0)
-        # the part of {(a, b) + s (1, 1)} inside the square
-        s = np.linspace(max(-axis[-1] - a, -axis[-1] - b), min(axis[-1] - a, axis[-1] - b), 50)  # (50,)
-        line = np.stack([a + s, b + s], axis=-1)  # (50, 2)
-        pl = softmax(line, temperature=t)  # (50, 2): constant along the line
-        gap = [np.nan]  # a NaN breaks the line: one trace draws it on both surfaces
-        traces.append(
-            dict(
-                type="scatter3d", uid="shift-line", name="shift (1, 1): p constant", mode="lines", scene="scene",
-                x=np.r_[line[:, 0], gap, line[:, 0]], y=np.r_[line[:, 1], gap, line[:, 1]], z=np.r_[pl[:, 0], gap, pl[:, 1]],
-                line=dict(color="black", width=6, dash="dash"),
-                hovertemplate=f"{coords}<br>p = %{{z:.4f}} all along the line<extra>z + c(1, 1)</extra>",
-            )
-        )
-    if mark is not None:
-        pm = softmax(np.array(mark), temperature=t)  # (2,)
-        traces.append(
-            _marker("marker", "marker", [mark[0]] * 2, [mark[1]] * 2, pm, [class_color(0), class_color(1)], scene_id="scene",
-                    hover=f"{coords}<br>p = %{{z:.4f}}")
-        )
-        traces.append(_stem("marker-stem", "marker", mark[0], mark[1]))
-
+    z = _grid_points(axis)  # (n, n, 2): the plane is the logits themselves
+    # looking obliquely, not along (1, 1) or across it, so the ridge shape reads in 3D
+    plane = _Plane("surfaces-2", axis, z, z, np.eye(2), ("z₀", "z₁"), "z₀ = %{x:.2f}<br>z₁ = %{y:.2f}", (1.9, -0.8, 0.9))
     layout = base_layout(
         figure="surfaces-2",
         main=f"Softmax of 2 logits as surfaces (T = {t:g})",
@@ -203,24 +168,25 @@ def surfaces_2(
         wrap_lines=True,
         legend=dict(BOTTOM_LEGEND),
     )
-    left = [0.0, 1.0]
-    if derivatives:
-        left, right = panel_domains([1, 1], gap=0.02)
-        jac = softmax_jacobian(z, temperature=t)  # (n, n, 2, 2)
-        traces += _jacobian_surfaces(jac, axis, axis, pairs, coords=coords, scene_id="scene2")
-        if mark is not None:
-            jm = softmax_jacobian(np.array(mark), temperature=t)  # (2, 2)
-            traces.append(
-                _marker("marker-jacobian", "marker", [mark[0]] * len(pairs), [mark[1]] * len(pairs),
-                        [jm[i, j] for i, j in pairs], [class_color(j) for _, j in pairs], scene_id="scene2",
-                        hover=f"{coords}<br>∂p/∂z = %{{z:.4f}}")
-            )
-        layout["scene2"] = scene(x="z₀", y="z₁", z="∂pᵢ/∂zⱼ", figure="surfaces-2", domain=dict(x=right, y=[0, 1]),
-                                 camera=_eye(1.9, -0.8, 0.9, derivatives))
-    # looking obliquely, not along (1, 1) or across it, so the ridge shape reads in 3D
-    layout["scene"] = scene(x="z₀", y="z₁", z="p", figure="surfaces-2", domain=dict(x=left, y=[0, 1]),
-                            camera=_eye(1.9, -0.8, 0.9, derivatives))
-    return make_figure(traces, layout)
+    return _plane_figure(plane, t=t, derivatives=derivatives, pairs=pairs, gaussians=gaussians, mark=mark,
+                         mark_logits=None if mark is None else np.array(mark),
+                         guides=[_shift_line(axis, mark, t, plane.coords)] if shift_line else [], layout=layout)
+
+
+def _shift_line(axis, mark, t: float, coords: str) -> dict:
+    """The line through the marker (or 0) along (1, 1), on both surfaces: p is constant along it."""
+    a, b = mark if mark is not None else (0.0, 0.0)
+    # the part of {(a, b) + s (1, 1)} inside the square
+    s = np.linspace(max(-axis[-1] - a, -axis[-1] - b), min(axis[-1] - a, axis[-1] - b), 50)  # (50,)
+    line = np.stack([a + s, b + s], axis=-1)  # (50, 2)
+    pl = softmax(line, temperature=t)  # (50, 2): constant along the line
+    gap = [np.nan]  # a NaN breaks the line: one trace draws it on both surfaces
+    return dict(
+        type="scatter3d", uid="shift-line", name="shift (1, 1): p constant", mode="lines", scene="scene",
+        x=np.r_[line[:, 0], gap, line[:, 0]], y=np.r_[line[:, 1], gap, line[:, 1]], z=np.r_[pl[:, 0], gap, pl[:, 1]],
+        line=dict(color="black", width=6, dash="dash"),
+        hovertemplate=f"{coords}<br>p = %{{z:.4f}} all along the line<extra>z + c(1, 1)</extra>",
+    )
 
 
 def _vertex_stems(verts):
@@ -356,40 +322,17 @@ def surfaces_3(
     axis = _grid(extent, resolution)  # (n,)
     pairs = _entries(entries, 3) if derivatives else []
     mark = None if marker is None else to_subspace(_options.vector(marker, name="marker", low=3, high=3))  # (2,)
-    u = np.stack(np.broadcast_arrays(axis[None, :], axis[:, None]), axis=-1)  # (n, n, 2): [r, c] = (axis[c], axis[r])
-    z = from_subspace(u)  # (n, n, 3) sum-zero logits
-    p = softmax(z, temperature=t)  # (n, n, 3)
+    u = _grid_points(axis)  # (n, n, 2)
     basis = sum_zero_basis(3)  # (3, 2)
     labels = [subspace_axis_label(basis[:, j], j + 1) for j in range(2)]
-    coords = "u₁ = %{x:.2f}<br>u₂ = %{y:.2f}"
-
-    traces = [
-        _surface(f"p{i}", f"p{sub(i)}", axis, axis, p[..., i], class_color(i), hover=f"{coords}<br>p{sub(i)} = %{{z:.4f}}",
-                 opacity=SURFACE_OPACITY, iso=True)
-        for i in range(3)
-    ]
     verts = simplex_vertices(3)  # (3, 2)
-    traces.append(
-        dict(type="scatter3d", uid="vertices", name="one-hot points", x=verts[:, 0], y=verts[:, 1], z=np.zeros(3),
-             mode="markers", scene="scene", legendgroup="vertices",
-             marker=dict(size=6, color=[class_color(i) for i in range(3)], symbol="diamond", line=dict(color="black", width=1)),
-             hovertemplate=coords + "<extra>one-hot point, projected</extra>")
-    )
-    traces.append(_vertex_stems(verts))
-    if gaussians:
-        post = gaussian_posterior(z / t)  # (n, n, 3): unit Gaussians at e_i evaluated at z / T
-        for i in range(3):
-            dens = np.exp(-(((u / t - verts[i]) ** 2).sum(axis=-1)) / 2) / (2 * np.pi * t**2)  # (n, n)
-            traces.append(_gaussian(f"gauss{i}", f"Gaussian {i} at {t:g}·v{sub(i)}, peak at 1", axis, dens, t,
-                                    class_color(i), coords))
-        for i in range(3):
-            traces.append(_wire(f"posterior{i}", f"posterior p(class {i} | z)", axis, post[..., i], class_color(i), coords))
-    if mark is not None:
-        pm = softmax(from_subspace(mark), temperature=t)  # (3,)
-        traces.append(_marker("marker", "marker", [mark[0]] * 3, [mark[1]] * 3, pm, [class_color(i) for i in range(3)],
-                              scene_id="scene", hover=f"{coords}<br>p = %{{z:.4f}}"))
-        traces.append(_stem("marker-stem", "marker", mark[0], mark[1]))
-
+    plane = _Plane("surfaces-3", axis, u, from_subspace(u), verts, tuple(labels), "u₁ = %{x:.2f}<br>u₂ = %{y:.2f}",
+                   (1.6, -1.6, 1.0))
+    vertices = dict(type="scatter3d", uid="vertices", name="one-hot points", x=verts[:, 0], y=verts[:, 1], z=np.zeros(3),
+                    mode="markers", scene="scene", legendgroup="vertices",
+                    marker=dict(size=6, color=[class_color(i) for i in range(3)], symbol="diamond",
+                                line=dict(color="black", width=1)),
+                    hovertemplate=plane.coords + "<extra>one-hot point, projected</extra>")
     layout = base_layout(
         figure="surfaces-3",
         main=f"Softmax over the sum-zero plane (T = {t:g})",
@@ -400,20 +343,89 @@ def surfaces_3(
         annotations=[note(f"{labels[0]}<br>{labels[1]}<br>(z = B u: the plane of logits that sum to 0)", x=1.0, y=0.0,
                           xanchor="right", yanchor="bottom")],
     )
+    return _plane_figure(plane, t=t, derivatives=derivatives, pairs=pairs, gaussians=gaussians, mark=mark,
+                         mark_logits=None if mark is None else from_subspace(mark),
+                         landmarks=[vertices, _vertex_stems(verts)], layout=layout)
+
+
+class _Plane(NamedTuple):
+    """What tells the 2-class and the 3-class surfaces apart: the coordinates of the plane they are drawn over."""
+
+    figure: str  # "surfaces-2" or "surfaces-3"
+    axis: np.ndarray  # (n,) both coordinates' grid
+    points: np.ndarray  # (n, n, 2) the plane's coordinates: [r, c] = (axis[c], axis[r])
+    logits: np.ndarray  # (n, n, K) the logits at each point
+    centres: np.ndarray  # (K, 2) the one-hot points in the plane's coordinates: the unit Gaussians' centres
+    titles: tuple  # the two axes' titles
+    coords: str  # a point in the hover text
+    eye: tuple  # the camera, looking obliquely so the shapes read in 3D
+
+
+def _plane_figure(plane: _Plane, *, t: float, derivatives: bool, pairs, gaussians: bool, mark, mark_logits,
+                  landmarks=(), guides=(), layout: dict) -> go.Figure:
+    """The surfaces p_i over `plane`, then `landmarks`, the Gaussians and their posterior, `guides`, the
+    marker (`mark` in the plane's coordinates, its logits `mark_logits`) and the derivative scene."""
+    p = softmax(plane.logits, temperature=t)  # (n, n, K)
+    traces = [
+        _surface(f"p{i}", f"p{sub(i)}", plane.axis, plane.axis, p[..., i], class_color(i), iso=True,
+                 opacity=SURFACE_OPACITY, hover=f"{plane.coords}<br>p{sub(i)} = %{{z:.4f}}")
+        for i in range(p.shape[-1])
+    ]
+    traces += landmarks
+    if gaussians:
+        traces += _gaussians_and_posterior(plane, t)
+    traces += guides
+    if mark is not None:
+        traces += _mark_traces(mark, softmax(mark_logits, temperature=t), plane.coords)
     left = [0.0, 1.0]
     if derivatives:
         left, right = panel_domains([1, 1], gap=0.02)
-        jac = softmax_jacobian(z, temperature=t)  # (n, n, 3, 3)
-        traces += _jacobian_surfaces(jac, axis, axis, pairs, coords=coords, scene_id="scene2")
-        if mark is not None:
-            jm = softmax_jacobian(from_subspace(mark), temperature=t)  # (3, 3)
-            traces.append(
-                _marker("marker-jacobian", "marker", [mark[0]] * len(pairs), [mark[1]] * len(pairs),
-                        [jm[i, j] for i, j in pairs], [class_color(j) for _, j in pairs], scene_id="scene2",
-                        hover=f"{coords}<br>∂p/∂z = %{{z:.4f}}")
-            )
-        layout["scene2"] = scene(x=labels[0], y=labels[1], z="∂pᵢ/∂zⱼ", figure="surfaces-3",
-                                 domain=dict(x=right, y=[0, 1]), camera=_eye(1.6, -1.6, 1.0, derivatives))
-    layout["scene"] = scene(x=labels[0], y=labels[1], z="p", figure="surfaces-3", domain=dict(x=left, y=[0, 1]),
-                            camera=_eye(1.6, -1.6, 1.0, derivatives))
+        traces += _derivative_traces(plane, t, pairs, mark, mark_logits)
+        layout["scene2"] = scene(x=plane.titles[0], y=plane.titles[1], z="∂pᵢ/∂zⱼ", figure=plane.figure,
+                                 domain=dict(x=right, y=[0, 1]), camera=_eye(*plane.eye, derivatives))
+    layout["scene"] = scene(x=plane.titles[0], y=plane.titles[1], z="p", figure=plane.figure,
+                            domain=dict(x=left, y=[0, 1]), camera=_eye(*plane.eye, derivatives))
     return make_figure(traces, layout)
+
+
+def _gaussians_and_posterior(plane: _Plane, t: float) -> list[dict]:
+    """For each class the isotropic Gaussian N(T c_i, T^2 I) of the plane (c_i its one-hot point there), then,
+    as wire grids, their posterior: that of unit Gaussians at the one-hot points evaluated at z / T, i.e.
+    softmax(z / T)."""
+    post = gaussian_posterior(plane.logits / t)  # (n, n, K)
+    k = len(plane.centres)
+    out = []
+    for i in range(k):
+        dens = np.exp(-(((plane.points / t - plane.centres[i]) ** 2).sum(axis=-1)) / 2) / (2 * np.pi * t**2)  # (n, n)
+        name = (f"Gaussian {i}: N({t:g}·e{sub(i)}, {t:g}²I), peak at 1" if k == 2 else
+                f"Gaussian {i} at {t:g}·v{sub(i)}, peak at 1")
+        out.append(_gaussian(f"gauss{i}", name, plane.axis, dens, t, class_color(i), plane.coords))
+    for i in range(k):
+        out.append(_wire(f"posterior{i}", f"posterior p(class {i} | z)", plane.axis, post[..., i], class_color(i),
+                         plane.coords))
+    return out
+
+
+def _mark_traces(mark, pm, coords: str) -> list[dict]:
+    """The marker at `mark` (the plane's coordinates) on every surface, its probabilities `pm`, and its stem."""
+    k = len(pm)
+    return [_marker("marker", "marker", [mark[0]] * k, [mark[1]] * k, pm, [class_color(i) for i in range(k)],
+                    scene_id="scene", hover=f"{coords}<br>p = %{{z:.4f}}"),
+            _stem("marker-stem", "marker", mark[0], mark[1])]
+
+
+def _derivative_traces(plane: _Plane, t: float, pairs, mark, mark_logits) -> list[dict]:
+    """The second scene: the Jacobian entries `pairs` as surfaces and, with a marker, its values on them."""
+    jac = softmax_jacobian(plane.logits, temperature=t)  # (n, n, K, K)
+    out = _jacobian_surfaces(jac, plane.axis, plane.axis, pairs, coords=plane.coords, scene_id="scene2")
+    if mark is not None:
+        jm = softmax_jacobian(mark_logits, temperature=t)  # (K, K)
+        out.append(_marker("marker-jacobian", "marker", [mark[0]] * len(pairs), [mark[1]] * len(pairs),
+                           [jm[i, j] for i, j in pairs], [class_color(j) for _, j in pairs], scene_id="scene2",
+                           hover=f"{plane.coords}<br>∂p/∂z = %{{z:.4f}}"))
+    return out
+
+
+def _grid_points(axis: np.ndarray) -> np.ndarray:
+    """`(n, n, 2)` the plane's points: [r, c] = (axis[c], axis[r]), so a surface's z[r, c] sits at (x[c], y[r])."""
+    return np.stack(np.broadcast_arrays(axis[None, :], axis[:, None]), axis=-1)

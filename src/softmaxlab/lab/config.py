@@ -14,7 +14,10 @@ True
 """
 
 import dataclasses
+import functools
 import json
+import types
+import typing
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
@@ -160,10 +163,39 @@ class FieldSpec:
         return value
 
 
-def _f(default, help, *, choices=(), minimum=None, maximum=None, optional=False):
-    """A dataclass field carrying its help, choices and bounds as metadata."""
-    meta = {"help": help, "choices": tuple(choices), "minimum": minimum, "maximum": maximum, "optional": optional}
+def _f(default, help, *, choices=(), minimum=None, maximum=None):
+    """A dataclass field carrying its help, choices and bounds as metadata (its type is its annotation)."""
+    meta = {"help": help, "choices": tuple(choices), "minimum": minimum, "maximum": maximum}
     return field(default=default, metadata=meta)
+
+
+def _value_type(name: str, annotation) -> tuple[type, bool, bool]:
+    """`(type of one value, many, optional)` of a field's annotation: ``int``, ``float | None``,
+    ``tuple[int, ...]`` (a list field of ints) or ``tuple[float, ...]``."""
+    args = typing.get_args(annotation)
+    optional = typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args
+    if optional:
+        (annotation,) = [a for a in args if a is not type(None)]
+    if typing.get_origin(annotation) is tuple:
+        if len(typing.get_args(annotation)) != 2 or typing.get_args(annotation)[1] is not Ellipsis:
+            raise TypeError(f"{name}: a list field is annotated tuple[T, ...], got {annotation}")
+        return typing.get_args(annotation)[0], True, optional
+    if annotation not in (int, float, str, bool):
+        raise TypeError(f"{name}: a field is annotated int, float, str, bool, tuple[T, ...] or T | None, got {annotation}")
+    return annotation, False, optional
+
+
+@functools.cache
+def _field_specs(cls) -> tuple:
+    """`Experiment.field_specs()`, made once per class: the annotations and the metadata never change."""
+    hints = typing.get_type_hints(cls)
+    specs = []
+    for f in dataclasses.fields(cls):
+        kind, many, optional = _value_type(f.name, hints[f.name])
+        meta = f.metadata
+        specs.append(FieldSpec(f.name, kind, f.default, meta["help"], meta["choices"], meta["minimum"], meta["maximum"],
+                               many=many, optional=optional))
+    return tuple(specs)
 
 
 @dataclass(frozen=True)
@@ -183,10 +215,10 @@ class Experiment:
     samples_per_class: int = _f(20, "samples per class (the mean, with frequencies)", minimum=1, maximum=5000)
     noise: float = _f(1.0, "spread of the points (std of the Gaussians; jitter for shells and spirals)",
                       minimum=0.0, maximum=10.0)
-    frequencies: tuple = _f((), "class frequencies, e.g. 0.7,0.2,0.1 (empty: equal; imbalanced: 1:1/2:1/4...)",
+    frequencies: tuple[float, ...] = _f((), "class frequencies, e.g. 0.7,0.2,0.1 (empty: equal; imbalanced: 1:1/2:1/4...)",
                             minimum=0.0, maximum=1e6)
     model: str = _f("mlp", "model", choices=MODELS)
-    hidden: tuple = _f((32, 32), "hidden layer widths of the MLP, e.g. 32,32", minimum=1, maximum=512)
+    hidden: tuple[int, ...] = _f((32, 32), "hidden layer widths of the MLP, e.g. 32,32", minimum=1, maximum=512)
     activation: str = _f("relu", "activation of the MLP's hidden layers", choices=ACTIVATIONS)
     feature_dim: int = _f(16, "feature width of the free-features model", minimum=1, maximum=512)
     init: str = _f("zeros", "init of the last (classifier) layer", choices=INITS)
@@ -196,11 +228,10 @@ class Experiment:
     temperature: float = _f(1.0, "the loss sees logits / temperature", minimum=0.01, maximum=100.0)
     optimizer: str = _f("sgd", "optimizer", choices=OPTIMIZERS)
     lr: float | None = _f(None, "learning rate (empty: the optimizer's default, 0.1 for sgd, 1e-3 for adam)",
-                          minimum=1e-7, maximum=10.0, optional=True)
+                          minimum=1e-7, maximum=10.0)
     momentum: float = _f(0.9, "momentum of the momentum and nesterov optimizers", minimum=0.0, maximum=0.999)
     weight_decay: float = _f(0.0, "weight decay (L2 on the gradient; decoupled for adamw)", minimum=0.0, maximum=1.0)
-    batch_size: int | None = _f(None, "mini-batch size (empty or 0: full batch)", minimum=0, maximum=50_000,
-                                optional=True)
+    batch_size: int | None = _f(None, "mini-batch size (empty or 0: full batch)", minimum=0, maximum=50_000)
     steps: int = _f(1000, "optimizer steps", minimum=0, maximum=100_000)
     record_every: int = _f(1, "record every sample's logits after every k-th step", minimum=1, maximum=100_000)
     seed: int = _f(0, "random seed of the data, the init and the mini-batches", minimum=0, maximum=2**31 - 1)
@@ -301,21 +332,16 @@ class Experiment:
     # ---- fields ---------------------------------------------------------------------------------
     @classmethod
     def field_specs(cls) -> tuple:
-        """One `FieldSpec` per field, in declaration order.
+        """One `FieldSpec` per field, in declaration order; each field's type is read from its annotation.
+
+        Made once and kept (the same tuple every call).
 
         >>> [s.name for s in Experiment.field_specs()][:3]
         ['dataset', 'classes', 'dim']
+        >>> [(s.type.__name__, s.many, s.optional) for s in Experiment.field_specs() if s.name in ("hidden", "lr")]
+        [('int', True, False), ('float', False, True)]
         """
-        specs = []
-        for f in dataclasses.fields(cls):
-            meta = f.metadata
-            many = isinstance(f.default, tuple)
-            kind = type(f.default[0]) if many and f.default else (float if many else None)
-            if kind is None:
-                kind = {"lr": float, "batch_size": int}.get(f.name, type(f.default))
-            specs.append(FieldSpec(f.name, kind, f.default, meta["help"], meta["choices"], meta["minimum"],
-                                   meta["maximum"], many=many, optional=meta["optional"]))
-        return tuple(specs)
+        return _field_specs(cls)
 
     @classmethod
     def field_spec(cls, name) -> FieldSpec:
