@@ -310,7 +310,7 @@ class Api:
             if hit is not None:
                 return hit
             try:
-                text = self._heavy(lambda: make_figure(run, reading, path.name).to_json()).encode()
+                text = self._heavy(lambda: make_figure(run, reading, path.name).to_json(remove_uids=False)).encode()
             except ValueError as e:  # the reading cannot be made for this run
                 raise ApiError(422, f"{reading}: {_scrub(str(e), self.root)}") from None
             self.figures.drop(lambda k: k[0] == key[0] and k[2] == reading and k[1] != stamp)

@@ -146,8 +146,8 @@ def create_app(*, logdir, site, **api_options) -> Flask:
                    "Vary": "Accept-Encoding", "X-Content-Type-Options": "nosniff"}
         if request.if_none_match and (etag in request.if_none_match or entry.etag in request.if_none_match):
             return Response(status=304, headers={**headers, "ETag": f'"{etag}"'})
-        if not request.if_none_match and request.if_modified_since is not None and \
-                request.headers.get("If-Modified-Since") == files.modified:
+        since = request.if_modified_since
+        if not request.if_none_match and since is not None and since >= files.modified_at:
             return Response(status=304, headers=headers)
         body = entry.gzipped if gz else entry.body
         if gz:
