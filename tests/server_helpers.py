@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,7 +39,7 @@ class Server:
     """`python -m softmaxlab serve` on loopback; `.request(method, raw_path)` -> (status, headers, body)."""
 
     def __init__(self, logdir, *, site=None, args=(), env=None, port=None):
-        self.log_path = Path(logdir).parent / f"serve-{os.getpid()}-{time.monotonic_ns()}.log"
+        self.log_path = Path(tempfile.mkdtemp(prefix="softmaxlab-serve-test-")) / "serve.log"
         command = [sys.executable, "-m", "softmaxlab", "serve", "--no-browser", "--port", str(port or free_port()),
                    "--logdir", str(logdir), *(["--site", str(site)] if site else []), *args]
         self.log = open(self.log_path, "w+")

@@ -114,6 +114,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8050, logdir="runs", open_brow
         sock.close()
         raise
     try:
-        server.run()
+        server.run()  # waitress returns from its loop on Ctrl+C (it catches the KeyboardInterrupt)
     finally:
         server.close()
+    raise KeyboardInterrupt  # the caller says "stopped."
