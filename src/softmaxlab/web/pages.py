@@ -364,8 +364,8 @@ def paths_title(e, field: str) -> str:
 # ---- Runs (served by `softmaxlab serve` only: it reads the runs under --logdir through the server's API) ------
 
 RUNS_HELP = (
-    "Every run in the runs folder (`softmaxlab serve --logdir DIR`), from `softmaxlab train` or your own "
-    "training wrapped in `LogitRecorder`. **Open a run** to see its logit paths in the same view as the Logit "
+    "Every run in the runs folder (softmaxlab serve --logdir DIR), from softmaxlab train or your own "
+    "training wrapped in LogitRecorder. **Open a run** to see its logit paths in the same view as the Logit "
     "paths lab, its readings over steps and one analysis: the **data map** shows which samples are easy, "
     "ambiguous or hard, the **reliability diagram** whether confidence matches accuracy (with the fitted "
     "temperature), **forgetting** how often a learned sample was lost again, and **neural collapse** whether "
