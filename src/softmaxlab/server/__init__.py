@@ -1,0 +1,119 @@
+"""The server: `softmaxlab serve` serves the web build's pages and a small read-only JSON API for your runs.
+
+`serve(...)` builds the site (the same files `softmaxlab site` writes, plus the Runs page) into memory at
+start-up, then serves it and the API (docs/server.md) with waitress until interrupted. The pages compute
+in the browser; the server only reads runs under `--logdir` and draws their analysis figures with
+`softmaxlab.figures`. It never trains.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import webbrowser
+from pathlib import Path
+
+from .app import create_app
+from .static import SiteFiles
+
+__all__ = ["serve", "bind", "create_app", "build_site", "SiteFiles", "LOOPBACK"]
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+THREADS = 8
+MAX_BODY = 64 << 10  # waitress refuses bodies over this before the app sees them (the app refuses any body)
+
+
+def bind(host: str, port: int, *, tries: int = 20):
+    """A listening socket on `host` at `port` or the next free port after it; returns `(socket, port)`."""
+    last = None
+    for candidate in range(port, min(port + tries, 65536)):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.bind((host, candidate))
+            sock.listen(128)
+            return sock, candidate
+        except OSError as e:
+            sock.close()
+            last = e
+    raise OSError(f"no free port in {port}..{min(port + tries, 65536) - 1} on {host} ({last})")
+
+
+def build_site(progress=lambda _: None) -> SiteFiles:
+    """The web build with the Runs page, written to a private temporary folder and read into memory."""
+    from softmaxlab.web.build import write_site
+
+    folder = Path(tempfile.mkdtemp(prefix="softmaxlab-serve-"))
+    try:
+        out = folder / "site"
+        try:
+            write_site(out, overwrite=True, runs=True, progress=progress)
+        except TypeError:  # a web build without the Runs page yet (runs=)
+            write_site(out, overwrite=True, progress=progress)
+        return SiteFiles(out)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _can_open_browser() -> bool:
+    try:
+        webbrowser.get()
+        return True
+    except webbrowser.Error:
+        return False
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 8050, logdir="runs", open_browser: bool = True,
+          threads: int = THREADS, echo=print, site=None, heavy: int = 2, run_cache_bytes: int = 768 << 20) -> None:
+    """Serve the pages and the API with waitress until interrupted (KeyboardInterrupt reaches the caller).
+
+    Binds to `host` (loopback by default; any other host gets a warning), taking the next free port if
+    `port` is taken and saying so; creates `logdir` if missing; prints the URL and opens it in the
+    browser unless `open_browser` is False (or says that no browser can be opened here).
+
+    Args:
+        site: a folder holding a site built with `write_site(..., runs=True)` to serve instead of building
+            one (tests and benchmarks reuse one build).
+        heavy: requests that may read a run or build a figure at once (the other threads stay free).
+        run_cache_bytes: the most bytes of run arrays kept in memory.
+    """
+    import waitress
+
+    root = Path(logdir).expanduser()
+    root.mkdir(parents=True, exist_ok=True)
+    sock, chosen = bind(host, port)
+    try:
+        if chosen != port:
+            echo(f"port {port} is taken; using {chosen} instead")
+        if host not in LOOPBACK:
+            echo(f"warning: listening on {host}, so other machines can reach the pages and read the runs "
+                 f"in {root.resolve()}")
+        if site is None:
+            echo("building the pages ...")
+            files = build_site()
+        else:
+            files = SiteFiles(site)
+        app = create_app(logdir=root, site=files, heavy=heavy, run_cache_bytes=run_cache_bytes)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else
+                                                            f"[{host}]" if ":" in host else host)
+        url = f"http://{shown}:{chosen}/"
+        echo(f"softmaxlab serving runs from {root.resolve()} at {url}  (Ctrl+C to stop)")
+        if open_browser:
+            if _can_open_browser():
+                threading.Timer(0.5, webbrowser.open, args=(url,)).start()
+            else:
+                echo(f"no browser can be opened here; open {url} in one")
+        sys.stdout.flush()
+        server = waitress.create_server(app, sockets=[sock], threads=threads, clear_untrusted_proxy_headers=True,
+                                        max_request_body_size=MAX_BODY, max_request_header_size=16 << 10,
+                                        ident="softmaxlab")
+    except BaseException:
+        sock.close()
+        raise
+    try:
+        server.run()
+    finally:
+        server.close()
