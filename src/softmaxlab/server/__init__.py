@@ -49,10 +49,7 @@ def build_site(progress=lambda _: None) -> SiteFiles:
     folder = Path(tempfile.mkdtemp(prefix="softmaxlab-serve-"))
     try:
         out = folder / "site"
-        try:
-            write_site(out, overwrite=True, runs=True, progress=progress)
-        except TypeError:  # a web build without the Runs page yet (runs=)
-            write_site(out, overwrite=True, progress=progress)
+        write_site(out, overwrite=True, runs=True, progress=progress)
         return SiteFiles(out)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
