@@ -22,7 +22,8 @@ from .static import SiteFiles
 __all__ = ["serve", "bind", "create_app", "build_site", "SiteFiles", "LOOPBACK"]
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-THREADS = 8
+THREADS = 24  # waitress threads; at most WAITING of them wait for heavy work, the rest stay free
+WAITING = 12
 MAX_BODY = 64 << 10  # waitress refuses bodies over this before the app sees them (the app refuses any body)
 
 
@@ -55,6 +56,28 @@ def build_site(progress=lambda _: None) -> SiteFiles:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def warm_up() -> None:
+    """Import what reading a run and drawing its figures needs, and draw each figure once on a tiny run.
+
+    zarr, plotly and its validators load on first use (a second or two); done at start, the first visitor
+    of the Runs page does not wait for them.
+    """
+    import numpy as np
+    import zarr  # noqa: F401  (the store reads runs with it)
+
+    from softmaxlab.store import Run
+
+    from .api import READINGS, make_figure
+
+    rng = np.random.default_rng(0)
+    run = Run(logits=rng.normal(size=(3, 6, 3)), steps=[0, 1, 2], labels=[0, 1, 2, 0, 1, 2])
+    for reading in READINGS:
+        try:
+            make_figure(run, reading, "warm-up").to_json(remove_uids=False)
+        except ValueError:
+            pass
+
+
 def _can_open_browser() -> bool:
     try:
         webbrowser.get()
@@ -64,7 +87,8 @@ def _can_open_browser() -> bool:
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8050, logdir="runs", open_browser: bool = True,
-          threads: int = THREADS, echo=print, site=None, heavy: int = 2, run_cache_bytes: int = 768 << 20) -> None:
+          threads: int = THREADS, echo=print, site=None, heavy: int = 2, waiting: int = WAITING,
+          run_cache_bytes: int = 768 << 20) -> None:
     """Serve the pages and the API with waitress until interrupted (KeyboardInterrupt reaches the caller).
 
     Binds to `host` (loopback by default; any other host gets a warning), taking the next free port if
@@ -74,7 +98,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8050, logdir="runs", open_brow
     Args:
         site: a folder holding a site built with `write_site(..., runs=True)` to serve instead of building
             one (tests and benchmarks reuse one build).
-        heavy: requests that may read a run or build a figure at once (the other threads stay free).
+        heavy: requests that may read a run or build a figure at once.
+        waiting: requests that may wait for those (each holds a thread; beyond, a 503 "busy" at once), so
+            `threads - waiting` threads always stay free for pages and cached answers.
         run_cache_bytes: the most bytes of run arrays kept in memory.
     """
     import waitress
@@ -93,7 +119,8 @@ def serve(*, host: str = "127.0.0.1", port: int = 8050, logdir="runs", open_brow
             files = build_site()
         else:
             files = SiteFiles(site)
-        app = create_app(logdir=root, site=files, heavy=heavy, run_cache_bytes=run_cache_bytes)
+        app = create_app(logdir=root, site=files, heavy=heavy, waiting=min(waiting, threads - 2),
+                         run_cache_bytes=run_cache_bytes)
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else
                                                             f"[{host}]" if ":" in host else host)
         url = f"http://{shown}:{chosen}/"
@@ -110,6 +137,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8050, logdir="runs", open_brow
     except BaseException:
         sock.close()
         raise
+    threading.Thread(target=warm_up, name="softmaxlab-warm-up", daemon=True).start()
     try:
         server.run()  # waitress returns from its loop on Ctrl+C (it catches the KeyboardInterrupt)
     finally:

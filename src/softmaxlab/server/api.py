@@ -12,26 +12,27 @@ import datetime
 import hashlib
 import json
 import math
-import threading
 from pathlib import Path
 
 import numpy as np
 
-from .runs import BadRun, ByteLRU, NotFound, SingleFlight, check_tree, run_folder, run_nbytes
+from .runs import BadRun, Busy, ByteLRU, HeavyGate, NotFound, SingleFlight, check_tree, run_folder, run_nbytes
 
 READINGS = ("readings", "data-map", "reliability", "forgetting", "neural-collapse")
 LIMITS = {"max_records": (1, 2000, 200), "max_samples": (1, 20000, 1000)}  # name -> (min, max, default)
 MAX_INDEX = 10**12  # a record index this large is refused before any comparison
 HEAVY_WAIT = 60.0  # seconds a request waits for a free heavy slot before a 503
+BIG_RUN_BYTES = 64 << 20  # a figure over a run whose logits are bigger takes every heavy slot (one memory peak)
 
 
 class ApiError(Exception):
     """An error answered as `{"error": message}` with `status`."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, headers=None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
 
 
 def _integer(name, text, low, high, *, allow_last=False):
@@ -80,16 +81,17 @@ class Api:
         logdir: the runs folder (resolved here).
         run_cache_bytes: the most bytes of run arrays kept in memory.
         figure_cache_bytes: the most bytes of figure JSON kept.
-        heavy: how many requests may read a run or build a figure at once (the rest wait, then 503).
+        heavy: how many requests may read a run or build a figure at once.
+        waiting: how many more may wait for them (each holds a server thread); beyond, a 503 at once.
     """
 
-    def __init__(self, logdir, *, run_cache_bytes=768 << 20, figure_cache_bytes=96 << 20, heavy=2):
+    def __init__(self, logdir, *, run_cache_bytes=768 << 20, figure_cache_bytes=96 << 20, heavy=2, waiting=16):
         self.root = Path(logdir).expanduser().resolve()
         self.runs = ByteLRU(run_cache_bytes)
         self.figures = ByteLRU(figure_cache_bytes)
         self.summaries = ByteLRU(4 << 20)  # the listing's lines, by (path, stamp)
         self.flights = SingleFlight()
-        self.heavy = threading.BoundedSemaphore(heavy)
+        self.gate = HeavyGate(heavy, waiting, HEAVY_WAIT)
 
     # ---- runs -------------------------------------------------------------------------------------------
     def _stamp(self, path):
@@ -100,20 +102,29 @@ class Api:
         except OSError:
             raise NotFound(f"no run called {path.name!r} in the runs folder") from None
 
-    def _heavy(self, work):
-        if not self.heavy.acquire(timeout=HEAVY_WAIT):
-            raise ApiError(503, "the server is busy reading other runs; try again in a moment")
+    def _queued(self, work):
+        """`work()` counted as a request waiting for heavy work; 503 when too many already wait."""
+        try:
+            self.gate.enter()
+        except Busy as e:
+            raise ApiError(503, str(e), {"Retry-After": "2"}) from None
         try:
             return work()
+        except Busy as e:
+            raise ApiError(503, str(e), {"Retry-After": "2"}) from None
         finally:
-            self.heavy.release()
+            self.gate.leave()
 
     def run(self, name):
-        """(path, stamp, Run) of run `name`, from the cache when it has not changed on disk."""
+        """(path, stamp, Run) of run `name`, from the cache when it has not changed on disk.
+
+        A run is read only after `check_tree` found no link out of the runs folder in it; an answer from
+        the cache was read so.
+        """
         from softmaxlab.store import RunStoreError, load_run
 
         try:
-            path = run_folder(self.root, name)
+            path = run_folder(self.root, name, tree=False)
         except ValueError as e:
             if isinstance(e, BadRun):
                 raise ApiError(422, str(e)) from None
@@ -131,7 +142,11 @@ class Api:
             if hit is not None:
                 return hit
             try:
-                loaded = self._heavy(lambda: load_run(path))
+                check_tree(self.root, path)
+                with self.gate.hold(1):
+                    loaded = load_run(path)
+            except BadRun as e:
+                raise ApiError(422, str(e)) from None
             except RunStoreError as e:
                 raise ApiError(422, f"run {name!r} cannot be read: {_scrub(e.problem, self.root)}") from None
             except OSError as e:
@@ -140,7 +155,7 @@ class Api:
             self.runs.put(key, loaded, run_nbytes(loaded))
             return loaded
 
-        return path, stamp, self.flights.do(("run",) + key, read)
+        return path, stamp, self._queued(lambda: self.flights.do(("run",) + key, read))
 
     @staticmethod
     def stamp_text(stamp) -> str:
@@ -309,15 +324,17 @@ class Api:
             hit = self.figures.get(key)
             if hit is not None:
                 return hit
+            weight = self.gate.slots if run.logits.nbytes > BIG_RUN_BYTES else 1
             try:
-                text = self._heavy(lambda: make_figure(run, reading, path.name).to_json(remove_uids=False)).encode()
+                with self.gate.hold(weight):
+                    text = make_figure(run, reading, path.name).to_json(remove_uids=False).encode()
             except ValueError as e:  # the reading cannot be made for this run
                 raise ApiError(422, f"{reading}: {_scrub(str(e), self.root)}") from None
             self.figures.drop(lambda k: k[0] == key[0] and k[2] == reading and k[1] != stamp)
             self.figures.put(key, text, len(text))
             return text
 
-        return self.flights.do(("figure",) + key, build)
+        return self._queued(lambda: self.flights.do(("figure",) + key, build))
 
 
 def make_figure(run, reading, title):

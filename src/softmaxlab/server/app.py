@@ -124,7 +124,7 @@ def create_app(*, logdir, site, **api_options) -> Flask:
             return _error(404, f"no such API route {raw[:80]!r} (routes: /api/runs, /api/runs/NAME, "
                                "/api/runs/NAME/logits, /api/runs/NAME/figures/READING)")
         except ApiError as e:
-            return _error(e.status, e.message)
+            return _error(e.status, e.message, e.headers)
 
     def static_response(raw):
         if request.method not in ("GET", "HEAD"):
