@@ -179,8 +179,12 @@ def main():
             errors = sum(1 for _, status, _ in results if status != 200)
             by_route = {route: [t for r, s, t in results if r == route and s == 200]
                         for route in ("summary", "logits", "figure")}
+            statuses = {}
+            for _, status, _ in results:
+                if status != 200:
+                    statuses[status] = statuses.get(status, 0) + 1
             report["sizes"][label].update(
-                requests=len(results), errors=errors, per_second=len(results) / args.seconds,
+                requests=len(results), errors=errors, error_statuses=statuses, per_second=len(results) / args.seconds,
                 p50=percentile(ok, 50), p95=percentile(ok, 95), max=max(ok) if ok else None,
                 routes={route: (percentile(v, 50), percentile(v, 95)) for route, v in by_route.items()},
                 load=os.getloadavg()[0])
@@ -204,7 +208,7 @@ def main():
     for label, size in report["sizes"].items():
         cold = sum(size["cold"].values())
         print(f"{label}: cold open {cold:.2f} s ({', '.join(f'{k} {v * 1e3:.0f} ms' for k, v in size['cold'].items())}); "
-              f"{size['requests']} requests, {size['errors']} errors, p50 {size['p50'] * 1e3:.0f} ms, "
+              f"{size['requests']} requests, {size['errors']} errors {size['error_statuses']}, p50 {size['p50'] * 1e3:.0f} ms, "
               f"p95 {size['p95'] * 1e3:.0f} ms; " + ", ".join(
                   f"{r} p50/p95 {a * 1e3:.0f}/{b * 1e3:.0f} ms" for r, (a, b) in size["routes"].items()))
     print("RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in rss.items()))

@@ -86,3 +86,22 @@ def test_names_that_cannot_be_a_run(name):
 @pytest.mark.parametrize("name", ["2026-12-02T12:30", "sgd", "a.b", "run 1", "é", "a" * 200])
 def test_names_of_runs(name):
     assert check_name(name) == name
+
+
+def test_a_long_run_s_per_record_figures_are_drawn_at_500_records_and_say_so():
+    import numpy as np
+
+    from softmaxlab.server.api import make_figure
+    from softmaxlab.store import Run
+
+    rng = np.random.default_rng(0)
+    run = Run(logits=rng.normal(size=(1001, 6, 3)), steps=np.arange(1001) * 2, labels=[0, 1, 2, 0, 1, 2])
+    fig = make_figure(run, "readings", "long")
+    loss = next(t for t in fig.data if t.uid == "loss-0")
+    expected = [int(round(x)) * 2 for x in np.linspace(0, 1000, 500)]  # evenly spaced steps, ends kept
+    assert list(loss.x) == expected and loss.x[0] == 0 and loss.x[-1] == 2000
+    np.testing.assert_allclose(loss.y, run.loss[np.asarray(expected) // 2])
+    assert fig.layout.meta["softmaxlab"]["decimated"] == "500 of 1001 records (evenly spaced)"
+    assert "500 of 1001 records" in fig.layout.title.text
+    data_map = make_figure(run, "data-map", "long")  # a statistic over every record: all of them
+    assert not (data_map.layout.meta or {}).get("softmaxlab", {}).get("decimated")

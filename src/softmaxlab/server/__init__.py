@@ -22,8 +22,9 @@ from .static import SiteFiles
 __all__ = ["serve", "bind", "create_app", "build_site", "SiteFiles", "LOOPBACK"]
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-THREADS = 24  # waitress threads; at most WAITING of them wait for heavy work, the rest stay free
-WAITING = 12
+THREADS = 64  # waitress threads (idle ones cost little); at most WAITING of them wait for heavy work
+WAITING = 48  # so 16 always stay free for pages and cached answers
+OUTPUT_BUFFER = 8 << 20  # per connection in memory before waitress spills a response to a temporary file
 MAX_BODY = 64 << 10  # waitress refuses bodies over this before the app sees them (the app refuses any body)
 
 
@@ -63,19 +64,33 @@ def warm_up() -> None:
     of the Runs page does not wait for them.
     """
     import numpy as np
-    import zarr  # noqa: F401  (the store reads runs with it)
 
-    from softmaxlab.store import Run
+    from softmaxlab.store import Run, load_run
 
     from .api import READINGS, make_figure
 
     rng = np.random.default_rng(0)
     run = Run(logits=rng.normal(size=(3, 6, 3)), steps=[0, 1, 2], labels=[0, 1, 2, 0, 1, 2])
+    folder = Path(tempfile.mkdtemp(prefix="softmaxlab-warm-up-"))
+    try:
+        run = load_run(run.save(folder / "run").path)  # zarr's first read
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     for reading in READINGS:
         try:
             make_figure(run, reading, "warm-up").to_json(remove_uids=False)
         except ValueError:
             pass
+
+
+def _few_malloc_arenas(count: int = 2) -> None:
+    """Ask glibc for few malloc arenas: with one per thread, freed response buffers stay mapped (RSS grows)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, count)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass  # not glibc
 
 
 def _can_open_browser() -> bool:
@@ -105,6 +120,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8050, logdir="runs", open_brow
     """
     import waitress
 
+    _few_malloc_arenas()
     root = Path(logdir).expanduser()
     root.mkdir(parents=True, exist_ok=True)
     sock, chosen = bind(host, port)
@@ -121,6 +137,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8050, logdir="runs", open_brow
             files = SiteFiles(site)
         app = create_app(logdir=root, site=files, heavy=heavy, waiting=min(waiting, threads - 2),
                          run_cache_bytes=run_cache_bytes)
+        warm_up()  # before the URL: the first visitor of a run does not wait for imports
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else
                                                             f"[{host}]" if ":" in host else host)
         url = f"http://{shown}:{chosen}/"
@@ -133,11 +150,10 @@ def serve(*, host: str = "127.0.0.1", port: int = 8050, logdir="runs", open_brow
         sys.stdout.flush()
         server = waitress.create_server(app, sockets=[sock], threads=threads, clear_untrusted_proxy_headers=True,
                                         max_request_body_size=MAX_BODY, max_request_header_size=16 << 10,
-                                        ident="softmaxlab")
+                                        outbuf_overflow=OUTPUT_BUFFER, ident="softmaxlab")
     except BaseException:
         sock.close()
         raise
-    threading.Thread(target=warm_up, name="softmaxlab-warm-up", daemon=True).start()
     try:
         server.run()  # waitress returns from its loop on Ctrl+C (it catches the KeyboardInterrupt)
     finally:

@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import math
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +91,8 @@ class Api:
         self.runs = ByteLRU(run_cache_bytes)
         self.figures = ByteLRU(figure_cache_bytes)
         self.summaries = ByteLRU(4 << 20)  # the listing's lines, by (path, stamp)
+        self.answers = ByteLRU(64 << 20)  # logits answers (JSON bytes), by (path, stamp, parameters)
+        self.encoding = threading.BoundedSemaphore(4)  # logits answers made at once: bounds their buffers
         self.flights = SingleFlight()
         self.gate = HeavyGate(heavy, waiting, HEAVY_WAIT)
 
@@ -247,7 +250,6 @@ class Api:
         }
 
     def logits(self, name, query):
-        from softmaxlab.core import evenly_spaced
 
         values = check_query(query, ("start", "stop", "max_records", "max_samples", "encoding"))
         encoding = values.get("encoding", "base64")
@@ -258,6 +260,18 @@ class Api:
         start = _integer("start", values.get("start", "0"), 0, MAX_INDEX, allow_last=True)
         stop = _integer("stop", values.get("stop", "-1"), 0, MAX_INDEX, allow_last=True)
         path, stamp, run = self.run(name)
+        key = (str(path), stamp, start, stop, limits["max_records"], limits["max_samples"], encoding)
+        cached = self.answers.get(key)
+        if cached is not None:
+            return cached
+        with self.encoding:
+            body = self._logits_answer(path, stamp, run, start, stop, limits, encoding)
+        self.answers.put(key, body, len(body))
+        return body
+
+    def _logits_answer(self, path, stamp, run, start, stop, limits, encoding) -> bytes:
+        from softmaxlab.core import evenly_spaced
+
         total, samples_total = run.num_records, run.num_samples
         if total == 0:
             records = np.zeros(0, np.int64)
@@ -285,10 +299,10 @@ class Api:
             if array is None:
                 return None
             if encoding == "base64":
-                return base64.b64encode(array.tobytes()).decode("ascii")
+                return base64.b64encode(array.tobytes())  # bytes, spliced into the JSON below
             return _finite_or_none(array.ravel())
 
-        return {
+        document = {
             "name": path.name,
             "shape": list(logits.shape),
             "records": records.tolist(),
@@ -303,9 +317,17 @@ class Api:
             "input_dim": None if run.inputs is None else int(run.inputs.shape[1]),
             "complete": run.complete,
             "stamp": self.stamp_text(stamp),
-            "logits": encode(logits),
-            "inputs": encode(inputs),
+            "logits": None,
+            "inputs": None,
         }
+        if encoding == "list":
+            return dumps({**document, "logits": encode(logits), "inputs": encode(inputs)})
+        # base64 is plain ASCII: written into the JSON as is, not scanned again by the encoder
+        head = dumps(document)
+        assert head.endswith(b'"logits":null,"inputs":null}')
+        parts = [head[:-len(b'null,"inputs":null}')], b'"', encode(logits), b'","inputs":']
+        parts += [b"null}"] if inputs is None else [b'"', encode(inputs), b'"}']
+        return b"".join(parts)
 
     def figure(self, name, reading, query):
         """The figure's JSON text (bytes), from the cache when the run has not changed."""
@@ -337,20 +359,59 @@ class Api:
         return self._queued(lambda: self.flights.do(("figure",) + key, build))
 
 
+# the readings over steps and neural collapse are values per record: over a longer run they are drawn at
+# this many records, evenly spaced (exact there; a 1,000-record curve looks the same at 500 points). The data
+# map and forgetting are statistics over every record and always read them all.
+MAX_FIGURE_RECORDS = 500
+PER_RECORD = ("readings", "neural-collapse")
+
+
+def fewer_records(run, limit):
+    """`(run, note)`: the run at `limit` evenly spaced records (first and last kept) and what was left out."""
+    from softmaxlab.core import evenly_spaced
+    from softmaxlab.store import Run
+
+    if run.num_records <= limit:
+        return run, ""
+    chosen = evenly_spaced(run.num_records, limit)
+    fewer = Run(logits=run.logits[chosen], steps=run.steps[chosen], labels=run.labels, inputs=run.inputs,
+                loss=run.loss[chosen], accuracy=run.accuracy[chosen],
+                extras={k: v[chosen] for k, v in run.extras.items()}, config=run.config,
+                description=run.description, complete=run.complete)
+    return fewer, f"{len(chosen)} of {run.num_records} records (evenly spaced)"
+
+
 def make_figure(run, reading, title):
-    """The Plotly figure `reading` of `run` (the Python figure builders)."""
+    """The Plotly figure `reading` of `run` (the Python figure builders).
+
+    A per-record reading of a run over `MAX_FIGURE_RECORDS` records is drawn at that many, and says so
+    in `layout.meta["softmaxlab"]["decimated"]` and its title.
+    """
     from softmaxlab import figures
     from softmaxlab.figures import dynamics
 
+    note = ""
+    if reading in PER_RECORD:
+        run, note = fewer_records(run, MAX_FIGURE_RECORDS)
     if reading == "readings":
-        return figures.readings([run], titles=[title])
-    if reading == "data-map":
-        return dynamics.data_map(run)
-    if reading == "reliability":
-        return dynamics.reliability_figure(run)
-    if reading == "forgetting":
-        return dynamics.forgetting_figure(run)
-    return dynamics.neural_collapse_figure(run)
+        fig = figures.readings([run], titles=[title])
+    elif reading == "data-map":
+        fig = dynamics.data_map(run)
+    elif reading == "reliability":
+        fig = dynamics.reliability_figure(run)
+    elif reading == "forgetting":
+        fig = dynamics.forgetting_figure(run)
+    else:
+        fig = dynamics.neural_collapse_figure(run)
+    if note:
+        meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {}
+        meta["softmaxlab"] = {**meta.get("softmaxlab", {}), "decimated": note}
+        fig.update_layout(meta=meta)
+        text = fig.layout.title.text
+        if text:
+            head, br, rest = text.partition("<br>")
+            fig.update_layout(title_text=f"{head} · {note}{br}{rest}")
+    return fig
 
 
 def dumps(document) -> bytes:

@@ -115,7 +115,9 @@ def create_app(*, logdir, site, **api_options) -> Flask:
                 case ["runs", name]:
                     return _json(200, api.summary(name, query))
                 case ["runs", name, "logits"]:
-                    return _json(200, api.logits(name, query))
+                    response = Response(api.logits(name, query), 200, mimetype="application/json")
+                    response.headers.update(API_HEADERS)
+                    return response
                 case ["runs", name, "figures", reading]:
                     text = api.figure(name, reading, query)
                     response = Response(text, 200, mimetype="application/json")
