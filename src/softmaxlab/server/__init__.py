@@ -23,7 +23,7 @@ __all__ = ["serve", "bind", "create_app", "build_site", "SiteFiles", "LOOPBACK"]
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 THREADS = 64  # waitress threads (idle ones cost little); at most WAITING of them wait for heavy work
-WAITING = 48  # so 16 always stay free for pages and cached answers
+WAITING = 56  # so 8 always stay free for pages and cached answers
 OUTPUT_BUFFER = 8 << 20  # per connection in memory before waitress spills a response to a temporary file
 MAX_BODY = 64 << 10  # waitress refuses bodies over this before the app sees them (the app refuses any body)
 
