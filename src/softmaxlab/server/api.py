@@ -70,6 +70,16 @@ def _finite_or_none(values):
     return [None if not math.isfinite(v) else v for v in np.asarray(values, dtype=np.float64).tolist()]
 
 
+def _trim_memory():
+    """glibc's malloc_trim: return freed heap pages to the system (RSS falls after a big job); no-op elsewhere."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _scrub(text: str, root: Path) -> str:
     """`text` without the runs folder's absolute path (a message may quote a file in it)."""
     return str(text).replace(str(root) + "/", "").replace(str(root), "the runs folder")
@@ -346,12 +356,15 @@ class Api:
             hit = self.figures.get(key)
             if hit is not None:
                 return hit
-            weight = self.gate.slots if run.logits.nbytes > BIG_RUN_BYTES else 1
+            big = run.logits.nbytes > BIG_RUN_BYTES
             try:
-                with self.gate.hold(weight):
+                with self.gate.hold(self.gate.slots if big else 1):
                     text = make_figure(run, reading, path.name).to_json(remove_uids=False).encode()
             except ValueError as e:  # the reading cannot be made for this run
                 raise ApiError(422, f"{reading}: {_scrub(str(e), self.root)}") from None
+            finally:
+                if big:
+                    _trim_memory()  # hand the figure's temporaries (hundreds of MB) back to the system
             self.figures.drop(lambda k: k[0] == key[0] and k[2] == reading and k[1] != stamp)
             self.figures.put(key, text, len(text))
             return text
