@@ -84,11 +84,15 @@ def warm_up() -> None:
 
 
 def _few_malloc_arenas(count: int = 2) -> None:
-    """Ask glibc for few malloc arenas: with one per thread, freed response buffers stay mapped (RSS grows)."""
+    """Keep glibc from holding freed memory: few malloc arenas (not one per thread), and every block of
+    1 MB or more (a run's arrays, a logits answer) mapped on its own, so freeing it returns it to the system
+    (glibc's default raises that threshold after the first big free, and answers then fragment the heap)."""
     import ctypes
 
     try:
-        ctypes.CDLL("libc.so.6").mallopt(-8, count)  # M_ARENA_MAX
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-8, count)  # M_ARENA_MAX
+        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD, fixed
     except (OSError, AttributeError):
         pass  # not glibc
 
