@@ -118,3 +118,32 @@ def test_a_2d_bundle_of_another_version_or_none_falls_back_to_the_full_one_and_s
     monkeypatch.setattr(build, "_cartesian_places", lambda: [tmp_path / "nowhere" / "x.js"])
     assert build.cartesian_js(lines.append) is None
     assert len(lines) == 2 and f"npm install plotly.js-cartesian-dist-min@{want}" in lines[1]
+
+
+@needs_pages
+def test_the_site_of_serve_has_the_runs_page_linked_from_every_page_and_the_plain_site_none(tmp_path):
+    from softmaxlab.web import build
+
+    served = build.write_site(tmp_path / "served", runs=True)
+    plain = build.write_site(tmp_path / "plain")
+    keys = [p.key for p in site_pages()]
+    assert "runs" not in keys and [p.key for p in site_pages(runs=True)] == [*keys, "runs"]
+    assert (served / "runs/index.html").is_file() and not (plain / "runs").exists()
+    for key in [*keys, "runs"]:
+        html = (served / key / "index.html").read_text()
+        assert '<a data-page="runs" href="../runs/">Runs</a>' in html, key
+        if key != "runs":
+            assert 'data-page="runs"' not in (plain / key / "index.html").read_text(), key
+    assert 'href="runs/"' in (served / "index.html").read_text() and "runs/" not in (plain / "index.html").read_text()
+    runs_html = (served / "runs/index.html").read_text()
+    assert '<script src="../assets/plotly.min.js">' in runs_html and 'key: "runs"' in runs_html
+    assert "worker.js" not in runs_html  # the Runs page trains nothing
+    data = json.loads((served / "assets/data.js").read_text().split("=", 1)[1].rstrip().rstrip(";"))
+    runs_page = next(p for p in data["pages"] if p["key"] == "runs")
+    assert [c["name"] for c in runs_page["controls"]] == ["run", "step", "reading", "camera"]
+    reading = next(c for c in runs_page["controls"] if c["name"] == "reading")
+    assert reading["choices"] == ["data-map", "reliability", "forgetting", "neural-collapse"]
+    assert reading["default"] == "data-map"
+    # the one-file explainer opens from disk, with no server to read runs from: no Runs page in it
+    assert 'data-page="runs"' not in (served / build.EXPLAINER).read_text()
+    assert '"key":"runs"' not in (served / build.EXPLAINER).read_text()

@@ -1,5 +1,6 @@
-"""`softmaxlab serve`: start the interactive softmax lab in the browser (a thin edge over `app.serve`)."""
+"""`softmaxlab serve`: the web pages and the Runs page with its JSON API (a thin edge over `server.serve`)."""
 
+import signal
 import socket
 from pathlib import Path
 
@@ -19,27 +20,34 @@ def _check_host(host: str, port: int) -> None:
 
 @click.command("serve", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. The default is this machine only; 0.0.0.0 lets others reach the app.")
+              help="Address to listen on. The default is this machine only; 0.0.0.0 lets others reach the pages and runs.")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535),
               help="Port to listen on; if it is taken, the next free one is used and printed.")
 @click.option("--logdir", default="runs", show_default=True, type=click.Path(path_type=Path, file_okay=False),
               help="Folder of runs shown on the Runs page (created if missing); nothing outside it is readable.")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser tab; just print the URL.")
-def serve_command(host, port, logdir, no_browser):
-    """Start the interactive softmax lab and open it in the browser.
+@click.option("--site", "site", default=None, hidden=True, type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="Serve this folder, a site already built with the Runs page, instead of building one (tests).")
+def serve_command(host, port, logdir, no_browser, site):
+    """Serve the softmaxlab pages and your runs, and open them in the browser.
 
-    Pages: Softmax (logit sliders, temperature, shift invariance), Surfaces (2 and 3 classes in 3D),
-    Input space (4 and 5 classes), Loss, Sampling, Logit paths (train a tiny network live) and Runs
-    (every run under --logdir, opened in the same views). Every setting lives in the URL, so a copied
-    link reproduces the view, and the training run with its seed.
+    The pages are those `softmaxlab site` writes: Softmax, Surfaces, Input space, Loss, Sampling and Logit
+    paths compute in the browser (the lab trains there); Runs lists every run under --logdir (from
+    `softmaxlab train` or your own training wrapped in `LogitRecorder`) and opens one, read by a small
+    read-only JSON API under /api/ (docs/server.md). Every setting lives in the URL, so a copied link
+    reproduces the view.
 
     Example: softmaxlab serve --logdir runs --port 8050
     """
-    _check_host(host, port)  # before the app is imported: a typo in --host is one line at once
-    from softmaxlab.app import serve
+    _check_host(host, port)  # before the server is imported: a typo in --host is one line at once
+    from softmaxlab.server import serve
 
+    def terminated(*_):
+        raise KeyboardInterrupt  # `kill` stops it as Ctrl+C does
+
+    signal.signal(signal.SIGTERM, terminated)
     try:
-        serve(host=host, port=port, logdir=logdir, open_browser=not no_browser, echo=click.echo)
+        serve(host=host, port=port, logdir=logdir, open_browser=not no_browser, echo=click.echo, site=site)
     except OSError as e:
         raise click.UsageError(str(e)) from None
     except KeyboardInterrupt:

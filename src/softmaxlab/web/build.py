@@ -27,7 +27,7 @@ from softmaxlab.spec import spec_json
 
 from .bundle import bundle
 from .figures import WEB_FIGURES, paths_skeletons, skeletons, template
-from .pages import PAGES, PATHS
+from .pages import PAGES, PATHS, RUNS
 
 __all__ = ["write_site", "write_single_file", "site_pages", "site_data", "plotly_version", "cartesian_js", "SiteError",
            "MARKER", "EXPLAINER"]
@@ -46,9 +46,11 @@ class SiteError(ValueError):
     """The site cannot be written where asked (the message names the place and the reason)."""
 
 
-def site_pages():
-    """The pages whose figures all have a browser module (a page is built only when it can be drawn)."""
-    return (*(p for p in PAGES if all(name in WEB_FIGURES for name in p.figures)), PATHS)  # then Logit paths
+def site_pages(*, runs: bool = False):
+    """The pages whose figures all have a browser module (a page is built only when it can be drawn), then
+    Logit paths, then (with `runs`, for `softmaxlab serve`, which has the API it reads) the Runs page."""
+    pages = (*(p for p in PAGES if all(name in WEB_FIGURES for name in p.figures)), PATHS)
+    return (*pages, RUNS) if runs else pages
 
 
 def site_data(pages=None) -> dict:
@@ -56,14 +58,14 @@ def site_data(pages=None) -> dict:
     from softmaxlab.lab import Experiment
 
     pages = site_pages() if pages is None else pages
-    names = sorted({name for p in pages if p is not PATHS for name in p.figures})
+    names = sorted({name for p in pages if p not in (PATHS, RUNS) for name in p.figures})
     out = {
         "version": __version__,
         "pages": [{"key": p.key, "title": p.title, "help": p.help, "controls": spec_json(p.controls)} for p in pages],
         "skeletons": skeletons(names),
         "template": template(),  # every figure's, carried once
     }
-    if PATHS in pages:
+    if PATHS in pages or RUNS in pages:
         # the lab's fields (the one spec of an Experiment) and the skeletons of the page's two figures
         out["paths"] = {"experiment": Experiment.spec_json(), **paths_skeletons()}
     return out
@@ -126,6 +128,10 @@ def _script_json(data) -> str:
     return json.dumps(data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
 
 
+def _data_js(data) -> str:
+    return f"window.SOFTMAXLAB_DATA = {_script_json(data)};\n"
+
+
 def _nav(pages, href: Callable[[str], str], home: str) -> str:
     links = "".join(f'<a data-page="{p.key}" href="{href(p.key)}">{html.escape(p.title)}</a>' for p in pages)
     return f'<header><a class="brand" href="{home}">softmaxlab</a><nav>{links}</nav></header>'
@@ -147,8 +153,8 @@ def _home_body(pages, href) -> str:
             f'and a link reproduces what you see.</p><ul>{items}</ul></main>')
 
 
-def _files(progress) -> tuple[dict[str, str], dict]:
-    pages = site_pages()
+def _files(progress, pages=None) -> tuple[dict[str, str], dict]:
+    pages = site_pages() if pages is None else pages
     if not pages:
         raise SiteError("no page of the explainer has its figures in the browser yet; nothing to build")
     progress(f"bundling the JavaScript and the figures of {len(pages)} pages")
@@ -156,7 +162,7 @@ def _files(progress) -> tuple[dict[str, str], dict]:
     return {
         "assets/softmaxlab.js": bundle(STATIC / "js", "softmaxlab.js", expose="softmaxlab"),
         "assets/site.css": (STATIC / "css" / "site.css").read_text(encoding="utf-8"),
-        "assets/data.js": f"window.SOFTMAXLAB_DATA = {_script_json(data)};\n",
+        "assets/data.js": _data_js(data),
         "assets/plotly.min.js": plotly_js(),
         # the Logit paths page's Web Worker, as text: the page starts it from a Blob, which works from file://
         # too (a worker script by URL does not), and only that page loads it
@@ -185,23 +191,32 @@ def _check_destination(out: Path, overwrite: bool) -> None:
             raise SiteError(f"{out}: is not a site softmaxlab built ({MARKER} is missing); refusing to replace it")
 
 
-def write_site(out, *, overwrite: bool = False, progress: Callable[[str], None] = lambda _: None) -> Path:
+def write_site(out, *, overwrite: bool = False, runs: bool = False,
+               progress: Callable[[str], None] = lambda _: None) -> Path:
     """Write the static site into the folder `out` (new, empty, or a site built before with `overwrite`).
+
+    With `runs` (what `softmaxlab serve` builds) the site has the Runs page too (`runs/index.html`, linked from
+    every page's navigation), which reads the runs through the server's API (`../api/...`); a static host has
+    no such API, so the plain site has no Runs page. The one-file explainer it carries never has it.
 
     The files are written to a temporary folder beside `out` and moved in at the end, so an interrupted
     build leaves the previous site whole. Returns `out`.
     """
     out = Path(out)
     _check_destination(out, overwrite)
-    files, data = _files(progress)
-    pages = site_pages()
-    files[EXPLAINER] = _single_file_text(files, pages)  # what a page's "this page as one HTML file" gives
+    pages = site_pages(runs=runs)
+    files, data = _files(progress, pages)
+    if runs:  # the one-file explainer opens from disk, with no server: built without the Runs page
+        plain = {**files, "assets/data.js": _data_js(site_data(site_pages()))}
+        files[EXPLAINER] = _single_file_text(plain, site_pages())
+    else:
+        files[EXPLAINER] = _single_file_text(files, pages)  # what a page's "this page as one HTML file" gives
     cartesian = cartesian_js(progress)
     if cartesian is not None:
         files[f"assets/{CARTESIAN_FILE}"] = cartesian
 
     def scripts(p, up):
-        plotly = CARTESIAN_FILE if cartesian is not None and p is not PATHS and _is_2d(p, data) else "plotly.min.js"
+        plotly = CARTESIAN_FILE if cartesian is not None and p not in (PATHS, RUNS) and _is_2d(p, data) else "plotly.min.js"
         worker = f'<script src="{up}assets/worker.js"></script>' if p is PATHS else ""
         return (f'<script src="{up}assets/{plotly}"></script><script src="{up}assets/data.js"></script>{worker}'
                 f'<script src="{up}assets/softmaxlab.js"></script>')

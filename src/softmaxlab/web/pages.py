@@ -13,7 +13,7 @@ from typing import Callable
 
 from softmaxlab.spec import Control
 
-__all__ = ["WebPage", "PAGES", "page", "PATHS", "paths_runs"]
+__all__ = ["WebPage", "PAGES", "page", "PATHS", "paths_runs", "RUNS", "READINGS"]
 
 MAX_K = 10
 LOGIT_RANGE = 8.0
@@ -359,3 +359,42 @@ def paths_title(e, field: str) -> str:
         return f"{e.optimizer}, lr {e.learning_rate:g}"
     return f"{field} = {Experiment.field_spec(field).format(getattr(e, field)) or 'default'}"
 
+
+
+# ---- Runs (served by `softmaxlab serve` only: it reads the runs under --logdir through the server's API) ------
+
+RUNS_HELP = (
+    "Every run in the runs folder (softmaxlab serve --logdir DIR), from softmaxlab train or your own "
+    "training wrapped in LogitRecorder. **Open a run** to see its logit paths in the same view as the Logit "
+    "paths lab, its readings over steps and one analysis: the **data map** shows which samples are easy, "
+    "ambiguous or hard, the **reliability diagram** whether confidence matches accuracy (with the fitted "
+    "temperature), **forgetting** how often a learned sample was lost again, and **neural collapse** whether "
+    "the classes' features collapse to the vertices of a simplex. A run still being written refreshes on its own."
+)
+# the analysis figures of a run (the server's /api/runs/<name>/figures/<reading>), in the page's order
+READINGS = ("data-map", "reliability", "forgetting", "neural-collapse")
+MAX_STEP = 10**9
+
+RUNS_CONTROLS = (
+    Control("run", "str", "", label="run", help="the run's folder name inside the runs folder (empty: only the list)",
+            extra={"hidden": True}),
+    Control("step", "int", -1, label="step", help="the training step marked on the paths (-1: the last; a run "
+            "still being written then follows its newest record)", minimum=-1, maximum=MAX_STEP,
+            extra={"hidden": True}),
+    Control("reading", "choice", "data-map", label="analysis", help="the analysis figure drawn below the paths",
+            choices=READINGS, extra={"widget": "radio"}),
+    CAMERA,
+)
+
+
+@dataclass(frozen=True)
+class RunsPage:
+    """The Runs page: a run's name, step and analysis in the URL; everything else comes from the server."""
+
+    key: str = "runs"
+    title: str = "Runs"
+    help: str = RUNS_HELP
+    controls: tuple[Control, ...] = RUNS_CONTROLS
+
+
+RUNS = RunsPage()

@@ -5,5 +5,6 @@ import * as input_space from "./input_space.js";
 import * as loss from "./loss.js";
 import * as sampling from "./sampling.js";
 import * as paths from "./paths.js";
+import * as runs from "./runs.js";
 
-export const PAGES = { softmax, surfaces, "input-space": input_space, loss, sampling, paths };
+export const PAGES = { softmax, surfaces, "input-space": input_space, loss, sampling, paths, runs };

@@ -1,19 +1,16 @@
 // The Logit paths page: the lab, trained in the page. Every Experiment field is a control (from the lab's
 // spec, grouped, in words), a change trains the run and its comparison runs in Web Workers (one each; a
 // newer change terminates them), the paths grow as records arrive, and the step slider and play move the
-// diamonds in the browser alone. The link is read as softmaxlab.web.pages.paths_runs reads it.
+// diamonds in the browser alone (the paths view of ../paths_view.js, which the Runs page shares). The link is
+// read as softmaxlab.web.pages.paths_runs reads it.
 import { buildControls, element } from "../controls.js";
 import { MAX_QUERY, readQuery, writeQuery } from "../state.js";
 import { browserErrors, formatField, learningRate, parseField, readPairs, relationErrors, toQuery } from "../experiment.js";
-import { applyCamera, cameraText } from "../camera.js";
-import { atRecord, logitPaths, readings, recordOfStep } from "../../figures/paths.js";
+import { pathsView } from "../paths_view.js";
 import { format } from "../../format.js";
 
 export const MAX_COMPARE = 3;
 const GROUPS = ["data", "model", "loss", "optimiser", "training"];
-const VIEWS = [["look down (1,1,1)", "1.4,1.4,1.4"], ["from above", "0,0,2.5"], ["from the side", "2.5,-0.4,0.3"]];
-const PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud", "editInChartStudio"] };
-const FRAME_MS = 33; // play at about 30 frames a second
 
 /** paths_runs: {values, experiment, runs, titles, errors} of a link; every problem listed, no runs with any. */
 export function readLink(spec, lab, search) {
@@ -117,18 +114,19 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
   let titles = [];
   let workers = [];
   let generation = 0;
-  let playing = null;
   let firstDrawn = false;
 
   const panel = element("aside", { class: "panel" }, element("h1", {}, pageData.title));
   const message = element("div", { class: "message", role: "alert", hidden: true });
   const status = element("div", { class: "status", "aria-live": "polite" });
-  const pathsDiv = element("div", { class: "figure", id: "figure-0", "data-figure": "logit-paths" });
-  const readingsDiv = element("div", { class: "figure", id: "figure-1", "data-figure": "readings" });
-  const play = element("button", { type: "button", class: "play" }, "play");
-  const stepSlider = element("input", { type: "range", min: "0", max: "1", step: "1", value: "1", "aria-label": "step", id: "control-step" });
-  const stepText = element("span", { class: "step-value" }, "");
-  const player = element("div", { class: "player" }, play, element("label", { for: "control-step" }, "step"), stepSlider, stepText);
+  const view = pathsView({
+    data, root, state: () => values,
+    onState(change) {
+      values = { ...values, ...change };
+      writeLink();
+    },
+  });
+  const { pathsDiv, readingsDiv, player } = view;
   const code = element("pre", { class: "snippet" }, element("code", {}, ""));
   const copyCode = element("button", { type: "button", class: "copy-code" }, "copy");
   const python = element("section", { class: "python" }, element("h2", {}, "Open in Python"), code, copyCode);
@@ -143,15 +141,7 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
   };
 
   // ---- the controls: the views beside the figure, the page's own (compare, against), the lab's fields ----
-  for (const [label, camera] of VIEWS) {
-    const button = element("button", { type: "button", class: "view" }, label);
-    button.addEventListener("click", () => {
-      values = { ...values, camera };
-      writeLink();
-      draw();
-    });
-    buttons.append(button);
-  }
+  buttons.append(...view.views);
   const copyLink = element("button", { type: "button", class: "copy-link" }, "copy link");
   copyLink.addEventListener("click", () => copyText(window.location.href, copyLink, "copy link"));
   buttons.append(copyLink);
@@ -234,7 +224,7 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
   }
 
   function train(experiments, names) {
-    stop();
+    view.stop();
     workers.forEach((w) => w.terminate());
     const mine = ++generation;
     began = performance.now();
@@ -300,133 +290,15 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
     });
   }
 
-  const lastStep = (shown) => Math.min(...shown.map((r) => r.steps[r.steps.length - 1]));
-  const stepOf = (shown, growing) => (growing || values.step < 0 ? lastStep(shown) : Math.min(values.step, lastStep(shown)));
-
   function draw({ growing = false } = {}) {
     const shown = drawnRuns();
     if (!shown.length) return;
-    const step = stepOf(shown, growing);
-    const k = String(shown[0].shape[2]);
-    const narrow = window.innerWidth < 700;
-    const fig = logitPaths(data.paths["logit-paths"][k], shown, { step, titles, columns: narrow ? 1 : null });
-    fig.layout.template = data.template;
-    if (narrow) {
-      // a phone: the hint in two lines and the legend below the note (plotly does not wrap a title)
-      fig.layout.title.text = fig.layout.title.text.replace("its class: ", "its class:<br>").replace("; dashed", ";<br>dashed");
-      fig.layout.legend = { ...fig.layout.legend, y: -0.05 };
-      fig.layout.margin = { ...fig.layout.margin, t: 130 };
-    }
-    applyCamera(fig.layout, values.camera);
-    window.Plotly.react(pathsDiv, fig.data, fig.layout, PLOT_CONFIG);
-    listenToCamera();
-    const read = readings(data.paths.readings[k], shown, { titles, step, palette: data.paths.palette });
-    read.layout.template = data.template;
-    window.Plotly.react(readingsDiv, read.data, read.layout, PLOT_CONFIG);
-    const last = lastStep(shown);
-    stepSlider.max = String(last);
-    stepSlider.value = String(step);
-    stepText.textContent = `${step} of ${last}`;
-    player.hidden = growing;
-    drawnStep = { step, matrix: fig.layout.meta.softmaxlab.runs[0].matrix, kind: fig.layout.meta.softmaxlab.runs[0].kind };
+    view.draw(shown, titles, { growing });
     root.dispatchEvent(new CustomEvent("softmaxlab:drawn", { detail: { values, experiment, growing } }));
     if (!firstDrawn) {
       firstDrawn = true; // the first paths of this training on screen (the benchmark's measure)
       root.dispatchEvent(new CustomEvent("softmaxlab:first-paths", { detail: { ms: performance.now() - began } }));
     }
-  }
-
-  // ---- step and play: only the diamonds and the readings' cursor move --------------------------------
-  let drawnStep = null;
-  function moveTo(step) {
-    const shown = drawnRuns();
-    if (!shown.length || !drawnStep) return;
-    const t0 = performance.now();
-    const m32 = drawnStep.matrix.map((row) => row.map(Math.fround));
-    const k = shown[0].shape[2];
-    const update = { x: [], y: [], z: [], meta: [] };
-    const indices = [];
-    shown.forEach((run, i) => {
-      const record = recordOfStep(run.steps, step);
-      for (let c = 0; c < k; c++) {
-        const index = pathsDiv.data.findIndex((t) => t.uid === `step-${i}-${c}`);
-        const members = pathsDiv.data[index].customdata;
-        const at = atRecord(run, record, Array.from(members), m32, k, drawnStep.kind);
-        update.x.push(at.x);
-        update.y.push(at.y);
-        update.z.push(at.z);
-        update.meta.push(`step ${run.steps[record]}`);
-        indices.push(index);
-      }
-    });
-    window.Plotly.restyle(pathsDiv, update, indices);
-    const shapes = Object.fromEntries(readingsDiv.layout.shapes.flatMap((_, j) => [[`shapes[${j}].x0`, step], [`shapes[${j}].x1`, step]]));
-    window.Plotly.relayout(readingsDiv, shapes);
-    stepText.textContent = `${step} of ${lastStep(shown)}`;
-    const ms = performance.now() - t0;
-    root.dispatchEvent(new CustomEvent("softmaxlab:step", { detail: { step, ms } }));
-  }
-
-  stepSlider.addEventListener("input", () => {
-    const last = Number(stepSlider.max);
-    const step = Number(stepSlider.value);
-    values = { ...values, step: step >= last ? -1 : step };
-    moveTo(step);
-    writeLink();
-  });
-
-  function stop() {
-    if (playing) cancelAnimationFrame(playing.frame);
-    playing = null;
-    play.textContent = "play";
-  }
-
-  play.addEventListener("click", () => {
-    if (playing) {
-      stop();
-      draw(); // the title says the step again
-      return;
-    }
-    const shown = drawnRuns();
-    if (!shown.length) return;
-    const last = lastStep(shown);
-    let step = Number(stepSlider.value) >= last ? 0 : Number(stepSlider.value);
-    const stride = Math.max(1, Math.round(last / 150)); // about 5 s from start to end
-    playing = { frame: 0, at: 0 };
-    play.textContent = "pause";
-    const tick = (now) => {
-      if (!playing) return;
-      if (now - playing.at >= FRAME_MS) {
-        playing.at = now;
-        step = Math.min(last, step + stride);
-        stepSlider.value = String(step);
-        values = { ...values, step: step >= last ? -1 : step };
-        moveTo(step);
-        if (step >= last) {
-          stop();
-          writeLink();
-          return;
-        }
-      }
-      playing.frame = requestAnimationFrame(tick);
-    };
-    playing.frame = requestAnimationFrame(tick);
-  });
-
-  // ---- the camera: one for every scene, kept in the link, through steps, play and retrains --------------
-  function listenToCamera() {
-    if (pathsDiv.dataset.listening) return;
-    pathsDiv.dataset.listening = "1";
-    pathsDiv.on("plotly_relayout", (change) => {
-      const key = Object.keys(change).find((k) => /^scene\d*\.camera$/.test(k));
-      if (!key || !change[key].eye) return;
-      const camera = cameraText(change[key].eye);
-      if (camera === values.camera) return;
-      values = { ...values, camera };
-      writeLink();
-      const others = Object.keys(pathsDiv.layout).filter((k) => /^scene\d*$/.test(k) && k !== key.split(".")[0]);
-      if (others.length) window.Plotly.relayout(pathsDiv, Object.fromEntries(others.map((k) => [`${k}.camera`, change[key]])));
-    });
   }
 
   updateControls();
