@@ -2,8 +2,9 @@
 
 Layers, inner to outer (docs/design.md):
 spec, core <- lab, store <- record, analysis <- figures <- web <- app <- cli.
-`spec` (the one state spec, a module) imports nothing of ours; `web` (the web build) reads the figures
-and the spec at build time, and its JavaScript lives in `web/static/`.
+`spec` (the one state spec, a module) imports nothing of ours, nor does `extras` (the install's optional
+parts, and the one line naming the pip install of a missing one: the edges of those parts import it);
+`web` (the web build) reads the figures and the spec at build time, and its JavaScript lives in `web/static/`.
 A package may import itself and the packages listed for it below, nothing else of ours.
 """
 
@@ -19,15 +20,16 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "softmaxlab"
 # package -> the packages of ours it may import (besides itself)
 ALLOWED = {
     "spec": set(),
+    "extras": set(),
     "core": set(),
     "store": {"core"},
-    "lab": {"spec", "core", "store"},
-    "record": {"core", "store"},
+    "lab": {"spec", "extras", "core", "store"},
+    "record": {"extras", "core", "store"},
     "analysis": {"core", "store"},
-    "figures": {"core", "store", "analysis"},
+    "figures": {"extras", "core", "store", "analysis"},
     "web": {"spec", "core", "store", "analysis", "figures", "lab"},
     "app": {"spec", "core", "store", "analysis", "figures", "lab"},
-    "cli": {"spec", "core", "store", "analysis", "figures", "lab", "record", "app", "web"},
+    "cli": {"spec", "extras", "core", "store", "analysis", "figures", "lab", "record", "app", "web"},
 }
 
 
