@@ -2,9 +2,8 @@
 
 Layers, inner to outer (docs/design.md):
 spec, core <- lab, store <- record, analysis <- figures <- web <- app <- cli.
-`spec` (the one state spec, a module) imports nothing of ours, nor does `extras` (the install's optional
-parts, and the one line naming the pip install of a missing one: the edges of those parts import it);
-`web` (the web build) reads the figures and the spec at build time, and its JavaScript lives in `web/static/`.
+`spec` (the one state spec, a module) imports nothing of ours; `web` (the web build) reads the figures
+and the spec at build time, and its JavaScript lives in `web/static/`.
 A package may import itself and the packages listed for it below, nothing else of ours.
 """
 
@@ -20,7 +19,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "softmaxlab"
 # package -> the packages of ours it may import (besides itself)
 ALLOWED = {
     "spec": set(),
-    "extras": set(),
+    "extras": set(),  # the install's extras and the one line naming a missing one's pip install (a module)
     "core": set(),
     "store": {"core"},
     "lab": {"spec", "extras", "core", "store"},
