@@ -7,8 +7,8 @@ records would otherwise lose digits) and on one shared notion of "correct".
 import numbers
 
 import numpy as np
-from scipy.special import log_softmax
 
+from softmaxlab.core import log_softmax
 from softmaxlab.store.labels import check_labels
 
 

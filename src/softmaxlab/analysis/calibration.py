@@ -11,8 +11,8 @@ import numbers
 import warnings
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.special import log_softmax, softmax
+
+from softmaxlab.core import log_softmax, softmax
 
 from ._inputs import labels_array, logits_array, record_indices, run_arrays
 
@@ -171,7 +171,7 @@ def fit_temperature(logits, labels) -> float:
 
     - if :math:`g(0) < 0 < g(\infty)` there is one finite optimum, the root of g: it is found in
       log T, starting from the bracket [0.01, 100] and widening it until g changes sign, then by
-      Brent's method (scipy.optimize.brentq), for any finite T;
+      the Illinois method (regula falsi that keeps a bracket, `_bracketed_root`), for any finite T;
     - if :math:`g(\infty) = 0`, every sample's true logit is its row's largest (perfectly
       separated data): the NLL keeps falling as T -> 0 and the optimum is T = 0 (the argmax),
       returned as ``0.0``;
@@ -229,7 +229,42 @@ def fit_temperature(logits, labels) -> float:
         if high > 700:
             return math.inf
         high, step = high + step, 2 * step
-    return float(math.exp(brentq(slope, low, high, xtol=1e-12, rtol=4 * np.finfo(float).eps)))
+    return float(math.exp(_bracketed_root(slope, low, high, xtol=1e-12)))
+
+
+def _bracketed_root(f, low, high, *, xtol):
+    """A root of `f` in [low, high], where f(low) > 0 > f(high), to within `xtol` + 4 eps |x|.
+
+    The Illinois method (Dowell and Jarratt, BIT 11, 1971): the secant through the bracket's ends,
+    keeping the bracket, and halving the kept end's value when the same end is kept twice, so both ends
+    close in (order ~1.44, where plain regula falsi can crawl from one side). A step that rounding puts
+    outside the bracket bisects instead, so the bracket always shrinks.
+
+    >>> round(_bracketed_root(lambda x: 2.0 - x * x, 0.0, 2.0, xtol=1e-12), 12)
+    1.414213562373
+    """
+    f_low, f_high = f(low), f(high)
+    kept = 0  # which end the last step kept: -1 low, +1 high
+    for _ in range(400):  # ~60 bisections reach any double's precision; this bound is never met
+        if high - low <= xtol + 4 * np.finfo(float).eps * max(abs(low), abs(high)):
+            break
+        x = (low * f_high - high * f_low) / (f_high - f_low)
+        if not low < x < high:
+            x = 0.5 * (low + high)
+        fx = f(x)
+        if fx == 0:
+            return x
+        if fx > 0:  # the root is above x
+            low, f_low = x, fx
+            if kept == +1:
+                f_high /= 2
+            kept = +1
+        else:
+            high, f_high = x, fx
+            if kept == -1:
+                f_low /= 2
+            kept = -1
+    return 0.5 * (low + high)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -12,6 +12,7 @@ import sys
 import click
 
 from softmaxlab import __version__
+from softmaxlab.extras import MissingExtraError, require_extra
 
 # command name -> (module, attribute, one-line help shown by `softmaxlab --help`)
 COMMANDS = {
@@ -23,6 +24,23 @@ COMMANDS = {
     "serve": ("softmaxlab.cli.serve_cmd", "serve_command", "Serve the pages and your runs in the browser."),
     "analyze": ("softmaxlab.cli.analyze_cmd", "analyze_command", "Read a run's dynamics: cartography, calibration..."),
 }
+
+
+class MissingExtra(click.ClickException):
+    """A command needs an extra that is not installed: one line naming the pip install, exit code 2."""
+
+    exit_code = 2
+
+
+def need_extra(extra: str, feature: str) -> None:
+    """Stop with `MissingExtra` unless the extra `extra` (of `softmaxlab.extras.EXTRAS`) is installed.
+
+    Commands call it first, before any work: a missing JAX costs a line, not a trained-then-lost run.
+    """
+    try:
+        require_extra(extra, feature)
+    except MissingExtraError as e:
+        raise MissingExtra(str(e)) from None
 
 
 def did_you_mean(word: str, choices) -> str:
@@ -82,6 +100,9 @@ class LazyGroup(click.Group):
         except click.ClickException as e:
             e.show()
             sys.exit(e.exit_code)
+        except MissingExtraError as e:  # an extra's feature reached without a command's own check
+            click.echo(f"Error: {e}", err=True)
+            sys.exit(2)
         except click.exceptions.Abort:
             click.echo("Aborted.", err=True)
             sys.exit(1)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from softmaxlab.cli import need_extra
 from softmaxlab.cli.destinations import output_file
 from softmaxlab.cli.lists import ListCommand, experiment_list_flags
 from softmaxlab.cli.plain_help import plain_help
@@ -116,6 +117,10 @@ def _export(spec, *, out, width, height, scale, fps=8.0, run_dirs=(), **values):
         raise click.UsageError(f"--out: only animated figures export to {suffix} (try logit-paths)")
     if animation and ("step" in figure_options or figure_options.get("animate")):
         raise click.UsageError("--step and --animate do not apply to .gif/.mp4: every frame is a step")
+    if suffix == ".mp4":
+        need_extra("mp4", "MP4 export")
+    if spec.data != "none" and not run_dirs:
+        need_extra("lab", f"softmaxlab export {spec.name} without --run (it trains the experiment)")
     output_file(out)  # before training or rendering anything
     if suffix != ".html":
         _check_browser()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from softmaxlab.cli import need_extra
 from softmaxlab.cli.destinations import run_folder
 from softmaxlab.cli.experiment_options import experiment_from_options, experiment_options
 from softmaxlab.cli.lists import ListCommand, experiment_list_flags
@@ -31,6 +32,7 @@ def train_command(out, overwrite, query, **fields):
       softmaxlab train --dataset spirals --dim 2 --hidden 64,64 --activation tanh --out runs/spirals
       softmaxlab train --query "optimizer=adam&init=default" --out runs/from-the-page
     """
+    need_extra("lab", "softmaxlab train")
     base = None
     if query is not None:
         from softmaxlab.lab import Experiment

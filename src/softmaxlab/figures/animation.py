@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
+from softmaxlab.extras import require_extra
+
 from . import paths
 from .export import render_images
 
@@ -98,6 +100,7 @@ def export_animation(
 
     Raises:
         ValueError: for another suffix, or options `logit_paths` refuses.
+        softmaxlab.extras.MissingExtraError: for `.mp4` without imageio-ffmpeg (the `mp4` extra).
     """
     from tqdm.auto import tqdm
 
@@ -105,6 +108,8 @@ def export_animation(
     suffix = path.suffix.lower()
     if suffix not in ANIMATION_SUFFIXES:
         raise ValueError(f"cannot animate to {path.name!r}: the suffix must be .gif or .mp4")
+    if suffix == ".mp4":
+        require_extra("mp4", "MP4 export")  # before a frame is rendered
     for bad in ("step", "animate"):
         if bad in options:
             raise ValueError(f"export_animation sets {bad!r} itself; leave it out")
@@ -166,6 +171,7 @@ def encoder_command(path: Path, *, width: int, height: int, fps: float) -> list[
     >>> encoder_command(Path("a.mp4"), width=320, height=160, fps=8)[-6:]
     ['-crf', '10', '-pix_fmt', 'yuv420p', '-an', 'a.mp4']
     """
+    require_extra("mp4", "MP4 export")
     import imageio_ffmpeg
 
     rate = str(Fraction(fps).limit_denominator())

@@ -8,6 +8,8 @@
   optax optimizers); `enable_disk_cache()` (or ``cache=True``) keeps compiled code across processes.
 """
 
+from softmaxlab.extras import require_extra
+
 from .config import Experiment, FieldSpec
 from .datasets import DATASETS
 from .losses import LOSSES
@@ -21,6 +23,7 @@ __all__ = ["ACTIVATIONS", "DATASETS", "INITS", "LOSSES", "MODELS", "OPTIMIZERS",
 def __getattr__(name):
     # the engine (JAX, ~1.3 s to import) loads when training is asked for, not for a command's help
     if name in ("enable_disk_cache", "train", "train_many"):
+        require_extra("lab", f"softmaxlab.{name}")  # one line naming the pip install, not a JAX traceback
         from . import engine
 
         return getattr(engine, name)

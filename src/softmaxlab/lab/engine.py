@@ -18,15 +18,24 @@ import os
 import time
 from typing import NamedTuple
 
-import jax
-import jax.numpy as jnp
 import numpy as np
-import optax
-from jax import lax
-from jax.extend.random import threefry_2x32
 from tqdm.auto import tqdm
 
 from softmaxlab.core.random import STREAMS, Threefry
+from softmaxlab.extras import MissingExtraError, missing_extra_message, missing_modules
+
+try:
+    import jax
+    import jax.numpy as jnp
+    import optax
+    from jax import lax
+    from jax.extend.random import threefry_2x32
+except ImportError:
+    if not missing_modules("lab"):
+        raise  # installed but broken: its own message says more than ours would
+    raise MissingExtraError(missing_extra_message("lab", "softmaxlab's training engine",
+                                                  missing=missing_modules("lab"))) from None
+
 from softmaxlab.store import Run
 
 from .config import Experiment

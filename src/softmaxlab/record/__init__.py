@@ -11,11 +11,10 @@
 PyTorch is an optional dependency: `pip install "softmaxlab[torch]"`.
 """
 
-try:
-    import torch  # noqa: F401  (fail here, with the fix, rather than deep inside)
-except ImportError as e:  # pragma: no cover - torch is installed wherever the tests run
-    raise ImportError('softmaxlab.record needs PyTorch: pip install "softmaxlab[torch]"') from e
+from softmaxlab.extras import require_extra
 
-from softmaxlab.record.recorder import LogitRecorder
+require_extra("torch", "softmaxlab.record")  # fail here, with the fix, rather than deep inside
+
+from softmaxlab.record.recorder import LogitRecorder  # noqa: E402
 
 __all__ = ["LogitRecorder"]
