@@ -65,7 +65,9 @@ async function getJSON(url) {
   return { ok: response.ok, status: response.status, body };
 }
 
-const runURL = (name, more = "") => `${API}/${encodeURIComponent(name)}${more}`;
+// the name as one path segment: its dots escaped too, or the browser would resolve "." and ".." in the URL
+// before it is sent (the server decodes once, and answers for the name itself)
+const runURL = (name, more = "") => `${API}/${encodeURIComponent(name).replace(/\./g, "%2E")}${more}`;
 const number = (x, spec = ",") => (x === null || x === undefined ? "" : format(x, spec));
 
 /** Start the page (main.js hands over here). */
@@ -280,6 +282,15 @@ export function start({ data, pageData, root, where, renderHelp }) {
     }
     decimated = got.body.decimated;
     drawnStamp = got.body.stamp;
+    if (run.shape[0] === 0) {
+      // a writer that has not committed its first record yet: nothing to draw, and the analysis says so
+      view.clear();
+      view.player.hidden = true;
+      statusLine();
+      await drawAnalysis(mine);
+      root.dispatchEvent(new CustomEvent("softmaxlab:drawn", { detail: { values, run: values.run, records: 0, stamp: drawnStamp } }));
+      return mine === opened;
+    }
     const steps = run.steps;
     if (values.step >= 0 && !(steps[0] <= values.step && values.step <= (summary.last_step ?? steps[steps.length - 1]))) {
       linkErrors = [...linkErrors.filter((e) => !e.startsWith("step:")),
@@ -306,7 +317,9 @@ export function start({ data, pageData, root, where, renderHelp }) {
   }
 
   function statusLine() {
-    const parts = [`${values.run}: ${number(summary.records)} records of ${number(summary.samples)} samples, steps ${summary.first_step} to ${summary.last_step}`];
+    const parts = [summary.records
+      ? `${values.run}: ${number(summary.records)} records of ${number(summary.samples)} samples, steps ${summary.first_step} to ${summary.last_step}`
+      : `${values.run}: no records yet`];
     if (decimated) parts.push(`drawn: ${decimated}`);
     if (!summary.complete) parts.push(`still being written: refreshed every ${POLL_MS / 1000} s${values.step < 0 ? ", following its newest record" : ""}`);
     status.textContent = parts.join("; ");
@@ -340,7 +353,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
       window.Plotly.purge(analysisDiv);
       analysisDiv.hidden = true;
       analysisNote.hidden = false;
-      analysisNote.textContent = `${READING_NAMES[reading]}: ${got.body.error ?? `the server answered ${got.status}`}`;
+      analysisNote.textContent = got.body.error ?? `${READING_NAMES[reading]}: the server answered ${got.status}`; // it names the reading
       analysisState = { reading, error: analysisNote.textContent };
     }
     root.dispatchEvent(new CustomEvent("softmaxlab:analysis", { detail: analysisState }));
@@ -348,7 +361,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
 
   function describe() {
     const rows = [["run", summary.name], ["kind", summary.kind], ["records", number(summary.records)], ["samples", number(summary.samples)],
-      ["classes", number(summary.classes)], ["steps", `${summary.first_step} to ${summary.last_step}`],
+      ["classes", number(summary.classes)], ["steps", summary.records ? `${summary.first_step} to ${summary.last_step}` : "none yet"],
       ["written", summary.complete ? "complete" : "still being written (or stopped before it closed)"]];
     if (summary.ranks && summary.ranks.length) rows.push(["ranks", summary.ranks.map((r) => `${r.rank}: ${r.records}${r.complete ? "" : " (writing)"}`).join(", ")]);
     if (summary.description) rows.push(["description", summary.description]);
