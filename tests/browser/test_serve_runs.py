@@ -166,7 +166,7 @@ def test_a_recorded_run_of_five_classes_is_decimated_by_the_server_and_projected
     # the server kept 200 evenly spaced records, the first and the last among them (round-half-even linspace)
     records = np.unique(np.round(np.linspace(0, run.num_records - 1, 200)).astype(int))
     assert tab.evaluate(STATE)["decimated"] == "200 of 250 records (evenly spaced)"
-    assert "drawn: 200 of 250 records (evenly spaced)" in tab.locator(".status").inner_text()
+    assert "drawn: 200 of 250 records (evenly spaced)" in tab.locator(".run-status").inner_text()
     # 5 classes live in 4 sum-zero dimensions: the figure shows the 3 principal axes of the drawn logits
     z = run.logits[records].astype(np.float64)
     flat = (z - z.mean(axis=2, keepdims=True)).reshape(-1, 5)  # onto the sum-zero subspace
@@ -270,13 +270,19 @@ def test_bad_values_of_the_link_are_listed_in_the_page_and_the_defaults_are_used
     assert "step: 99999 is not a recorded step of first (0 to 60)" in tab.locator(".message").inner_text()
     assert tab.locator("#control-step").input_value() == "60"
     # no such run, and names that try to leave the runs folder: the server's message, in the page
-    for name in ("nosuch", "../first", "..", ".hidden"):
+    for name in ("nosuch", "../first", ".hidden", "a\\b"):
         tab.goto(f"{url}/runs/?run={urllib.parse.quote(name, safe='')}")
         tab.wait_for_function(f"() => {PAGE}.controller.values.run && !document.querySelector('.message').hidden")
         message = tab.locator(".message").inner_text()
         status, answer = api(url, f"/api/runs/{urllib.parse.quote(name, safe='').replace('.', '%2E')}")
         assert status in (400, 404) and message == f"run: {answer['error']}", name
         assert not tab.evaluate("() => document.getElementById('figure-0').data"), name
+    # "." and "..": a browser resolves them as the URL's own dot segments (escaped too), so the page says it
+    for name in (".", ".."):
+        tab.goto(f"{url}/runs/?run={urllib.parse.quote(name, safe='')}")
+        tab.wait_for_function(f"() => {PAGE}.controller.values.run && !document.querySelector('.message').hidden")
+        assert tab.locator(".message").inner_text() == f"run: {name!r} is not a run name (a folder directly inside the runs folder)"
+    assert tab.errors == [] or all(" 40" in e for e in tab.errors)  # the browser logs each refused fetch's status
 
 
 def test_the_run_in_the_link_is_the_state_reload_and_back_reopen_it(tab, served):
@@ -354,7 +360,7 @@ def test_a_run_being_written_in_another_process_refreshes_and_follows_its_newest
         tab.wait_for_function(f"() => {PAGE}.controller.summary && {PAGE}.controller.analysis.reading")
         state = tab.evaluate(STATE)
         assert state["records"] == 0 and state["complete"] is False and state["polling"]
-        assert f"{name}: no records yet" in tab.locator(".status").inner_text()
+        assert f"{name}: no records yet" in tab.locator(".run-status").inner_text()
         status, answer = api(url, f"/api/runs/{name}/figures/data-map")
         assert status == 422 and tab.locator(".analysis-note").inner_text() == answer["error"]
         # its first records: the page finds them on its own and opens at the newest
@@ -362,7 +368,7 @@ def test_a_run_being_written_in_another_process_refreshes_and_follows_its_newest
         assert writer.stdout.readline().strip() == "5"
         tab.wait_for_function(f"() => {PAGE}.controller.run && {PAGE}.controller.run.shape[0] === 5", timeout=30_000)
         assert tab.locator("#control-step").input_value() == "40"
-        assert "still being written" in tab.locator(".status").inner_text()
+        assert "still being written" in tab.locator(".run-status").inner_text()
         # more records: at the last step the view follows them, the list too
         (signals / "go2").touch()
         assert writer.stdout.readline().strip() == "12"
@@ -380,7 +386,7 @@ def test_a_run_being_written_in_another_process_refreshes_and_follows_its_newest
         (signals / "close").touch()
         assert writer.stdout.readline().strip() == "closed"
         tab.wait_for_function(f"() => {PAGE}.controller.summary.complete && !{PAGE}.controller.polling", timeout=30_000)
-        assert "still being written" not in tab.locator(".status").inner_text()
+        assert "still being written" not in tab.locator(".run-status").inner_text()
         assert tab.errors == [] or all("422" in e for e in tab.errors)  # the empty run's analysis, refused
     finally:
         for signal in ("go1", "go2", "close"):
@@ -431,7 +437,7 @@ def test_training_never_freezes_other_pages(browser, served):
     trainer = open_tab(browser, url, width=1280, height=800)
     other = open_tab(browser, url, width=1280, height=800)
     try:
-        trainer.goto(f"{url}/paths/?compare=none&steps=5000&samples_per_class=50")
+        trainer.goto(f"{url}/paths/?compare=none&steps=5000&samples_per_class=50&hidden=64,64")  # about 48 M of the 50 M work the browser allows
         trainer.wait_for_function(f"() => {PAGE}.controller && {PAGE}.controller.runs.length === 1", timeout=60_000)
         other.goto(f"{url}/softmax/")
         other.wait_for_function("() => document.getElementById('figure-0').data")

@@ -7,7 +7,7 @@
 // written then follows its newest record), reading and camera. A run still being written is polled every
 // POLL_MS for its summary; a new stamp (records committed) refetches its logits and figures.
 import { buildControls, element } from "../controls.js";
-import { readQuery, writeQuery } from "../state.js";
+import { pyRepr, readQuery, writeQuery } from "../state.js";
 import { cameraErrors } from "../camera.js";
 import { PLOT_CONFIG, pathsView } from "../paths_view.js";
 import { format } from "../../format.js";
@@ -89,7 +89,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
   const panel = element("aside", { class: "panel" }, element("h1", {}, pageData.title));
   const message = element("div", { class: "message", role: "alert", hidden: true });
   const table = element("section", { class: "runs-list", "aria-label": "runs" });
-  const status = element("div", { class: "status", "aria-live": "polite" });
+  const status = element("div", { class: "status run-status", "aria-live": "polite" });
   const view = pathsView({
     data, root, serverReadings: true, state: () => values,
     onState(change) {
@@ -234,6 +234,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
     window.Plotly.purge(analysisDiv);
     analysisBox.hidden = true;
     view.player.hidden = true;
+    view.views.forEach((b) => (b.hidden = true)); // no scene to turn
     about.replaceChildren();
   }
 
@@ -245,6 +246,14 @@ export function start({ data, pageData, root, where, renderHelp }) {
     show();
     if (!values.run) {
       status.textContent = list && list.length ? "Choose a run above to open it." : "";
+      return;
+    }
+    if (values.run === "." || values.run === "..") {
+      // a browser resolves these as the URL's own dot segments (escaped or not), so the server never sees them
+      notes = [`run: ${pyRepr(values.run)} is not a run name (a folder directly inside the runs folder)`];
+      status.textContent = "";
+      show();
+      root.dispatchEvent(new CustomEvent("softmaxlab:opened", { detail: { run: values.run, error: notes[0] } }));
       return;
     }
     status.textContent = `opening ${values.run}…`;
@@ -307,6 +316,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
     notes = notes.filter((n) => !n.startsWith("paths:"));
     try {
       view.draw([run], [values.run]);
+      view.views.forEach((b) => (b.hidden = false));
     } catch (e) {
       notes = [...notes, `paths: ${e.message}`];
       view.player.hidden = true;
