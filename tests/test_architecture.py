@@ -1,9 +1,10 @@
 """The file list is the architecture: inner packages never import outer ones.
 
 Layers, inner to outer (docs/design.md):
-spec, core <- lab, store <- record, analysis <- figures <- web <- app <- cli.
-`spec` (the one state spec, a module) imports nothing of ours; `web` (the web build) reads the figures
-and the spec at build time, and its JavaScript lives in `web/static/`.
+spec, core <- lab, store <- record, analysis <- figures <- web <- server <- cli.
+`spec` (the one state spec, a module) imports nothing of ours; `web` (the web build, the one front end)
+reads the figures and the spec at build time, and its JavaScript lives in `web/static/`; `server`
+(`softmaxlab serve`) serves that build and reads runs, and never imports the lab (JAX): it trains nothing.
 A package may import itself and the packages listed for it below, nothing else of ours.
 """
 
@@ -26,8 +27,8 @@ ALLOWED = {
     "analysis": {"core", "store"},
     "figures": {"core", "store", "analysis"},
     "web": {"spec", "core", "store", "analysis", "figures", "lab"},
-    "app": {"spec", "core", "store", "analysis", "figures", "lab"},
-    "cli": {"spec", "core", "store", "analysis", "figures", "lab", "record", "app", "web"},
+    "server": {"spec", "core", "store", "analysis", "figures", "web"},
+    "cli": {"spec", "core", "store", "analysis", "figures", "lab", "record", "server", "web"},
 }
 
 
@@ -75,16 +76,38 @@ def test_imports_point_inward(package, path):
 
 
 def test_checker_catches_outward_imports():
-    source = "import numpy\nfrom softmaxlab.figures import paths\nfrom ..app import server\nfrom . import softmax\n"
+    source = "import numpy\nfrom softmaxlab.figures import paths\nfrom ..server import app\nfrom . import softmax\n"
     found = imported_packages(source, "softmaxlab.core.geometry")
-    assert found == {"figures", "app", "core"}
+    assert found == {"figures", "server", "core"}
 
 
 def test_import_softmaxlab_is_light():
-    """`import softmaxlab` must not pull in JAX, zarr, plotly, dash or torch."""
+    """`import softmaxlab` must not pull in JAX, zarr, plotly, flask or torch."""
     code = (
-        "import sys, softmaxlab; print(','.join(m for m in ('jax', 'zarr', 'plotly', 'dash', 'torch') "
+        "import sys, softmaxlab; print(','.join(m for m in ('jax', 'zarr', 'plotly', 'flask', 'dash', 'torch') "
         "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"import softmaxlab imported {out.stdout.strip()}"
+
+
+def test_the_server_answers_every_route_without_the_lab_engine(tmp_path):
+    """The server reads a lab run (its experiment's query included) and draws its figures without JAX or optax."""
+    code = f"""
+import sys, numpy as np
+from softmaxlab.store import Run
+from softmaxlab.lab import Experiment
+from softmaxlab.server.app import create_app
+Run(logits=np.zeros((2, 3, 3)), steps=[0, 1], labels=[0, 1, 2], config=Experiment(steps=2).to_dict()).save({str(tmp_path / "lab")!r})
+site = {str(tmp_path / "site")!r}
+import os; os.makedirs(site); open(site + "/index.html", "w").write("<p>home</p>")
+client = create_app(logdir={str(tmp_path)!r}, site=site).test_client()
+for path in ("/", "/api/runs", "/api/runs/lab", "/api/runs/lab/logits", "/api/runs/lab/figures/readings",
+             "/api/runs/lab/figures/data-map"):
+    assert client.get(path).status_code == 200, path
+assert client.get("/api/runs/lab").get_json()["query"] == "steps=2"
+print(",".join(m for m in ("jax", "optax", "dash", "torch") if m in sys.modules))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "", f"the server imported {out.stdout.strip()}"

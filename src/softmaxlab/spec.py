@@ -1,6 +1,6 @@
 """The one state spec: every setting a person can change has a name, a type, bounds, a default and help.
 
-The pages of the web build, the Dash app and the URL query all read these `Control`s: the browser gets them
+The pages of the web build and the URL query all read these `Control`s: the browser gets them
 as data (`spec_json`) written into the build, and its `state.js` parses and writes the query by the same
 rules as `from_search` / `to_search` here (tests/test_web_state.py proves the two agree).
 

@@ -1,11 +1,8 @@
-"""Helpers of the browser tests: read a graph's data, check a WebGL canvas has pixels, post a callback by hand."""
+"""Helpers of the browser tests: read a graph's data, check a WebGL canvas has pixels."""
 
 import base64
 import io
-import json
 import re
-import urllib.error
-import urllib.request
 
 import numpy as np
 
@@ -39,18 +36,6 @@ def canvas_spread(page, graph_id: str) -> float:
     return float(canvas_pixels(page, graph_id).std())
 
 
-def post_callback(url: str, payload: dict) -> tuple[int, dict | str]:
-    """POST a hand-written callback request to the server, as a stranger could."""
-    request = urllib.request.Request(url + "/_dash-update-component", data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            body = response.read().decode()
-            return response.status, (json.loads(body) if body else "")
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-
 def arr(value) -> np.ndarray:
     """A trace's array as NumPy; plotly may keep NumPy arrays as base64 typed arrays ({"dtype", "bdata"})."""
     if isinstance(value, dict) and "bdata" in value:
@@ -60,23 +45,6 @@ def arr(value) -> np.ndarray:
     return np.asarray(value, dtype=float)
 
 
-# the app's preview redraws announce themselves on the graph ("softmaxlab:drawn", detail {key, fast});
-# `listen_for_drawn` keeps them in window.__drawn[graphId]
-LISTEN_DRAWN = """id => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');
-                         window.__drawn = window.__drawn || {};
-                         if (!window.__drawn[id]) {
-                             window.__drawn[id] = [];
-                             gd.addEventListener('softmaxlab:drawn', e => window.__drawn[id].push(e.detail));
-                         } }"""
-
-
-def listen_for_drawn(page, graph_id: str):
-    page.evaluate(LISTEN_DRAWN, graph_id)
-
-
-def drawn_events(page, graph_id: str) -> list[dict]:
-    """The preview redraws announced on the graph since `listen_for_drawn`: [{"key", "fast"}, ...]."""
-    return page.evaluate("id => (window.__drawn || {})[id] || []", graph_id)
 
 
 # where a 2D figure's data stands on screen: every marker's position, every line, error bar and shape path, and the

@@ -20,7 +20,7 @@ COMMANDS = {
     "runs": ("softmaxlab.cli.runs_cmd", "runs_command", "List the runs in a folder."),
     "export": ("softmaxlab.cli.export_cmd", "export_command", "Export a figure to HTML, PNG, SVG, GIF or MP4."),
     "site": ("softmaxlab.cli.site_cmd", "site_command", "Write the explainer as a static site or one HTML file."),
-    "serve": ("softmaxlab.cli.serve_cmd", "serve_command", "Start the interactive softmax lab in the browser."),
+    "serve": ("softmaxlab.cli.serve_cmd", "serve_command", "Serve the pages and your runs in the browser."),
     "analyze": ("softmaxlab.cli.analyze_cmd", "analyze_command", "Read a run's dynamics: cartography, calibration..."),
 }
 
@@ -97,5 +97,5 @@ class LazyGroup(click.Group):
 def main():
     """softmaxlab: see the softmax function and the paths logits take while a classifier trains.
 
-    Start with `softmaxlab serve` to open the interactive lab in your browser.
+    Start with `softmaxlab serve` to open the pages and your runs in your browser.
     """

@@ -1,5 +1,6 @@
 """`softmaxlab serve`: the web pages and the Runs page with its JSON API (a thin edge over `server.serve`)."""
 
+import signal
 import socket
 from pathlib import Path
 
@@ -41,6 +42,10 @@ def serve_command(host, port, logdir, no_browser, site):
     _check_host(host, port)  # before the server is imported: a typo in --host is one line at once
     from softmaxlab.server import serve
 
+    def terminated(*_):
+        raise KeyboardInterrupt  # `kill` stops it as Ctrl+C does
+
+    signal.signal(signal.SIGTERM, terminated)
     try:
         serve(host=host, port=port, logdir=logdir, open_browser=not no_browser, echo=click.echo, site=site)
     except OSError as e:

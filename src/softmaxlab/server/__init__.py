@@ -22,7 +22,9 @@ from .static import SiteFiles
 __all__ = ["serve", "bind", "create_app", "build_site", "SiteFiles", "LOOPBACK"]
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-THREADS = 8
+THREADS = 64  # waitress threads (idle ones cost little); at most WAITING of them wait for heavy work
+WAITING = 56  # so 8 always stay free for pages and cached answers
+OUTPUT_BUFFER = 8 << 20  # per connection in memory before waitress spills a response to a temporary file
 MAX_BODY = 64 << 10  # waitress refuses bodies over this before the app sees them (the app refuses any body)
 
 
@@ -49,13 +51,46 @@ def build_site(progress=lambda _: None) -> SiteFiles:
     folder = Path(tempfile.mkdtemp(prefix="softmaxlab-serve-"))
     try:
         out = folder / "site"
-        try:
-            write_site(out, overwrite=True, runs=True, progress=progress)
-        except TypeError:  # a web build without the Runs page yet (runs=)
-            write_site(out, overwrite=True, progress=progress)
+        write_site(out, overwrite=True, runs=True, progress=progress)
         return SiteFiles(out)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def warm_up() -> None:
+    """Import what reading a run and drawing its figures needs, and draw each figure once on a tiny run.
+
+    zarr, plotly and its validators load on first use (a second or two); done at start, the first visitor
+    of the Runs page does not wait for them.
+    """
+    import numpy as np
+
+    from softmaxlab.store import Run, load_run
+
+    from .api import READINGS, make_figure
+
+    rng = np.random.default_rng(0)
+    run = Run(logits=rng.normal(size=(3, 6, 3)), steps=[0, 1, 2], labels=[0, 1, 2, 0, 1, 2])
+    folder = Path(tempfile.mkdtemp(prefix="softmaxlab-warm-up-"))
+    try:
+        run = load_run(run.save(folder / "run").path)  # zarr's first read
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    for reading in READINGS:
+        try:
+            make_figure(run, reading, "warm-up").to_json(remove_uids=False)
+        except ValueError:
+            pass
+
+
+def _few_malloc_arenas(count: int = 2) -> None:
+    """Ask glibc for few malloc arenas: with one per thread, freed response buffers stay mapped (RSS grows)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, count)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass  # not glibc
 
 
 def _can_open_browser() -> bool:
@@ -67,7 +102,8 @@ def _can_open_browser() -> bool:
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8050, logdir="runs", open_browser: bool = True,
-          threads: int = THREADS, echo=print, site=None, heavy: int = 2, run_cache_bytes: int = 768 << 20) -> None:
+          threads: int = THREADS, echo=print, site=None, heavy: int = 2, waiting: int = WAITING,
+          run_cache_bytes: int = 768 << 20) -> None:
     """Serve the pages and the API with waitress until interrupted (KeyboardInterrupt reaches the caller).
 
     Binds to `host` (loopback by default; any other host gets a warning), taking the next free port if
@@ -77,11 +113,14 @@ def serve(*, host: str = "127.0.0.1", port: int = 8050, logdir="runs", open_brow
     Args:
         site: a folder holding a site built with `write_site(..., runs=True)` to serve instead of building
             one (tests and benchmarks reuse one build).
-        heavy: requests that may read a run or build a figure at once (the other threads stay free).
+        heavy: requests that may read a run or build a figure at once.
+        waiting: requests that may wait for those (each holds a thread; beyond, a 503 "busy" at once), so
+            `threads - waiting` threads always stay free for pages and cached answers.
         run_cache_bytes: the most bytes of run arrays kept in memory.
     """
     import waitress
 
+    _few_malloc_arenas()
     root = Path(logdir).expanduser()
     root.mkdir(parents=True, exist_ok=True)
     sock, chosen = bind(host, port)
@@ -96,7 +135,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8050, logdir="runs", open_brow
             files = build_site()
         else:
             files = SiteFiles(site)
-        app = create_app(logdir=root, site=files, heavy=heavy, run_cache_bytes=run_cache_bytes)
+        app = create_app(logdir=root, site=files, heavy=heavy, waiting=min(waiting, threads - 2),
+                         run_cache_bytes=run_cache_bytes)
+        warm_up()  # before the URL: the first visitor of a run does not wait for imports
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else
                                                             f"[{host}]" if ":" in host else host)
         url = f"http://{shown}:{chosen}/"
@@ -109,11 +150,12 @@ def serve(*, host: str = "127.0.0.1", port: int = 8050, logdir="runs", open_brow
         sys.stdout.flush()
         server = waitress.create_server(app, sockets=[sock], threads=threads, clear_untrusted_proxy_headers=True,
                                         max_request_body_size=MAX_BODY, max_request_header_size=16 << 10,
-                                        ident="softmaxlab")
+                                        outbuf_overflow=OUTPUT_BUFFER, ident="softmaxlab")
     except BaseException:
         sock.close()
         raise
     try:
-        server.run()
+        server.run()  # waitress returns from its loop on Ctrl+C (it catches the KeyboardInterrupt)
     finally:
         server.close()
+    raise KeyboardInterrupt  # the caller says "stopped."

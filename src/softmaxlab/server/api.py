@@ -17,21 +17,23 @@ from pathlib import Path
 
 import numpy as np
 
-from .runs import BadRun, ByteLRU, NotFound, SingleFlight, check_tree, run_folder, run_nbytes
+from .runs import BadRun, Busy, ByteLRU, HeavyGate, NotFound, SingleFlight, check_tree, run_folder, run_nbytes
 
 READINGS = ("readings", "data-map", "reliability", "forgetting", "neural-collapse")
 LIMITS = {"max_records": (1, 2000, 200), "max_samples": (1, 20000, 1000)}  # name -> (min, max, default)
 MAX_INDEX = 10**12  # a record index this large is refused before any comparison
 HEAVY_WAIT = 60.0  # seconds a request waits for a free heavy slot before a 503
+BIG_RUN_BYTES = 64 << 20  # a figure over a run whose logits are bigger takes every heavy slot (one memory peak)
 
 
 class ApiError(Exception):
     """An error answered as `{"error": message}` with `status`."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, headers=None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
 
 
 def _integer(name, text, low, high, *, allow_last=False):
@@ -68,6 +70,16 @@ def _finite_or_none(values):
     return [None if not math.isfinite(v) else v for v in np.asarray(values, dtype=np.float64).tolist()]
 
 
+def _trim_memory():
+    """glibc's malloc_trim: return freed heap pages to the system (RSS falls after a big job); no-op elsewhere."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _scrub(text: str, root: Path) -> str:
     """`text` without the runs folder's absolute path (a message may quote a file in it)."""
     return str(text).replace(str(root) + "/", "").replace(str(root), "the runs folder")
@@ -80,16 +92,19 @@ class Api:
         logdir: the runs folder (resolved here).
         run_cache_bytes: the most bytes of run arrays kept in memory.
         figure_cache_bytes: the most bytes of figure JSON kept.
-        heavy: how many requests may read a run or build a figure at once (the rest wait, then 503).
+        heavy: how many requests may read a run or build a figure at once.
+        waiting: how many more may wait for them (each holds a server thread); beyond, a 503 at once.
     """
 
-    def __init__(self, logdir, *, run_cache_bytes=768 << 20, figure_cache_bytes=96 << 20, heavy=2):
+    def __init__(self, logdir, *, run_cache_bytes=768 << 20, figure_cache_bytes=96 << 20, heavy=2, waiting=16):
         self.root = Path(logdir).expanduser().resolve()
         self.runs = ByteLRU(run_cache_bytes)
         self.figures = ByteLRU(figure_cache_bytes)
         self.summaries = ByteLRU(4 << 20)  # the listing's lines, by (path, stamp)
+        self.answers = ByteLRU(64 << 20)  # logits answers (JSON bytes), by (path, stamp, parameters)
+        self.encoding = threading.BoundedSemaphore(4)  # logits answers made at once: bounds their buffers
         self.flights = SingleFlight()
-        self.heavy = threading.BoundedSemaphore(heavy)
+        self.gate = HeavyGate(heavy, waiting, HEAVY_WAIT)
 
     # ---- runs -------------------------------------------------------------------------------------------
     def _stamp(self, path):
@@ -100,20 +115,29 @@ class Api:
         except OSError:
             raise NotFound(f"no run called {path.name!r} in the runs folder") from None
 
-    def _heavy(self, work):
-        if not self.heavy.acquire(timeout=HEAVY_WAIT):
-            raise ApiError(503, "the server is busy reading other runs; try again in a moment")
+    def _queued(self, work):
+        """`work()` counted as a request waiting for heavy work; 503 when too many already wait."""
+        try:
+            self.gate.enter()
+        except Busy as e:
+            raise ApiError(503, str(e), {"Retry-After": "2"}) from None
         try:
             return work()
+        except Busy as e:
+            raise ApiError(503, str(e), {"Retry-After": "2"}) from None
         finally:
-            self.heavy.release()
+            self.gate.leave()
 
     def run(self, name):
-        """(path, stamp, Run) of run `name`, from the cache when it has not changed on disk."""
+        """(path, stamp, Run) of run `name`, from the cache when it has not changed on disk.
+
+        A run is read only after `check_tree` found no link out of the runs folder in it; an answer from
+        the cache was read so.
+        """
         from softmaxlab.store import RunStoreError, load_run
 
         try:
-            path = run_folder(self.root, name)
+            path = run_folder(self.root, name, tree=False)
         except ValueError as e:
             if isinstance(e, BadRun):
                 raise ApiError(422, str(e)) from None
@@ -131,7 +155,11 @@ class Api:
             if hit is not None:
                 return hit
             try:
-                loaded = self._heavy(lambda: load_run(path))
+                check_tree(self.root, path)
+                with self.gate.hold(1):
+                    loaded = load_run(path)
+            except BadRun as e:
+                raise ApiError(422, str(e)) from None
             except RunStoreError as e:
                 raise ApiError(422, f"run {name!r} cannot be read: {_scrub(e.problem, self.root)}") from None
             except OSError as e:
@@ -140,7 +168,7 @@ class Api:
             self.runs.put(key, loaded, run_nbytes(loaded))
             return loaded
 
-        return path, stamp, self.flights.do(("run",) + key, read)
+        return path, stamp, self._queued(lambda: self.flights.do(("run",) + key, read))
 
     @staticmethod
     def stamp_text(stamp) -> str:
@@ -232,7 +260,6 @@ class Api:
         }
 
     def logits(self, name, query):
-        from softmaxlab.core import evenly_spaced
 
         values = check_query(query, ("start", "stop", "max_records", "max_samples", "encoding"))
         encoding = values.get("encoding", "base64")
@@ -243,6 +270,18 @@ class Api:
         start = _integer("start", values.get("start", "0"), 0, MAX_INDEX, allow_last=True)
         stop = _integer("stop", values.get("stop", "-1"), 0, MAX_INDEX, allow_last=True)
         path, stamp, run = self.run(name)
+        key = (str(path), stamp, start, stop, limits["max_records"], limits["max_samples"], encoding)
+        cached = self.answers.get(key)
+        if cached is not None:
+            return cached
+        with self.encoding:
+            body = self._logits_answer(path, stamp, run, start, stop, limits, encoding)
+        self.answers.put(key, body, len(body))
+        return body
+
+    def _logits_answer(self, path, stamp, run, start, stop, limits, encoding) -> bytes:
+        from softmaxlab.core import evenly_spaced
+
         total, samples_total = run.num_records, run.num_samples
         if total == 0:
             records = np.zeros(0, np.int64)
@@ -270,10 +309,10 @@ class Api:
             if array is None:
                 return None
             if encoding == "base64":
-                return base64.b64encode(array.tobytes()).decode("ascii")
+                return base64.b64encode(array.tobytes())  # bytes, spliced into the JSON below
             return _finite_or_none(array.ravel())
 
-        return {
+        document = {
             "name": path.name,
             "shape": list(logits.shape),
             "records": records.tolist(),
@@ -288,9 +327,17 @@ class Api:
             "input_dim": None if run.inputs is None else int(run.inputs.shape[1]),
             "complete": run.complete,
             "stamp": self.stamp_text(stamp),
-            "logits": encode(logits),
-            "inputs": encode(inputs),
+            "logits": None,
+            "inputs": None,
         }
+        if encoding == "list":
+            return dumps({**document, "logits": encode(logits), "inputs": encode(inputs)})
+        # base64 is plain ASCII: written into the JSON as is, not scanned again by the encoder
+        head = dumps(document)
+        assert head.endswith(b'"logits":null,"inputs":null}')
+        parts = [head[:-len(b'null,"inputs":null}')], b'"', encode(logits), b'","inputs":']
+        parts += [b"null}"] if inputs is None else [b'"', encode(inputs), b'"}']
+        return b"".join(parts)
 
     def figure(self, name, reading, query):
         """The figure's JSON text (bytes), from the cache when the run has not changed."""
@@ -309,31 +356,75 @@ class Api:
             hit = self.figures.get(key)
             if hit is not None:
                 return hit
+            big = run.logits.nbytes > BIG_RUN_BYTES
             try:
-                text = self._heavy(lambda: make_figure(run, reading, path.name).to_json()).encode()
+                with self.gate.hold(self.gate.slots if big else 1):
+                    text = make_figure(run, reading, path.name).to_json(remove_uids=False).encode()
             except ValueError as e:  # the reading cannot be made for this run
                 raise ApiError(422, f"{reading}: {_scrub(str(e), self.root)}") from None
+            finally:
+                if big:
+                    _trim_memory()  # hand the figure's temporaries (hundreds of MB) back to the system
             self.figures.drop(lambda k: k[0] == key[0] and k[2] == reading and k[1] != stamp)
             self.figures.put(key, text, len(text))
             return text
 
-        return self.flights.do(("figure",) + key, build)
+        return self._queued(lambda: self.flights.do(("figure",) + key, build))
+
+
+# the readings over steps and neural collapse are values per record: over a longer run they are drawn at
+# this many records, evenly spaced (exact there; a 1,000-record curve looks the same at 500 points). The data
+# map and forgetting are statistics over every record and always read them all.
+MAX_FIGURE_RECORDS = 500
+PER_RECORD = ("readings", "neural-collapse")
+
+
+def fewer_records(run, limit):
+    """`(run, note)`: the run at `limit` evenly spaced records (first and last kept) and what was left out."""
+    from softmaxlab.core import evenly_spaced
+    from softmaxlab.store import Run
+
+    if run.num_records <= limit:
+        return run, ""
+    chosen = evenly_spaced(run.num_records, limit)
+    fewer = Run(logits=run.logits[chosen], steps=run.steps[chosen], labels=run.labels, inputs=run.inputs,
+                loss=run.loss[chosen], accuracy=run.accuracy[chosen],
+                extras={k: v[chosen] for k, v in run.extras.items()}, config=run.config,
+                description=run.description, complete=run.complete)
+    return fewer, f"{len(chosen)} of {run.num_records} records (evenly spaced)"
 
 
 def make_figure(run, reading, title):
-    """The Plotly figure `reading` of `run` (the Python figure builders)."""
+    """The Plotly figure `reading` of `run` (the Python figure builders).
+
+    A per-record reading of a run over `MAX_FIGURE_RECORDS` records is drawn at that many, and says so
+    in `layout.meta["softmaxlab"]["decimated"]` and its title.
+    """
     from softmaxlab import figures
     from softmaxlab.figures import dynamics
 
+    note = ""
+    if reading in PER_RECORD:
+        run, note = fewer_records(run, MAX_FIGURE_RECORDS)
     if reading == "readings":
-        return figures.readings([run], titles=[title])
-    if reading == "data-map":
-        return dynamics.data_map(run)
-    if reading == "reliability":
-        return dynamics.reliability_figure(run)
-    if reading == "forgetting":
-        return dynamics.forgetting_figure(run)
-    return dynamics.neural_collapse_figure(run)
+        fig = figures.readings([run], titles=[title])
+    elif reading == "data-map":
+        fig = dynamics.data_map(run)
+    elif reading == "reliability":
+        fig = dynamics.reliability_figure(run)
+    elif reading == "forgetting":
+        fig = dynamics.forgetting_figure(run)
+    else:
+        fig = dynamics.neural_collapse_figure(run)
+    if note:
+        meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {}
+        meta["softmaxlab"] = {**meta.get("softmaxlab", {}), "decimated": note}
+        fig.update_layout(meta=meta)
+        text = fig.layout.title.text
+        if text:
+            head, br, rest = text.partition("<br>")
+            fig.update_layout(title_text=f"{head} · {note}{br}{rest}")
+    return fig
 
 
 def dumps(document) -> bytes:

@@ -115,7 +115,9 @@ def create_app(*, logdir, site, **api_options) -> Flask:
                 case ["runs", name]:
                     return _json(200, api.summary(name, query))
                 case ["runs", name, "logits"]:
-                    return _json(200, api.logits(name, query))
+                    response = Response(api.logits(name, query), 200, mimetype="application/json")
+                    response.headers.update(API_HEADERS)
+                    return response
                 case ["runs", name, "figures", reading]:
                     text = api.figure(name, reading, query)
                     response = Response(text, 200, mimetype="application/json")
@@ -124,7 +126,7 @@ def create_app(*, logdir, site, **api_options) -> Flask:
             return _error(404, f"no such API route {raw[:80]!r} (routes: /api/runs, /api/runs/NAME, "
                                "/api/runs/NAME/logits, /api/runs/NAME/figures/READING)")
         except ApiError as e:
-            return _error(e.status, e.message)
+            return _error(e.status, e.message, e.headers)
 
     def static_response(raw):
         if request.method not in ("GET", "HEAD"):
@@ -146,8 +148,8 @@ def create_app(*, logdir, site, **api_options) -> Flask:
                    "Vary": "Accept-Encoding", "X-Content-Type-Options": "nosniff"}
         if request.if_none_match and (etag in request.if_none_match or entry.etag in request.if_none_match):
             return Response(status=304, headers={**headers, "ETag": f'"{etag}"'})
-        if not request.if_none_match and request.if_modified_since is not None and \
-                request.headers.get("If-Modified-Since") == files.modified:
+        since = request.if_modified_since
+        if not request.if_none_match and since is not None and since >= files.modified_at:
             return Response(status=304, headers=headers)
         body = entry.gzipped if gz else entry.body
         if gz:

@@ -7,6 +7,7 @@ so no URL can reach another file: `..`, encoded separators and directory listing
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import gzip
 import hashlib
@@ -53,7 +54,9 @@ class SiteFiles:
         folder = Path(folder)
         self.files: dict[str, SiteFile] = {}
         self.folders: set[str] = set()  # "/softmax" for the redirect to "/softmax/"
-        self.modified = email.utils.formatdate(time.time(), usegmt=True)
+        now = int(time.time())  # whole seconds, as HTTP dates
+        self.modified = email.utils.formatdate(now, usegmt=True)
+        self.modified_at = datetime.datetime.fromtimestamp(now, tz=datetime.timezone.utc)
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder)
             if any(part.startswith(".") for part in rel.parts) or not path.is_file():
