@@ -147,9 +147,10 @@ def test_a_trained_run_opens_at_its_last_step_with_the_run_s_own_numbers_and_pix
     # the readings over steps and the data map: the server's figures, drawn as they are, with the cursor at the last step
     status, readings = api(url, "/api/runs/first/figures/readings")
     assert status == 200
-    drawn = tab.evaluate("() => { const d = document.getElementById('figure-1'); return {names: d.data.map(t => [t.name, t.xaxis, t.yaxis]), "
+    drawn = tab.evaluate("() => { const d = document.getElementById('figure-1'); return {names: d.data.map(t => [t.uid, t.name, t.xaxis, t.yaxis]), "
                          "shapes: d.layout.shapes.map(s => [s.x0, s.xref, s.yref]), title: d.layout.title.text}; }")
-    assert drawn["names"] == [[t["name"], t["xaxis"], t["yaxis"]] for t in readings["data"]]
+    assert drawn["names"] == [[t["uid"], t["name"], t["xaxis"], t["yaxis"]] for t in readings["data"]]
+    assert [t["uid"] for t in readings["data"]][:2] == ["loss-0", "accuracy-0"]  # the builder's uids
     assert drawn["title"] == readings["layout"]["title"]["text"]
     assert drawn["shapes"] == [[last, x, f"{y} domain"] for x, y in (("x", "y"), ("x2", "y2"), ("x3", "y3"), ("x4", "y4"), ("x5", "y5"))]
     status, data_map = api(url, "/api/runs/first/figures/data-map")
