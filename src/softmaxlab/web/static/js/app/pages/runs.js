@@ -307,8 +307,10 @@ export function start({ data, pageData, root, where, renderHelp }) {
       values = { ...values, step: -1 };
       writeLink(false);
     }
+    // the figures are asked for first: the server makes them while the browser draws the paths
+    const figures = Promise.all([drawReadings(mine), drawAnalysis(mine)]);
     drawPaths();
-    await Promise.all([drawReadings(mine), drawAnalysis(mine)]);
+    await figures;
     return mine === opened;
   }
 
