@@ -24,6 +24,7 @@ __all__ = ["serve", "bind", "create_app", "build_site", "SiteFiles", "LOOPBACK"]
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 THREADS = 64  # waitress threads (idle ones cost little); at most WAITING of them wait for heavy work
 WAITING = 56  # so 8 always stay free for pages and cached answers
+SEND_BUFFER = 1 << 20  # bytes of socket send buffer asked for (the system may cap it)
 OUTPUT_BUFFER = 8 << 20  # per connection in memory before waitress spills a response to a temporary file
 MAX_BODY = 64 << 10  # waitress refuses bodies over this before the app sees them (the app refuses any body)
 
@@ -35,6 +36,9 @@ def bind(host: str, port: int, *, tries: int = 20):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
+            # accepted sockets inherit it; waitress sends in pieces of this size (16 KB by default: a 3 MB
+            # logits answer took some 200 trips through its loop)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
             sock.bind((host, candidate))
             sock.listen(128)
             return sock, candidate
@@ -84,11 +88,15 @@ def warm_up() -> None:
 
 
 def _few_malloc_arenas(count: int = 2) -> None:
-    """Ask glibc for few malloc arenas: with one per thread, freed response buffers stay mapped (RSS grows)."""
+    """Keep glibc from holding freed memory: few malloc arenas (not one per thread), and every block of
+    1 MB or more (a run's arrays, a logits answer) mapped on its own, so freeing it returns it to the system
+    (glibc's default raises that threshold after the first big free, and answers then fragment the heap)."""
     import ctypes
 
     try:
-        ctypes.CDLL("libc.so.6").mallopt(-8, count)  # M_ARENA_MAX
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-8, count)  # M_ARENA_MAX
+        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD, fixed
     except (OSError, AttributeError):
         pass  # not glibc
 
