@@ -7,7 +7,7 @@
 // written then follows its newest record), reading and camera. A run still being written is polled every
 // POLL_MS for its summary; a new stamp (records committed) refetches its logits and figures.
 import { buildControls, element } from "../controls.js";
-import { readQuery, writeQuery } from "../state.js";
+import { pyRepr, readQuery, writeQuery } from "../state.js";
 import { cameraErrors } from "../camera.js";
 import { PLOT_CONFIG, pathsView } from "../paths_view.js";
 import { format } from "../../format.js";
@@ -65,7 +65,9 @@ async function getJSON(url) {
   return { ok: response.ok, status: response.status, body };
 }
 
-const runURL = (name, more = "") => `${API}/${encodeURIComponent(name)}${more}`;
+// the name as one path segment: its dots escaped too, or the browser would resolve "." and ".." in the URL
+// before it is sent (the server decodes once, and answers for the name itself)
+const runURL = (name, more = "") => `${API}/${encodeURIComponent(name).replace(/\./g, "%2E")}${more}`;
 const number = (x, spec = ",") => (x === null || x === undefined ? "" : format(x, spec));
 
 /** Start the page (main.js hands over here). */
@@ -87,7 +89,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
   const panel = element("aside", { class: "panel" }, element("h1", {}, pageData.title));
   const message = element("div", { class: "message", role: "alert", hidden: true });
   const table = element("section", { class: "runs-list", "aria-label": "runs" });
-  const status = element("div", { class: "status", "aria-live": "polite" });
+  const status = element("div", { class: "status run-status", "aria-live": "polite" });
   const view = pathsView({
     data, root, serverReadings: true, state: () => values,
     onState(change) {
@@ -232,6 +234,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
     window.Plotly.purge(analysisDiv);
     analysisBox.hidden = true;
     view.player.hidden = true;
+    view.views.forEach((b) => (b.hidden = true)); // no scene to turn
     about.replaceChildren();
   }
 
@@ -243,6 +246,14 @@ export function start({ data, pageData, root, where, renderHelp }) {
     show();
     if (!values.run) {
       status.textContent = list && list.length ? "Choose a run above to open it." : "";
+      return;
+    }
+    if (values.run === "." || values.run === "..") {
+      // a browser resolves these as the URL's own dot segments (escaped or not), so the server never sees them
+      notes = [`run: ${pyRepr(values.run)} is not a run name (a folder directly inside the runs folder)`];
+      status.textContent = "";
+      show();
+      root.dispatchEvent(new CustomEvent("softmaxlab:opened", { detail: { run: values.run, error: notes[0] } }));
       return;
     }
     status.textContent = `opening ${values.run}…`;
@@ -280,6 +291,15 @@ export function start({ data, pageData, root, where, renderHelp }) {
     }
     decimated = got.body.decimated;
     drawnStamp = got.body.stamp;
+    if (run.shape[0] === 0) {
+      // a writer that has not committed its first record yet: nothing to draw, and the analysis says so
+      view.clear();
+      view.player.hidden = true;
+      statusLine();
+      await drawAnalysis(mine);
+      root.dispatchEvent(new CustomEvent("softmaxlab:drawn", { detail: { values, run: values.run, records: 0, stamp: drawnStamp } }));
+      return mine === opened;
+    }
     const steps = run.steps;
     if (values.step >= 0 && !(steps[0] <= values.step && values.step <= (summary.last_step ?? steps[steps.length - 1]))) {
       linkErrors = [...linkErrors.filter((e) => !e.startsWith("step:")),
@@ -287,8 +307,10 @@ export function start({ data, pageData, root, where, renderHelp }) {
       values = { ...values, step: -1 };
       writeLink(false);
     }
+    // the figures are asked for first: the server makes them while the browser draws the paths
+    const figures = Promise.all([drawReadings(mine), drawAnalysis(mine)]);
     drawPaths();
-    await Promise.all([drawReadings(mine), drawAnalysis(mine)]);
+    await figures;
     return mine === opened;
   }
 
@@ -296,6 +318,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
     notes = notes.filter((n) => !n.startsWith("paths:"));
     try {
       view.draw([run], [values.run]);
+      view.views.forEach((b) => (b.hidden = false));
     } catch (e) {
       notes = [...notes, `paths: ${e.message}`];
       view.player.hidden = true;
@@ -306,7 +329,9 @@ export function start({ data, pageData, root, where, renderHelp }) {
   }
 
   function statusLine() {
-    const parts = [`${values.run}: ${number(summary.records)} records of ${number(summary.samples)} samples, steps ${summary.first_step} to ${summary.last_step}`];
+    const parts = [summary.records
+      ? `${values.run}: ${number(summary.records)} records of ${number(summary.samples)} samples, steps ${summary.first_step} to ${summary.last_step}`
+      : `${values.run}: no records yet`];
     if (decimated) parts.push(`drawn: ${decimated}`);
     if (!summary.complete) parts.push(`still being written: refreshed every ${POLL_MS / 1000} s${values.step < 0 ? ", following its newest record" : ""}`);
     status.textContent = parts.join("; ");
@@ -340,7 +365,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
       window.Plotly.purge(analysisDiv);
       analysisDiv.hidden = true;
       analysisNote.hidden = false;
-      analysisNote.textContent = `${READING_NAMES[reading]}: ${got.body.error ?? `the server answered ${got.status}`}`;
+      analysisNote.textContent = got.body.error ?? `${READING_NAMES[reading]}: the server answered ${got.status}`; // it names the reading
       analysisState = { reading, error: analysisNote.textContent };
     }
     root.dispatchEvent(new CustomEvent("softmaxlab:analysis", { detail: analysisState }));
@@ -348,7 +373,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
 
   function describe() {
     const rows = [["run", summary.name], ["kind", summary.kind], ["records", number(summary.records)], ["samples", number(summary.samples)],
-      ["classes", number(summary.classes)], ["steps", `${summary.first_step} to ${summary.last_step}`],
+      ["classes", number(summary.classes)], ["steps", summary.records ? `${summary.first_step} to ${summary.last_step}` : "none yet"],
       ["written", summary.complete ? "complete" : "still being written (or stopped before it closed)"]];
     if (summary.ranks && summary.ranks.length) rows.push(["ranks", summary.ranks.map((r) => `${r.rank}: ${r.records}${r.complete ? "" : " (writing)"}`).join(", ")]);
     if (summary.description) rows.push(["description", summary.description]);

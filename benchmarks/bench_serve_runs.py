@@ -1,0 +1,108 @@
+"""The Runs page in headless chromium against a real `softmaxlab serve`: a big run opened, against a small one.
+
+Run: `python benchmarks/bench_serve_runs.py [--samples 10000] [--records 1000] [--opens 5]`. Needs chromium.
+
+Writes two recorded runs of 3 classes into a temporary runs folder with `RunWriter` (a big one of `--samples`
+x `--records`, and the reference-sized 60 x 1000), starts `softmaxlab serve` on it, and opens
+`/runs/?run=NAME` `--opens` times each in a fresh tab: from the navigation to the **paths drawn** (the
+decimated logits fetched, decoded and drawn, `softmaxlab:drawn`) and to the **analysis drawn** (the server's
+data map on screen, `softmaxlab:analysis`). The first open of each run is cold (the server reads the run
+and makes its figures); the others are served from the server's caches. The small run is the baseline: the
+ratio big / small is what a big run costs beyond a page load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from softmaxlab.store import RunWriter  # noqa: E402
+from tests.browser.conftest import start_server  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+OPENED = """() => new Promise(r => { const page = document.getElementById('page'); const t = {};
+  const done = () => t.drawn && t.analysis && r(t);
+  page.addEventListener('softmaxlab:drawn', e => { if (e.detail.records) { t.drawn = performance.now(); done(); } });
+  page.addEventListener('softmaxlab:analysis', () => { t.analysis = performance.now(); done(); }); })"""
+
+
+def write_run(path: Path, samples: int, records: int, block: int = 50) -> None:
+    rng = np.random.default_rng(0)
+    labels = np.arange(samples) % 3
+    pull = np.eye(3, dtype=np.float32)[labels] * 0.01
+    z = np.zeros((samples, 3), np.float32)
+    with RunWriter(path, labels=labels, num_classes=3, description="benchmark") as w:
+        for first in range(0, records, block):
+            n = min(block, records - first)
+            out = np.empty((n, samples, 3), np.float32)
+            for i in range(n):
+                z += pull + rng.normal(scale=0.02, size=z.shape).astype(np.float32)
+                out[i] = z
+            w.append(np.arange(first, first + n), out)
+
+
+def open_times(browser, url: str, name: str, opens: int) -> list[tuple[float, float]]:
+    out = []
+    for _ in range(opens):
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        tab = context.new_page()
+        # listen once the page has started (its script ends the body), before any answer of the API has come
+        tab.add_init_script("""window.addEventListener('DOMContentLoaded', () => {
+          window.__opened = (%s)(); });""" % OPENED)
+        tab.goto(f"{url}/runs/?run={name}", wait_until="domcontentloaded")
+        t = tab.evaluate("() => window.__opened")
+        out.append((t["drawn"], t["analysis"]))
+        context.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=10_000)
+    parser.add_argument("--records", type=int, default=1000)
+    parser.add_argument("--opens", type=int, default=5)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        logdir = Path(tmp) / "runs"
+        t0 = time.perf_counter()
+        write_run(logdir / "big", args.samples, args.records)
+        write_run(logdir / "small", 60, 1000)
+        print(f"wrote the runs in {time.perf_counter() - t0:.1f} s", flush=True)
+        process, url = start_server(logdir, timeout=300)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+                results = {name: open_times(browser, url, name, args.opens) for name in ("small", "big")}
+                browser.close()
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    print(f"{datetime.date.today()}, load {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores; "
+          f"big: {args.samples} samples x {args.records} records x 3 classes; small: 60 x 1000 x 3")
+    print("| measure (ms from navigation) | small: cold, warm p50 | big: cold, warm p50 | big / small (warm) |")
+    print("|---|---|---|---|")
+    for i, label in enumerate(("paths drawn", "analysis (data map) drawn")):
+        small = [t[i] for t in results["small"]]
+        big = [t[i] for t in results["big"]]
+        ws, wb = statistics.median(small[1:]), statistics.median(big[1:])
+        print(f"| {label} | {small[0]:.0f}, {ws:.0f} | {big[0]:.0f}, {wb:.0f} | {wb / ws:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
