@@ -48,13 +48,24 @@ export function runOfLogits(answer) {
   };
 }
 
-/** GET a JSON answer of the API: {ok, status, body}; a failed fetch or a non-JSON answer becomes a message. */
-async function getJSON(url) {
+export const BUSY_TRIES = 4; // a busy server (503 with Retry-After) is asked again this many times at most
+
+/**
+ * GET a JSON answer of the API: {ok, status, body}; a failed fetch or a non-JSON answer becomes a message.
+ * A 503 (the server's heavy work is full) is asked again after its Retry-After seconds (at most 10 s, at most
+ * BUSY_TRIES times) before it is shown. `fetcher` and `sleep` are for the tests.
+ */
+export async function getJSON(url, { fetcher = globalThis.fetch, sleep = (ms) => new Promise((r) => setTimeout(r, ms)) } = {}) {
   let response;
-  try {
-    response = await fetch(url, { cache: "no-store" });
-  } catch (e) {
-    return { ok: false, status: 0, body: { error: `the server does not answer (${e.message}); is softmaxlab serve still running?` } };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      response = await fetcher(url, { cache: "no-store" });
+    } catch (e) {
+      return { ok: false, status: 0, body: { error: `the server does not answer (${e.message}); is softmaxlab serve still running?` } };
+    }
+    if (response.status !== 503 || attempt >= BUSY_TRIES) break;
+    const wait = Number(response.headers?.get?.("Retry-After"));
+    await sleep(1000 * Math.min(Number.isFinite(wait) && wait > 0 ? wait : 1, 10));
   }
   let body;
   try {

@@ -1,0 +1,42 @@
+// app/pages/runs.js's API client: a busy server (503 with Retry-After, docs/server.md) is asked again.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { BUSY_TRIES, getJSON } from "../../src/softmaxlab/web/static/js/app/pages/runs.js";
+
+function server(answers) {
+  const asked = [];
+  const fetcher = async (url) => {
+    asked.push(url);
+    const [status, retry, body] = answers[Math.min(asked.length - 1, answers.length - 1)];
+    return { status, ok: status < 400, headers: { get: (h) => (h === "Retry-After" ? retry : null) }, json: async () => body };
+  };
+  return { fetcher, asked };
+}
+
+test("a 503 is asked again after its Retry-After, and the answer that follows is the result", async () => {
+  const waits = [];
+  const { fetcher, asked } = server([[503, "2", { error: "busy" }], [503, "3", { error: "busy" }], [200, null, { runs: [] }]]);
+  const got = await getJSON("/api/runs", { fetcher, sleep: async (ms) => waits.push(ms) });
+  assert.deepEqual(got, { ok: true, status: 200, body: { runs: [] } });
+  assert.deepEqual(waits, [2000, 3000]);
+  assert.equal(asked.length, 3);
+});
+
+test("a server that stays busy is shown after BUSY_TRIES more asks; odd Retry-After values are bounded", async () => {
+  const waits = [];
+  const { fetcher, asked } = server([[503, "600", { error: "the server is busy" }], [503, "x", { error: "the server is busy" }]]);
+  const got = await getJSON("/api/runs/a", { fetcher, sleep: async (ms) => waits.push(ms) });
+  assert.deepEqual(got, { ok: false, status: 503, body: { error: "the server is busy" } });
+  assert.equal(asked.length, BUSY_TRIES + 1);
+  assert.deepEqual(waits, [10000, ...Array(BUSY_TRIES - 1).fill(1000)]); // at most 10 s; unreadable: 1 s
+});
+
+test("other errors are not asked again, and a dead server is a message", async () => {
+  const { fetcher, asked } = server([[404, null, { error: "run: there is no run called 'x'" }]]);
+  const got = await getJSON("/api/runs/x", { fetcher, sleep: async () => assert.fail("no wait for a 404") });
+  assert.equal(got.status, 404);
+  assert.equal(asked.length, 1);
+  const dead = await getJSON("/api/runs", { fetcher: async () => { throw new Error("connection refused"); } });
+  assert.equal(dead.status, 0);
+  assert.match(dead.body.error, /does not answer \(connection refused\)/);
+});
