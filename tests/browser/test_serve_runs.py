@@ -460,3 +460,19 @@ def test_training_never_freezes_other_pages(browser, served):
     finally:
         trainer.context.close()
         other.context.close()
+
+
+def test_a_run_added_to_the_folder_appears_in_an_idle_list_without_a_reload(tab, served):
+    url, logdir = served
+    tab.goto(f"{url}/runs/")
+    tab.wait_for_selector(".runs-list tbody tr[data-run=first]")
+    assert tab.locator(".runs-list tr[data-run=late]").count() == 0
+    labels = np.arange(9) % 3
+    with RunWriter(logdir / "late", labels=labels, num_classes=3) as w:  # complete at once: nothing is being written
+        w.append(np.arange(4), np.ones((4, 9, 3), np.float32) * np.arange(1, 5, dtype=np.float32)[:, None, None])
+    try:
+        tab.wait_for_selector(".runs-list tr[data-run=late]", timeout=60_000)  # the idle list asks every 15 s
+        row = tab.locator(".runs-list tr[data-run=late]").inner_text().split("\t")
+        assert row[:6] == ["late", "recorded", "4", "9", "3", "yes"]
+    finally:
+        shutil.rmtree(logdir / "late")

@@ -14,6 +14,7 @@ import { format } from "../../format.js";
 
 export const POLL_MS = 2000; // a run still being written: its summary this often
 const LIST_MS = 5000; // the list, while one of its runs is being written
+const IDLE_LIST_MS = 15000; // the list otherwise (a new run in the folder appears), while the tab is seen
 export const MAX_RECORDS = 200; // what the paths view asks the server for (it decimates, evenly spaced)
 export const MAX_SAMPLES = 1000;
 const API = "../api/runs";
@@ -175,15 +176,19 @@ export function start({ data, pageData, root, where, renderHelp }) {
 
   // ---- the list ---------------------------------------------------------------------------------------
   async function loadList() {
-    const got = await getJSON(API);
-    if (!got.ok) {
+    clearTimeout(listPoll);
+    const got = document.hidden && list ? null : await getJSON(API); // a hidden tab asks nothing
+    if (got && !got.ok) {
       table.replaceChildren(element("p", { class: "message" }, `The runs: ${got.body.error ?? got.status}`));
+      listPoll = setTimeout(loadList, IDLE_LIST_MS);
       return;
     }
-    list = got.body.runs;
-    renderList();
-    clearTimeout(listPoll);
-    if (list.some((r) => r.kind !== "broken" && r.complete === false)) listPoll = setTimeout(loadList, LIST_MS);
+    if (got && JSON.stringify(got.body.runs) !== JSON.stringify(list)) {
+      list = got.body.runs;
+      renderList(); // only when something changed: a table under the reader's finger stays put
+    }
+    const writing = list.some((r) => r.kind !== "broken" && r.complete === false);
+    listPoll = setTimeout(loadList, writing ? LIST_MS : IDLE_LIST_MS);
     root.dispatchEvent(new CustomEvent("softmaxlab:listed", { detail: { runs: list.length } }));
   }
 
