@@ -171,3 +171,30 @@ def test_the_single_file_trains_the_paths_page_from_disk(browser, tmp_path):
         assert tab.errors == [] and tab.blocked == []
     finally:
         tab.context.close()
+
+
+# every Worker the page makes, whether it was terminated and whether it finished (an init script)
+TRACK_WORKERS = """(() => { window.__workers = []; const W = window.Worker;
+  window.Worker = class extends W { constructor(...a) { super(...a); const rec = {terminated: false, done: false};
+    window.__workers.push(rec); this.__rec = rec;
+    this.addEventListener('message', (e) => { if (e.data && e.data.type === 'done') rec.done = true; }); }
+  terminate() { this.__rec.terminated = true; return super.terminate(); } }; })()"""
+FIRST_PATHS = "() => new Promise(r => document.getElementById('page').addEventListener('softmaxlab:first-paths', () => r(true), {once: true}))"
+
+
+def test_a_change_while_training_terminates_the_old_workers_and_trains_the_new_runs(tab, base_url):
+    tab.add_init_script(TRACK_WORKERS)
+    long = "steps=5000&hidden=128,128&record_every=25"  # seconds of training (the browser's limits), few records to draw
+    tab.goto(f"{base_url}paths/?{long}")
+    tab.evaluate(FIRST_PATHS)  # both runs are training and their first records are drawn
+    assert tab.evaluate("() => window.__workers.map(w => w.done)") == [False, False]
+    tab.locator("#control-optimizer").select_option("momentum", timeout=120_000)  # the page draws while it trains
+    tab.evaluate(TRAINED)  # the new runs' end (an old run's messages are dropped once a change came)
+    workers = tab.evaluate("() => window.__workers")
+    assert len(workers) == 4, workers
+    assert all(w["terminated"] and not w["done"] for w in workers[:2]), workers  # cancelled mid-run
+    assert all(w["done"] for w in workers[2:]), workers
+    got = tab.evaluate(RUNS)
+    assert got["experiment"]["optimizer"] == "momentum" and got["experiment"]["steps"] == 5000
+    assert [r["shape"][0] for r in got["runs"]] == [Experiment.from_query(long).num_records] * 2
+    assert tab.errors == []
