@@ -5,7 +5,7 @@ import { buildControls, element } from "./controls.js";
 import { PAGES } from "./pages/index.js";
 import { readQuery, writeQuery } from "./state.js";
 import { VIEWS, applyCamera, cameraText, screenZoom } from "./camera.js";
-import { showFigure } from "./update.js";
+import { plotConfig, showFigure } from "./update.js";
 import { dragDots } from "./drag.js";
 
 const PLOT_CONFIG = {
@@ -16,8 +16,6 @@ const PLOT_CONFIG = {
   toImageButtonOptions: { format: "png", scale: 2 },
 };
 
-// on a phone the mode bar, always shown on a touch screen, covers the title; the page has its own "save PNG"
-const plotConfig = () => (screenZoom() > 1 ? { ...PLOT_CONFIG, displayModeBar: false } : PLOT_CONFIG);
 
 /** Where the state lives: the query of a page of the site, or the hash of the one-file explainer. */
 function location_(mode) {
@@ -199,7 +197,7 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
       slot.div.dataset.figure = name;
       // a copy of what was computed, before plotly writes into it (fitted ranges, a colour bar's place)
       const drawn = structuredClone({ data: fig.data, layout: fig.layout });
-      const how = showFigure(slot.div, fig, slot.last, plotConfig(), { fast: drawing.fast });
+      const how = showFigure(slot.div, fig, slot.last, plotConfig(PLOT_CONFIG), { fast: drawing.fast });
       slot.last = drawn;
       if (page.threeD && !slot.div.dataset.listening) {
         listenToCamera(slot.div); // plotly's event methods exist once it has drawn into the div

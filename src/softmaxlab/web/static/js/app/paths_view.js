@@ -7,6 +7,7 @@
 // dim, loss, accuracy}, as figures/paths.js reads it.
 import { element } from "./controls.js";
 import { applyCamera, cameraText } from "./camera.js";
+import { plotConfig } from "./update.js";
 import { atRecord, logitPaths, readings, recordOfStep, setNow } from "../figures/paths.js";
 
 export const VIEWS = [["look down (1,1,1)", "1.4,1.4,1.4"], ["from above", "0,0,2.5"], ["from the side", "2.5,-0.4,0.3"]];
@@ -80,7 +81,7 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
       fig.layout.margin = { ...fig.layout.margin, t: 130 };
     }
     applyCamera(fig.layout, state().camera);
-    window.Plotly.react(pathsDiv, fig.data, fig.layout, PLOT_CONFIG);
+    window.Plotly.react(pathsDiv, fig.data, fig.layout, plotConfig(PLOT_CONFIG));
     listenToCamera();
     drawReadings(runs, step);
     const last = lastStep(runs);
@@ -104,13 +105,13 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
       const fig = { data: given.data, layout: { ...given.layout } };
       // the cursor of readings(step=): as the builder draws it, one dotted line per panel
       fig.layout.shapes = setNow({ shapes: copy(data.paths.readings[String(MAX_K)].layout.shapes) }, step).shapes;
-      window.Plotly.react(readingsDiv, fig.data, fig.layout, PLOT_CONFIG);
+      window.Plotly.react(readingsDiv, fig.data, fig.layout, plotConfig(PLOT_CONFIG));
       return;
     }
     const k = skeletonK(runs);
     const read = readings(data.paths.readings[k], runs, { titles, step, palette: data.paths.palette });
     read.layout.template = data.template;
-    window.Plotly.react(readingsDiv, read.data, read.layout, PLOT_CONFIG);
+    window.Plotly.react(readingsDiv, read.data, read.layout, plotConfig(PLOT_CONFIG));
   }
 
   /** The server's readings figure (drawn as it is, with the view's cursor), or null to clear it. */

@@ -3,6 +3,7 @@
 // makes plotly redraw the whole figure, whether by `react`, `restyle` or `update`, and `animate` with
 // `redraw: false` resolves frames later; but a change of the layout alone (a title, a note, a line, a
 // range) redraws only what it touches through `relayout`, and an unchanged figure needs no call at all.
+import { screenZoom } from "./camera.js";
 
 /** Deep equality of plain JSON-like data; typed arrays equal the plain arrays of the same numbers. */
 export function same(a, b) {
@@ -71,4 +72,10 @@ export function showFigure(div, fig, last, config, { fast = true } = {}) {
   }
   window.Plotly.react(div, fig.data, fig.layout, config);
   return "react";
+}
+
+/** plotly's config for `base` on this screen: on a phone the mode bar, always shown on a touch screen, covers
+ * the title (the pages have their own "save PNG"). */
+export function plotConfig(base) {
+  return screenZoom() > 1 ? { ...base, displayModeBar: false } : base;
 }

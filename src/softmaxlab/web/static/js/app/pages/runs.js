@@ -10,6 +10,7 @@ import { buildControls, element } from "../controls.js";
 import { pyRepr, readQuery, writeQuery } from "../state.js";
 import { cameraErrors } from "../camera.js";
 import { PLOT_CONFIG, pathsView } from "../paths_view.js";
+import { plotConfig } from "../update.js";
 import { format } from "../../format.js";
 
 export const POLL_MS = 2000; // a run still being written: its summary this often
@@ -374,7 +375,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
     if (got.ok) {
       analysisNote.hidden = true;
       analysisDiv.hidden = false;
-      window.Plotly.react(analysisDiv, got.body.data, got.body.layout, PLOT_CONFIG);
+      window.Plotly.react(analysisDiv, got.body.data, got.body.layout, plotConfig(PLOT_CONFIG));
       analysisState = { reading, error: null };
     } else {
       // a reading this run cannot make (neural collapse without features): the server says why
