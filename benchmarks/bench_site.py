@@ -13,8 +13,10 @@ Each page is measured twice in the same browser: as the page draws now (only wha
 queued during a draw coalesced into one: `drawing = {fast: true, coalesce: true}`) and as it drew before (a
 full `Plotly.react` on every input event: `{fast: false, coalesce: false}`).
 
-First load: from navigation to the first drawn figure, against a page that loads plotly.js alone from the
-same server (the floor set by plotly.js: the full 4.8 MB bundle, and the 2D-only one where the site has it).
+First load: from navigation to the first drawn figure, of each `--load-pages` page as built (with the smallest
+plotly.js bundle that draws it) and of the same page loading the full plotly.js instead (`<page>/full.html`,
+the same-browser baseline), against a page that loads each plotly.js bundle alone from the same server (the
+floor set by plotly.js: the full 4.8 MB bundle, and the 2D-only and 3D ones where the site has them).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -104,6 +107,7 @@ def main():
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--pages", default=",".join(p.key for p in site_pages() if p.key in SLIDERS))  # paths: bench_site_paths.py
     parser.add_argument("--loads", type=int, default=5)
+    parser.add_argument("--load-pages", default="softmax,surfaces", help="pages whose first load is timed")
     parser.add_argument("--parts", default="sliders,views,load", help="what to measure (comma-separated)")
     args = parser.parse_args()
     if CHROMIUM is None:
@@ -112,7 +116,11 @@ def main():
 
     root = Path(tempfile.mkdtemp())
     write_site(root / "site")
-    bundles = [b for b in ("plotly.min.js", "plotly-cartesian.min.js") if (root / "site/assets" / b).is_file()]
+    bundles = [b for b in ("plotly.min.js", "plotly-cartesian.min.js", "plotly-gl3d.min.js")
+               if (root / "site/assets" / b).is_file()]
+    for key in args.load_pages.split(","):  # the page with the full plotly.js: the baseline of its first load
+        page = (root / "site" / key / "index.html").read_text()
+        (root / "site" / key / "full.html").write_text(re.sub(r'assets/plotly[^"]*\.js', "assets/plotly.min.js", page))
     for b in bundles:
         (root / "site" / f"only-{b}.html").write_text(
             f'<!doctype html><div id="g"></div><script src="assets/{b}"></script>'
@@ -152,21 +160,21 @@ def main():
         if "load" not in parts:
             browser.close()
             return
-        first = site_pages()[0].key
-        times = {f"/{first}/": [], **{b: [] for b in bundles}}
-        probes = {f"/{first}/": "document.querySelector('.figure') && document.querySelector('.figure').data"}
+        probe = "document.querySelector('.figure') && document.querySelector('.figure').data"
+        targets = {f"/{k}/{f}": f"{base}{k}/{f}" for k in args.load_pages.split(",") for f in ("", "full.html")}
+        targets.update({f"{b} alone": f"{base}only-{b}.html" for b in bundles})
+        times = {what: [] for what in targets}
         for _ in range(args.loads):
-            for what, sink in times.items():
-                url = f"{base}{first}/" if what.startswith("/") else f"{base}only-{what}.html"
+            for what, url in targets.items():
                 fresh = browser.new_page()
                 t0 = time.perf_counter()
                 fresh.goto(url)
-                fresh.wait_for_function(f"() => {probes.get(what, 'window.drawn')}")
-                sink.append(time.perf_counter() - t0)
+                fresh.wait_for_function(f"() => {'window.drawn' if what.endswith('alone') else probe}")
+                times[what].append(time.perf_counter() - t0)
                 fresh.close()
-        print(f"\nfirst load to the first drawn figure (median of {args.loads}): "
-              + "; ".join(f"{'page ' + w if w.startswith('/') else w + ' alone'} {statistics.median(t):.2f} s"
-                          for w, t in times.items()))
+        print(f"\nfirst load to the first drawn figure (median of {args.loads}, load {os.getloadavg()[0]:.1f}):")
+        for what, t in times.items():
+            print(f"- {what}: {statistics.median(t):.2f} s")
         browser.close()
 
 

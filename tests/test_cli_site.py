@@ -78,46 +78,68 @@ def test_the_single_file_holds_everything(tmp_path):
     assert invoke("--single-file", path, "--overwrite").exit_code == 0
 
 
-def _fake_cartesian(folder, version):
-    path = folder / "plotly.js-cartesian-dist-min" / "plotly-cartesian.min.js"
-    path.parent.mkdir(parents=True)
-    path.write_text(f"/**\n* plotly.js (cartesian - minified) v{version}\n*/\nwindow.Plotly = {{}};\n")
+def _fake_bundle(folder, bundle, version):
+    path = folder / bundle.package / bundle.file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"/**\n* plotly.js ({bundle.package} - minified) v{version}\n*/\nwindow.Plotly = {{}};\n")
     return path
 
 
+def _kinds(build, page):
+    data = build.site_data([page])
+    if page.key == "paths":
+        return {t.get("type", "scatter") for name in ("logit-paths", "readings") for fig in data["paths"][name].values()
+                for t in fig["data"]}
+    return {t.get("type", "scatter") for name in page.figures for fig in data["skeletons"][name].values()
+            for t in fig["data"]}
+
+
 @needs_pages
-def test_the_2d_pages_load_the_2d_bundle_of_the_same_version_and_the_site_carries_the_one_file(tmp_path, monkeypatch):
+def test_each_page_loads_the_smallest_plotly_bundle_that_holds_its_traces_and_the_site_carries_the_one_file(
+        tmp_path, monkeypatch):
     from softmaxlab.web import build
 
-    monkeypatch.setattr(build, "_cartesian_places", lambda: [_fake_cartesian(tmp_path / "npm", build.plotly_version())])
-    out = build.write_site(tmp_path / "site")
-    assert (out / "assets/plotly-cartesian.min.js").read_text().startswith("/**\n* plotly.js (cartesian")
-    for p in site_pages():
+    version = build.plotly_version()
+    monkeypatch.setattr(build, "_places", lambda b: [_fake_bundle(tmp_path / "npm", b, version)])
+    out = build.write_site(tmp_path / "site", runs=True)
+    cartesian = {"bar", "box", "contour", "heatmap", "histogram", "scatter"}  # a few of its README's types
+    gl3d = {"cone", "mesh3d", "scatter", "scatter3d", "surface"}
+    loaded = set()
+    for p in site_pages(runs=True):
         html = (out / p.key / "index.html").read_text()
         scripts = re.findall(r'<script src="../assets/(plotly[^"]*)"', html)
-        if p.key == "paths":  # the Logit paths page draws 3D scenes, and starts its Web Worker
-            assert scripts == ["plotly.min.js"] and '<script src="../assets/worker.js">' in html
+        loaded.update(scripts)
+        if p.key == "runs":  # its analysis figures come from the server: the full bundle
+            assert scripts == ["plotly.min.js"]
             continue
-        # the figures' trace types decide: scatter and bar are in the 2D bundle, surface, mesh3d and cone not
-        kinds = {t.get("type", "scatter") for name in p.figures
-                 for fig in build.site_data([p])["skeletons"][name].values() for t in fig["data"]}
-        assert scripts == (["plotly-cartesian.min.js"] if kinds <= {"scatter", "bar"} else ["plotly.min.js"]), p.key
-        assert '"../explainer.html"' in html
-    assert any("cartesian" in (out / p.key / "index.html").read_text() for p in site_pages())
+        # the figures' trace types decide: scatter and bar are in the 2D bundle; surface, mesh3d, cone and
+        # scatter3d in the 3D one (scatter too); the 2D bundle is the smaller
+        kinds = _kinds(build, p)
+        want = "plotly-cartesian.min.js" if kinds <= cartesian else "plotly-gl3d.min.js" if kinds <= gl3d else "plotly.min.js"
+        assert scripts == [want], (p.key, kinds)
+        assert ('<script src="../assets/worker.js">' in html) == (p.key == "paths")
+    assert loaded == {"plotly-cartesian.min.js", "plotly-gl3d.min.js", "plotly.min.js"}
+    for b in build.PARTIAL_BUNDLES:
+        assert (out / "assets" / b.file).read_text().startswith(f"/**\n* plotly.js ({b.package}")
     assert (out / build.EXPLAINER).read_text().count("plotly.js v") == 1  # the full bundle, inline
 
 
-def test_a_2d_bundle_of_another_version_or_none_falls_back_to_the_full_one_and_says_so(tmp_path, monkeypatch):
+def test_a_partial_bundle_of_another_version_or_none_falls_back_to_the_full_one_and_says_so(tmp_path, monkeypatch):
     from softmaxlab.web import build
 
     want = build.plotly_version()
-    lines = []
-    monkeypatch.setattr(build, "_cartesian_places", lambda: [_fake_cartesian(tmp_path / "old", "0.9.9")])
-    assert build.cartesian_js(lines.append) is None
-    assert len(lines) == 1 and "plotly.js 0.9.9" in lines[0] and f"@{want}" in lines[0]
-    monkeypatch.setattr(build, "_cartesian_places", lambda: [tmp_path / "nowhere" / "x.js"])
-    assert build.cartesian_js(lines.append) is None
-    assert len(lines) == 2 and f"npm install plotly.js-cartesian-dist-min@{want}" in lines[1]
+    for bundle in build.PARTIAL_BUNDLES:
+        lines = []
+        monkeypatch.setattr(build, "_places", lambda b: [_fake_bundle(tmp_path / "old", b, "0.9.9")])
+        assert build.partial_js(bundle, lines.append) is None
+        assert len(lines) == 1 and "plotly.js 0.9.9" in lines[0] and f"{bundle.package}@{want}" in lines[0]
+        monkeypatch.setattr(build, "_places", lambda b: [tmp_path / "nowhere" / "x.js"])
+        assert build.partial_js(bundle, lines.append) is None
+        assert len(lines) == 2 and f"npm install {bundle.package}@{want}" in lines[1]
+    monkeypatch.setattr(build, "_places", lambda b: [tmp_path / "nowhere" / "x.js"])
+    out = build.write_site(tmp_path / "site")
+    assert {re.search(r'assets/(plotly[^"]*)"', (out / p.key / "index.html").read_text()).group(1)
+            for p in site_pages()} == {"plotly.min.js"}
 
 
 @needs_pages

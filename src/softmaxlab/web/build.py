@@ -3,9 +3,9 @@
 The site is plain files with relative links, so it works from any static host and any sub-path (GitHub
 Pages, `python -m http.server`, a folder on a web server): `index.html`, one folder per page
 (`softmax/index.html`, so `/softmax/?k=3` is a page with its state), and `assets/` with the CSS, the
-bundled JavaScript, plotly.js from the installed `plotly` package (and its 2D-only bundle for the 2D pages
-when `npm install plotly.js-cartesian-dist-min@<the same version>` put it in `node_modules/`), and `data.js` (the state spec of every
-page and the skeletons of its figures, written by Python). Nothing is fetched from anywhere else, at build
+bundled JavaScript, plotly.js from the installed `plotly` package (and, when npm put them in `node_modules/`
+in the same version, its smaller 2D and 3D bundles, `PARTIAL_BUNDLES`, for the pages whose traces they hold),
+and `data.js` (the state spec of every page and the skeletons of its figures, written by Python). Nothing is fetched from anywhere else, at build
 time or in the browser. `write_single_file` puts all of it in one HTML file that works from file://; the
 site carries that file too (`explainer.html`), which a page offers as "this page as one HTML file".
 """
@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Callable
@@ -29,17 +30,32 @@ from .bundle import bundle
 from .figures import WEB_FIGURES, paths_skeletons, skeletons, template
 from .pages import PAGES, PATHS, RUNS
 
-__all__ = ["write_site", "write_single_file", "site_pages", "site_data", "plotly_version", "cartesian_js", "SiteError",
+__all__ = ["write_site", "write_single_file", "site_pages", "site_data", "plotly_version", "partial_js", "PARTIAL_BUNDLES", "SiteError",
            "MARKER", "EXPLAINER"]
 
 MARKER = ".softmaxlab-site"  # the build leaves it, so --overwrite replaces only a folder it wrote
 STATIC = Path(str(resources.files("softmaxlab.web") / "static"))
 EXPLAINER = "explainer.html"  # the site carries the one-file explainer too, for its "this page as one file" button
-# plotly.js's 2D-only bundle from npm (a third of the full one): the pages whose traces are all in it load it
-CARTESIAN = "plotly.js-cartesian-dist-min"
-CARTESIAN_FILE = "plotly-cartesian.min.js"
-CARTESIAN_TYPES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour",
-                             "image", "pie", "scatter", "scatterternary", "violin"})  # its README's list
+
+
+@dataclass(frozen=True)
+class PartialBundle:
+    """One of plotly.js's partial bundles from npm: a page whose trace types are all in it loads it instead of
+    the full plotly.js (a third of its size or less, so it starts sooner); `types` is its README's list."""
+
+    package: str
+    file: str
+    types: frozenset
+
+
+PARTIAL_BUNDLES = (
+    PartialBundle("plotly.js-cartesian-dist-min", "plotly-cartesian.min.js", frozenset({
+        "bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour", "image", "pie",
+        "scatter", "scatterternary", "violin"})),
+    PartialBundle("plotly.js-gl3d-dist-min", "plotly-gl3d.min.js", frozenset({
+        "cone", "isosurface", "mesh3d", "scatter", "scatter3d", "streamtube", "surface", "volume"})),
+)
+CARTESIAN, GL3D = PARTIAL_BUNDLES
 
 
 class SiteError(ValueError):
@@ -92,35 +108,55 @@ def plotly_version(text: str | None = None) -> str:
     return found.group(1)
 
 
-def _cartesian_places() -> list[Path]:
+def _places(bundle: PartialBundle) -> list[Path]:
     # SOFTMAXLAB_NODE_MODULES, else node_modules/ in the working folder or the source checkout (.ci/run's npm install)
     places = [Path(os.environ["SOFTMAXLAB_NODE_MODULES"])] if os.environ.get("SOFTMAXLAB_NODE_MODULES") else []
     places += [Path.cwd() / "node_modules", Path(__file__).resolve().parents[3] / "node_modules"]
-    return [place / CARTESIAN / CARTESIAN_FILE for place in places]
+    return [place / bundle.package / bundle.file for place in places]
 
 
-def cartesian_js(progress: Callable[[str], None] = lambda _: None) -> str | None:
-    """plotly.js's cartesian bundle from npm if it is installed in the version of the full one, else None
-    (and a line saying why: the 2D pages then load the full bundle, slower to start, drawing the same)."""
+def partial_js(bundle: PartialBundle, progress: Callable[[str], None] = lambda _: None) -> str | None:
+    """A partial plotly.js bundle from npm if it is installed in the version of the full one, else None (and a
+    line saying why: its pages then load the full plotly.js, slower to start, drawing the same)."""
     want = plotly_version()
-    for path in _cartesian_places():
+    for path in _places(bundle):
         if path.is_file():
             text = path.read_text(encoding="utf-8")
             got = plotly_version(text)
             if got == want:
                 return text
             progress(f"{path}: plotly.js {got}, not the {want} of the installed plotly package; "
-                     f"the 2D pages load the full plotly.js (npm install {CARTESIAN}@{want})")
+                     f"its pages load the full plotly.js (npm install {bundle.package}@{want})")
             return None
-    progress(f"{CARTESIAN}@{want} is not installed (npm install {CARTESIAN}@{want}); "
-             "the 2D pages load the full plotly.js, slower to start")
+    progress(f"{bundle.package}@{want} is not installed (npm install {bundle.package}@{want}); "
+             "its pages load the full plotly.js, slower to start")
     return None
 
 
-def _is_2d(page, data) -> bool:
-    types = {t.get("type", "scatter") for name in page.figures for fig in data["skeletons"][name].values()
-             for t in fig["data"]}
-    return types <= CARTESIAN_TYPES
+def _trace_types(page, data) -> set[str]:
+    if page is PATHS:
+        figures = [data["paths"][name] for name in ("logit-paths", "readings")]
+    else:
+        figures = [fig for name in page.figures for fig in data["skeletons"][name].values()]
+    return {t.get("type", "scatter") for fig in figures for t in _traces(fig)}
+
+
+def _traces(fig):
+    # a skeleton is a figure, or (the Logit paths page's) a figure per K
+    if "data" in fig:
+        return fig["data"]
+    return [t for sub in fig.values() if isinstance(sub, dict) for t in _traces(sub)]
+
+
+def _plotly_for(page, data, partial: dict[str, str]) -> str:
+    """The smallest plotly.js that draws every trace type of the page (the Runs page's analysis figures are
+    made by the server when asked, so it loads the full bundle)."""
+    if page is not RUNS:
+        types = _trace_types(page, data)
+        for b in PARTIAL_BUNDLES:  # the smallest first
+            if b.file in partial and types <= b.types:
+                return b.file
+    return "plotly.min.js"
 
 
 def _script_json(data) -> str:
@@ -211,12 +247,11 @@ def write_site(out, *, overwrite: bool = False, runs: bool = False,
         files[EXPLAINER] = _single_file_text(plain, site_pages())
     else:
         files[EXPLAINER] = _single_file_text(files, pages)  # what a page's "this page as one HTML file" gives
-    cartesian = cartesian_js(progress)
-    if cartesian is not None:
-        files[f"assets/{CARTESIAN_FILE}"] = cartesian
+    partial = {b.file: text for b in PARTIAL_BUNDLES if (text := partial_js(b, progress)) is not None}
+    files.update({f"assets/{name}": text for name, text in partial.items()})
 
     def scripts(p, up):
-        plotly = CARTESIAN_FILE if cartesian is not None and p not in (PATHS, RUNS) and _is_2d(p, data) else "plotly.min.js"
+        plotly = _plotly_for(p, data, partial)
         worker = f'<script src="{up}assets/worker.js"></script>' if p is PATHS else ""
         return (f'<script src="{up}assets/{plotly}"></script><script src="{up}assets/data.js"></script>{worker}'
                 f'<script src="{up}assets/softmaxlab.js"></script>')
