@@ -1,4 +1,4 @@
-"""A real `softmaxlab serve` process and a real chromium (Debian's, through Playwright) for the browser tests.
+"""A real `softmaxlab serve` process, the static site on a plain file server, and a real chromium (Debian's, through Playwright) for the browser tests.
 
 Where /usr/bin/chromium is missing the tests are skipped, except when the environment variable CI is set:
 there `.ci/run` installs chromium, so a missing browser is a failure.
@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from softmaxlab.web.build import write_site
 from tests.conftest import CHROMIUM, need_browser
+from tests.web_helpers import static_server
 
 # a short run for the Runs page, written by the real CLI
 TRAIN_ARGS = ["--steps", "60", "--seed", "1"]
@@ -84,6 +86,17 @@ def server(logdir):
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def base_url(tmp_path_factory):
+    """The static site (`write_site`, built once) served by a plain static file server (not softmaxlab) under
+    a sub-path: the URL of its folder, `http://127.0.0.1:PORT/explainer/`."""
+    need_browser()
+    root = tmp_path_factory.mktemp("host")
+    write_site(root / "explainer")
+    with static_server(root, port=free_port()) as url:
+        yield url + "explainer/"
 
 
 @pytest.fixture(scope="session")

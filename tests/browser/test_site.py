@@ -12,12 +12,11 @@ import numpy as np
 import pytest
 
 from softmaxlab.spec import from_search, to_search
-from softmaxlab.web.build import site_pages, write_single_file, write_site
+from softmaxlab.web.build import site_pages, write_single_file
 from softmaxlab.web.figures import WEB_FIGURES, plain_figure
-from tests.browser.conftest import free_port
 from tests.conftest import need_browser
 from tests.web_compare import figure_differences
-from tests.web_helpers import random_values, static_server
+from tests.web_helpers import random_values
 
 PAGES = [p for p in site_pages() if p.key != "paths"]  # the Logit paths page: tests/browser/test_site_paths.py
 PAGE_KEYS = [p.key for p in PAGES]
@@ -28,21 +27,6 @@ pytestmark = pytest.mark.skipif(not PAGES, reason="no page has its figures in th
 DRAWN = """() => Array.from(document.querySelectorAll('.figure:not([hidden])')).map(d => JSON.parse(JSON.stringify({
   figure: d.dataset.figure, data: d.data, title: d.layout.title && d.layout.title.text,
   annotations: (d.layout.annotations || []).map(a => a.text)}, (k, v) => ArrayBuffer.isView(v) ? Array.from(v) : v)))"""
-
-
-@pytest.fixture(scope="module")
-def site_root(tmp_path_factory):
-    """A site written by `write_site`, inside a folder so that it is served under a sub-path."""
-    root = tmp_path_factory.mktemp("host")
-    write_site(root / "explainer")
-    return root
-
-
-@pytest.fixture(scope="module")
-def base_url(site_root):
-    need_browser()
-    with static_server(site_root, port=free_port()) as url:
-        yield url + "explainer/"
 
 
 def open_tab(browser, allowed: str, *, width=1400, height=1000, touch=False):

@@ -7,11 +7,7 @@ import numpy as np
 import pytest
 
 from softmaxlab.lab import Experiment, train
-from softmaxlab.web.build import write_site
-from tests.browser.conftest import free_port
 from tests.browser.test_site import open_tab
-from tests.conftest import need_browser
-from tests.web_helpers import static_server
 
 TRAIN = """async (query) => { const r = await softmaxlab.train(query);
   return {logits: Array.from(r.logits), shape: r.shape, steps: Array.from(r.steps), loss: Array.from(r.loss),
@@ -20,16 +16,12 @@ FAILS = "async (query) => { try { await softmaxlab.train(query); return null; } 
 
 
 @pytest.fixture(scope="module")
-def page(browser, tmp_path_factory):
-    need_browser()
-    root = tmp_path_factory.mktemp("host")
-    write_site(root / "site")
-    with static_server(root, port=free_port()) as url:
-        tab = open_tab(browser, url, width=1280, height=800)
-        tab.goto(url + "site/softmax/")  # any page: the bundle and the data are the same
-        tab.wait_for_function("() => window.softmaxlab && window.softmaxlab.train")
-        yield tab
-        tab.context.close()
+def page(browser, base_url):
+    tab = open_tab(browser, base_url, width=1280, height=800)
+    tab.goto(base_url + "softmax/")  # any page: the bundle and the data are the same
+    tab.wait_for_function("() => window.softmaxlab && window.softmaxlab.train")
+    yield tab
+    tab.context.close()
 
 
 def test_train_of_a_link_in_the_console_is_the_python_labs_run(page):

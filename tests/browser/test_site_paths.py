@@ -14,15 +14,13 @@ from softmaxlab.figures.paths import logit_paths
 from softmaxlab.figures.readings import readings
 from softmaxlab.lab import Experiment
 from softmaxlab.store import Run
-from softmaxlab.web.build import write_single_file, write_site
+from softmaxlab.web.build import write_single_file
 from softmaxlab.web.figures import plain_figure
 from softmaxlab.web.pages import paths_runs
 from tests.browser.browser_helpers import canvas_spread
-from tests.browser.conftest import free_port
 from tests.browser.test_site import open_tab
 from tests.conftest import need_browser
 from tests.web_compare import figure_differences
-from tests.web_helpers import static_server
 
 # every run of the page trained: at once if they already are (a short run can end before the test listens)
 TRAINED = """() => new Promise(r => { const page = document.getElementById('page'), c = page.controller;
@@ -36,15 +34,6 @@ FIGURE = """(id) => { const d = document.getElementById(id); return JSON.parse(J
   layout: {title: d.layout.title, annotations: d.layout.annotations, meta: d.layout.meta, shapes: d.layout.shapes,
   scene: d.layout.scene, scene2: d.layout.scene2}}, (k, v) => ArrayBuffer.isView(v) ? Array.from(v) : v)); }"""
 QUICK = "steps=150&hidden=16"  # a short run keeps the tests quick under load
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    need_browser()
-    root = tmp_path_factory.mktemp("host")
-    write_site(root / "explainer")
-    with static_server(root, port=free_port()) as url:
-        yield url + "explainer/"
 
 
 @pytest.fixture

@@ -12,22 +12,9 @@ import io
 import numpy as np
 import pytest
 
-from softmaxlab.web.build import write_site
-from tests.browser.conftest import free_port
 from tests.browser.test_site import goto, open_tab
-from tests.conftest import need_browser
-from tests.web_helpers import static_server
 
 EYE = "id => JSON.parse(JSON.stringify(document.getElementById(id).layout.scene.camera.eye))"
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    need_browser()
-    root = tmp_path_factory.mktemp("host")
-    write_site(root / "site")
-    with static_server(root, port=free_port()) as url:
-        yield url + "site/"
 
 
 @pytest.fixture

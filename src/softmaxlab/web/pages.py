@@ -291,16 +291,17 @@ PATHS_CONTROLS = (
 
 
 @dataclass(frozen=True)
-class PathsPage:
-    """The Logit paths page: its own settings (`controls`) beside every `Experiment` field (the lab's spec)."""
+class AppPage:
+    """A page that draws its own figures, with no plan: its key, title, help and settings (`controls`)."""
 
-    key: str = "paths"
-    title: str = "Logit paths"
-    help: str = PATHS_HELP
-    controls: tuple[Control, ...] = PATHS_CONTROLS
+    key: str
+    title: str
+    help: str
+    controls: tuple[Control, ...]
 
 
-PATHS = PathsPage()
+# the Logit paths page: its own settings beside every `Experiment` field (the lab's spec)
+PATHS = AppPage("paths", "Logit paths", PATHS_HELP, PATHS_CONTROLS)
 
 
 def paths_runs(search: str):
@@ -387,14 +388,5 @@ RUNS_CONTROLS = (
 )
 
 
-@dataclass(frozen=True)
-class RunsPage:
-    """The Runs page: a run's name, step and analysis in the URL; everything else comes from the server."""
-
-    key: str = "runs"
-    title: str = "Runs"
-    help: str = RUNS_HELP
-    controls: tuple[Control, ...] = RUNS_CONTROLS
-
-
-RUNS = RunsPage()
+# the Runs page: a run's name, step and analysis in the URL; everything else comes from the server
+RUNS = AppPage("runs", "Runs", RUNS_HELP, RUNS_CONTROLS)
