@@ -7,11 +7,14 @@ Writes two runs (1,000 samples x 60 records and 10,000 samples x 1,000 records, 
   200 records x 1,000 samples) + the readings figure, in turn (goal <= 2 s for 10,000 x 1,000);
 - for each run size in turn, `--clients` threads for `--seconds`: each opens the run (its summary), then
   moves the step slider: the summary (the page polls it), the logits at a record range ending at the new step
-  (`start..stop`, at most 200 records, 1,000 samples) and one of its figures, with `--think` seconds between
-  moves. Every API answer's time is kept; errors are any status but 200 or a failed connection.
+  (`start..stop`, at most 200 records, 1,000 samples, in `--encoding`: binary, as the Runs page asks, or base64)
+  and one of its figures, with `--think` seconds between moves. (The real page asks for its logits once per run
+  version and moves the slider in the browser: this is heavier than any number of real pages.) Every API answer's time is kept; errors are any status but 200 or a failed connection.
 - the server's RSS (VmRSS from /proc) before the load, its peak and last value during, and after.
+- first, in this process (no server): the CPU of one such logits answer over the 10,000 x 1,000 run, base64
+  against binary, the median of `--answers` answers each, alternating (the same-process ratio).
 
-    python benchmarks/bench_serve.py [--seconds 60] [--clients 50] [--think 0.1] [--site DIR]
+    python benchmarks/bench_serve.py [--seconds 60] [--clients 50] [--think 0.1] [--encoding binary] [--site DIR]
 
 `--site` serves a folder already built with `write_site(..., runs=True)` instead of building one (faster to
 start; the numbers do not depend on it). Goal: no error, p95 <= 200 ms (1k x 60) and <= 1 s (10k x 1k).
@@ -89,7 +92,7 @@ def cold_open(port, name):
     client = Client(port)
     times = {}
     for label, path in (("summary", f"/api/runs/{name}"),
-                        ("logits", f"/api/runs/{name}/logits?max_records=200&max_samples=1000"),
+                        ("logits", f"/api/runs/{name}/logits?max_records=200&max_samples=1000&encoding=binary"),
                         ("readings figure", f"/api/runs/{name}/figures/readings")):
         status, seconds, _ = client.get(path)
         assert status == 200, (path, status)
@@ -97,7 +100,26 @@ def cold_open(port, name):
     return times
 
 
-def load(port, name, records, *, clients, seconds, think):
+def answer_costs(logdir, name, records, count):
+    """ms of CPU per logits answer (200 records x 1,000 samples at random ranges), base64 against binary."""
+    from softmaxlab.server.api import Api
+
+    api, rng = Api(logdir), random.Random(0)
+    times = {"base64": [], "binary": []}
+    api.summary(name, [])
+    for i in range(2 * count + 2):
+        encoding = ("base64", "binary")[i % 2]
+        step = rng.randrange(records)
+        query = [("start", str(max(0, step - rng.randrange(1, records + 1)))), ("stop", str(step)),
+                 ("max_records", "200"), ("max_samples", "1000"), ("encoding", encoding)]
+        began = time.thread_time()
+        api.logits(name, query)
+        if i >= 2:  # the first of each reads the run and keeps its samples
+            times[encoding].append((time.thread_time() - began) * 1e3)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def load(port, name, records, *, clients, seconds, think, encoding):
     stop_at = time.monotonic() + seconds
     results = []  # (route, status, seconds)
     lock = threading.Lock()
@@ -113,7 +135,7 @@ def load(port, name, records, *, clients, seconds, think):
             start = max(0, step - rng.randrange(1, records + 1))
             for route, path in (("summary", f"/api/runs/{name}"),
                                 ("logits", f"/api/runs/{name}/logits?start={start}&stop={step}"
-                                           "&max_records=200&max_samples=1000"),
+                                           f"&max_records=200&max_samples=1000&encoding={encoding}"),
                                 ("figure", f"/api/runs/{name}/figures/{rng.choice(FIGURES)}")):
                 status, t, _ = client.get(path)
                 mine.append((route, status, t))
@@ -137,6 +159,8 @@ def main():
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--think", type=float, default=0.1, help="seconds a client waits between two moves")
     parser.add_argument("--site", type=Path, default=None)
+    parser.add_argument("--encoding", choices=("binary", "base64"), default="binary", help="of the logits answers")
+    parser.add_argument("--answers", type=int, default=20, help="logits answers timed in process per encoding")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="bench-serve-"))
@@ -145,6 +169,9 @@ def main():
     for i, (label, (samples, records)) in enumerate(SIZES.items()):
         write_run(logdir / label.replace(" ", ""), samples, records, seed=i)
     print(f"wrote the runs in {time.perf_counter() - began:.1f} s", flush=True)
+    costs = answer_costs(logdir, "10kx1k", SIZES["10k x 1k"][1], args.answers)
+    print(f"one logits answer over 10k x 1k, CPU ms (median of {args.answers}): base64 {costs['base64']:.1f}, "
+          f"binary {costs['binary']:.1f}, ratio {costs['binary'] / costs['base64']:.2f}", flush=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -161,7 +188,8 @@ def main():
         port = int((folder / "serve.log").read_text().split(" at http://")[1].split("/")[0].rsplit(":", 1)[1])
         time.sleep(0.5)
         rss = {"before": rss_mb(server.pid)}
-        report = {"clients": args.clients, "seconds": args.seconds, "think": args.think,
+        report = {"clients": args.clients, "seconds": args.seconds, "think": args.think, "encoding": args.encoding,
+                  "answer_cpu_ms": costs,
                   "load_before": os.getloadavg()[0], "sizes": {}}
         for label in SIZES:
             name = label.replace(" ", "")
@@ -171,7 +199,7 @@ def main():
         for label, (samples, records) in SIZES.items():
             name = label.replace(" ", "")
             threads, results = load(port, name, records, clients=args.clients, seconds=args.seconds,
-                                    think=args.think)
+                                    think=args.think, encoding=args.encoding)
             while any(t.is_alive() for t in threads):
                 peak = max(peak, rss_mb(server.pid))
                 time.sleep(0.25)

@@ -4,6 +4,7 @@ a JSON 4xx and a message, never a traceback, never the server's absolute paths."
 
 import base64
 import json
+import struct
 import os
 import shutil
 
@@ -137,6 +138,39 @@ def test_logits_at_a_record_range_are_the_arrays_on_disk(world):
     np.testing.assert_array_equal(np.array(listed["logits"], dtype=np.float32).reshape(3, 4, K), logits)
 
 
+def test_a_binary_logits_answer_has_the_arrays_on_disk_after_its_json_head(world):
+    query = "start=2&stop=8&max_records=3&max_samples=4"
+    status, headers, body = world["server"].get(f"/api/runs/{ISO}/logits?{query}&encoding=binary")
+    assert status == 200 and headers["content-type"] == "application/vnd.softmaxlab.logits"
+    # the documented layout, read here with struct: uint32 H, H bytes of JSON, 4 + H a multiple of 4, float32s
+    (size,) = struct.unpack("<I", body[:4])
+    assert (4 + size) % 4 == 0
+    head = json.loads(body[4:4 + size])
+    listed = world["server"].json(f"/api/runs/{ISO}/logits?{query}&encoding=list")[2]
+    assert {k: v for k, v in head.items() if k not in ("logits", "inputs")} == {
+        k: v for k, v in listed.items() if k not in ("logits", "inputs")}
+    records, samples = head["records"], head["samples"]
+    floats = struct.unpack(f"<{(len(body) - 4 - size) // 4}f", body[4 + size:])
+    assert len(floats) == len(records) * len(samples) * K + len(samples) * D
+    logits = np.array(floats[:len(records) * len(samples) * K], np.float32).reshape(len(records), len(samples), K)
+    np.testing.assert_array_equal(logits, world["main"]["logits"][np.ix_(records, samples)])
+    inputs = np.array(floats[len(records) * len(samples) * K:], np.float32).reshape(len(samples), D)
+    np.testing.assert_array_equal(inputs, world["main"]["inputs"][samples])
+    from softmaxlab.server.api import read_binary_answer
+
+    document, got, got_inputs = read_binary_answer(body)  # what the docs offer a script
+    assert document == head
+    np.testing.assert_array_equal(got, logits)
+    np.testing.assert_array_equal(got_inputs, inputs)
+    # a run without inputs: the logits end the answer
+    status, _, bare = world["server"].get("/api/runs/lab/logits?encoding=binary")
+    (size,) = struct.unpack("<I", bare[:4])
+    assert json.loads(bare[4:4 + size])["input_dim"] is None and len(bare) == 4 + size + 4 * 5 * 6 * 3
+    # an error stays JSON
+    status, headers, error = world["server"].get(f"/api/runs/{ISO}/logits?start=99&encoding=binary")
+    assert status == 400 and headers["content-type"] == "application/json" and json.loads(error)["error"].startswith("start")
+
+
 def test_logits_default_to_every_record_and_minus_one_is_the_last(world):
     body = world["server"].json(f"/api/runs/{ISO}/logits")[2]
     assert body["records"] == list(range(R)) and body["decimated"] == ""
@@ -263,3 +297,6 @@ def test_an_empty_run_has_no_figures_yet(world, tmp_path):
     status, _, body = world["server"].json("/api/runs/empty/figures/readings")
     assert status == 422 and "no records" in body["error"]
     assert world["server"].json("/api/runs/empty/logits")[2]["shape"] == [0, 2, 2]
+    status, _, body = world["server"].get("/api/runs/empty/logits?encoding=binary")  # a head and no numbers
+    (size,) = struct.unpack("<I", body[:4])
+    assert status == 200 and len(body) == 4 + size and json.loads(body[4:])["shape"] == [0, 2, 2]

@@ -238,6 +238,27 @@ def test_the_list_shows_every_run_a_row_opens_it_and_a_broken_run_says_what_is_w
     assert tab.errors == [] or all("422" in e for e in tab.errors)  # the browser logs the failed fetch's status
 
 
+def test_on_a_phone_the_runs_table_fits_its_width_and_a_row_still_opens_its_run(browser, served):
+    url, logdir = served
+    phone = open_tab(browser, url, width=390, height=844)
+    try:
+        phone.goto(f"{url}/runs/")
+        phone.wait_for_selector(".runs-list tbody tr")
+        box = phone.evaluate("""() => { const s = document.querySelector('.table-scroll');
+          return {scroll: s.scrollWidth, client: s.clientWidth, page: document.documentElement.scrollWidth}; }""")
+        assert box["scroll"] <= box["client"] and box["page"] <= 390, box  # nothing scrolls sideways
+        heads = phone.locator(".runs-list th:visible").all_inner_texts()
+        assert heads == ["run", "records", "done", "loss", "accuracy"]
+        first = phone.locator(".runs-list tr[data-run=first] td:visible").all_inner_texts()
+        want = next(s for s in list_runs(logdir) if s.name == "first")
+        assert first[:3] == ["first", str(want.records), "yes"]
+        phone.locator(".runs-list tr[data-run=first] td").nth(2).click()
+        phone.wait_for_function(OPENED, arg="first")
+        assert phone.errors == []
+    finally:
+        phone.context.close()
+
+
 def test_a_reading_the_run_cannot_make_shows_the_server_s_message(tab, served):
     url, _ = served
     open_run(tab, url, "diverged", "&reading=data-map")

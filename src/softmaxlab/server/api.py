@@ -22,6 +22,8 @@ from .runs import BadRun, Busy, ByteLRU, HeavyGate, NotFound, SingleFlight, chec
 READINGS = ("readings", "data-map", "reliability", "forgetting", "neural-collapse")
 LIMITS = {"max_records": (1, 2000, 200), "max_samples": (1, 20000, 1000)}  # name -> (min, max, default)
 MAX_INDEX = 10**12  # a record index this large is refused before any comparison
+ENCODINGS = ("base64", "list", "binary")  # of a logits answer's arrays
+BINARY_TYPE = "application/vnd.softmaxlab.logits"  # encoding=binary: see binary_answer
 HEAVY_WAIT = 60.0  # seconds a request waits for a free heavy slot before a 503
 BIG_RUN_BYTES = 64 << 20  # a figure over a run whose logits are bigger takes every heavy slot (one memory peak)
 
@@ -102,6 +104,9 @@ class Api:
         self.figures = ByteLRU(figure_cache_bytes)
         self.summaries = ByteLRU(4 << 20)  # the listing's lines, by (path, stamp)
         self.answers = ByteLRU(64 << 20)  # logits answers (JSON bytes), by (path, stamp, parameters)
+        # a run's logits at the kept samples, every record (C order), by (path, stamp, max_samples): a moving
+        # step slider then copies whole contiguous records instead of gathering them across the run
+        self.kept = ByteLRU(128 << 20)
         self.encoding = threading.BoundedSemaphore(4)  # logits answers made at once: bounds their buffers
         self.flights = SingleFlight()
         self.gate = HeavyGate(heavy, waiting, HEAVY_WAIT)
@@ -263,8 +268,8 @@ class Api:
 
         values = check_query(query, ("start", "stop", "max_records", "max_samples", "encoding"))
         encoding = values.get("encoding", "base64")
-        if encoding not in ("base64", "list"):
-            raise ApiError(400, f"encoding: {encoding[:40]!r} is not one of base64, list")
+        if encoding not in ENCODINGS:
+            raise ApiError(400, f"encoding: {encoding[:40]!r} is not one of {', '.join(ENCODINGS)}")
         limits = {k: _integer(k, values[k], lo, hi) if k in values else default
                   for k, (lo, hi, default) in LIMITS.items()}
         start = _integer("start", values.get("start", "0"), 0, MAX_INDEX, allow_last=True)
@@ -296,7 +301,7 @@ class Api:
                 raise ApiError(400, f"start: {first} is after stop {last}")
             records = first + evenly_spaced(last - first + 1, limits["max_records"])
         samples = evenly_spaced(samples_total, limits["max_samples"])
-        logits = np.ascontiguousarray(run.logits[np.ix_(records, samples)], dtype="<f4")  # (r, s, k)
+        logits = self._kept(path, stamp, run, samples).take(records, axis=0)  # (r, s, k), little-endian float32
         inputs = None if run.inputs is None else np.ascontiguousarray(run.inputs[samples], dtype="<f4")
         dropped = []
         span = (total if total == 0 else last - first + 1)
@@ -332,12 +337,30 @@ class Api:
         }
         if encoding == "list":
             return dumps({**document, "logits": encode(logits), "inputs": encode(inputs)})
+        if encoding == "binary":
+            return binary_answer(document, logits, inputs)
         # base64 is plain ASCII: written into the JSON as is, not scanned again by the encoder
         head = dumps(document)
         assert head.endswith(b'"logits":null,"inputs":null}')
         parts = [head[:-len(b'null,"inputs":null}')], b'"', encode(logits), b'","inputs":']
         parts += [b"null}"] if inputs is None else [b'"', encode(inputs), b'"}']
         return b"".join(parts)
+
+    def _kept(self, path, stamp, run, samples):
+        """The run's logits at `samples`, every record: the run's own array when it keeps them all."""
+        if len(samples) == run.num_samples and run.logits.dtype == np.dtype("<f4") and run.logits.flags.c_contiguous:
+            return run.logits
+        key = (str(path), stamp, len(samples))
+        kept = self.kept.get(key)
+        if kept is None:
+            kept = np.ascontiguousarray(run.logits[:, samples], dtype="<f4")
+            self.kept.put(key, kept, kept.nbytes)
+        return kept
+
+    def logits_type(self, query) -> str:
+        """The Content-Type of a logits answer (binary, or JSON)."""
+        binary = any(k == "encoding" and v == "binary" for k, v in query)
+        return BINARY_TYPE if binary else "application/json"
 
     def figure(self, name, reading, query):
         """The figure's JSON text (bytes), from the cache when the run has not changed."""
@@ -425,6 +448,36 @@ def make_figure(run, reading, title):
             head, br, rest = text.partition("<br>")
             fig.update_layout(title_text=f"{head} · {note}{br}{rest}")
     return fig
+
+
+def binary_answer(document, logits, inputs) -> bytes:
+    """A logits answer as bytes (`encoding=binary`): no text encoding of the arrays on either side.
+
+    The layout: a little-endian uint32 H, then H bytes of UTF-8 JSON (the document of the other encodings, with
+    `"logits": null, "inputs": null`, padded with spaces so that 4 + H is a multiple of 4), then the logits as
+    little-endian float32 (the product of `shape` numbers, C order), then the inputs as little-endian float32
+    (`samples` x `input_dim` numbers) when the run has them. In the browser: `new Float32Array(buffer, 4 + H, n)`;
+    in Python: `numpy.frombuffer(body, "<f4", n, 4 + H)`.
+    """
+    head = dumps(document)
+    head += b" " * (-(4 + len(head)) % 4)
+    parts = [len(head).to_bytes(4, "little"), head, logits.ravel().view(np.uint8)]  # C order, no copy
+    if inputs is not None:
+        parts.append(inputs.ravel().view(np.uint8))
+    return b"".join(parts)
+
+
+def read_binary_answer(body: bytes):
+    """`(document, logits, inputs)` of a binary logits answer (`binary_answer`'s layout), as a script reads it."""
+    size = int.from_bytes(body[:4], "little")
+    document = json.loads(body[4:4 + size])
+    count = math.prod(document["shape"])
+    logits = np.frombuffer(body, "<f4", count, 4 + size).reshape(document["shape"])
+    inputs = None
+    if document.get("input_dim"):
+        inputs = np.frombuffer(body, "<f4", len(document["samples"]) * document["input_dim"], 4 + size + 4 * count)
+        inputs = inputs.reshape(len(document["samples"]), document["input_dim"])
+    return document, logits, inputs
 
 
 def dumps(document) -> bytes:

@@ -115,7 +115,7 @@ def create_app(*, logdir, site, **api_options) -> Flask:
                 case ["runs", name]:
                     return _json(200, api.summary(name, query))
                 case ["runs", name, "logits"]:
-                    response = Response(api.logits(name, query), 200, mimetype="application/json")
+                    response = Response(api.logits(name, query), 200, mimetype=api.logits_type(query))
                     response.headers.update(API_HEADERS)
                     return response
                 case ["runs", name, "figures", reading]:

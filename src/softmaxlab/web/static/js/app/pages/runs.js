@@ -18,12 +18,15 @@ const LIST_MS = 5000; // the list, while one of its runs is being written
 const IDLE_LIST_MS = 15000; // the list otherwise (a new run in the folder appears), while the tab is seen
 export const MAX_RECORDS = 200; // what the paths view asks the server for (it decimates, evenly spaced)
 export const MAX_SAMPLES = 1000;
+const COLUMNS = ["run", "kind", "records", "samples", "classes", "done", "loss", "accuracy"];
+const WIDE_ONLY = new Set([1, 3, 4]); // kind, samples, classes: in the run's summary too
 const API = "../api/runs";
 const READING_NAMES = { "data-map": "data map", reliability: "reliability diagram", forgetting: "forgetting", "neural-collapse": "neural collapse" };
 
-/** Little-endian float32 from the API's base64 (or its `encoding=list` numbers). */
+/** Little-endian float32 from the API's base64 (or its `encoding=list` numbers, or a binary answer's array). */
 export function decodeFloats(value) {
   if (value === null || value === undefined) return null;
+  if (value instanceof Float32Array) return value; // a binary answer's
   if (Array.isArray(value)) return Float32Array.from(value);
   const text = atob(value);
   const bytes = new Uint8Array(text.length);
@@ -33,6 +36,32 @@ export function decodeFloats(value) {
   const out = new Float32Array(bytes.length / 4);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
   return out;
+}
+
+export const BINARY_TYPE = "application/vnd.softmaxlab.logits";
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function floatsAt(buffer, offset, count) {
+  if (offset + 4 * count > buffer.byteLength) throw new Error(`the answer ends before its ${count} numbers`);
+  if (LITTLE_ENDIAN) return new Float32Array(buffer, offset, count); // offset is a multiple of 4
+  const view = new DataView(buffer, offset, 4 * count);
+  return Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i, true));
+}
+
+/**
+ * The API's binary logits answer (`encoding=binary`, docs/server.md): a little-endian uint32 H, H bytes of
+ * JSON (padded so that 4 + H is a multiple of 4), the logits, then the inputs, as little-endian float32.
+ * Returns the JSON document with `logits` and `inputs` as Float32Arrays (views of `buffer`, no copy).
+ */
+export function readBinaryAnswer(buffer) {
+  if (buffer.byteLength < 4) throw new Error("the answer is too short");
+  const size = new DataView(buffer).getUint32(0, true);
+  if ((4 + size) % 4 || 4 + size > buffer.byteLength) throw new Error(`the answer's head of ${size} bytes does not fit`);
+  const doc = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, size)));
+  const count = doc.shape.reduce((a, b) => a * b, 1);
+  const logits = floatsAt(buffer, 4 + size, count);
+  const inputs = doc.input_dim ? floatsAt(buffer, 4 + size + 4 * count, doc.samples.length * doc.input_dim) : null;
+  return { ...doc, logits, inputs };
 }
 
 /** The API's logits answer as a run of figures/paths.js (the records and samples the server kept). */
@@ -53,11 +82,12 @@ export function runOfLogits(answer) {
 export const BUSY_TRIES = 4; // a busy server (503 with Retry-After) is asked again this many times at most
 
 /**
- * GET a JSON answer of the API: {ok, status, body}; a failed fetch or a non-JSON answer becomes a message.
+ * GET an answer of the API: {ok, status, body}; a failed fetch or a non-JSON answer becomes a message. A binary
+ * logits answer (its Content-Type BINARY_TYPE) is read by `readBinaryAnswer`; errors are always JSON.
  * A 503 (the server's heavy work is full) is asked again after its Retry-After seconds (at most 10 s, at most
  * BUSY_TRIES times) before it is shown. `fetcher` and `sleep` are for the tests.
  */
-export async function getJSON(url, { fetcher = globalThis.fetch, sleep = (ms) => new Promise((r) => setTimeout(r, ms)) } = {}) {
+export async function getAnswer(url, { fetcher = globalThis.fetch, sleep = (ms) => new Promise((r) => setTimeout(r, ms)) } = {}) {
   let response;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -70,6 +100,14 @@ export async function getJSON(url, { fetcher = globalThis.fetch, sleep = (ms) =>
     await sleep(1000 * Math.min(Number.isFinite(wait) && wait > 0 ? wait : 1, 10));
   }
   let body;
+  if (response.ok && (response.headers?.get?.("Content-Type") ?? "").startsWith(BINARY_TYPE)) {
+    try {
+      body = readBinaryAnswer(await response.arrayBuffer());
+    } catch (e) {
+      return { ok: false, status: response.status, body: { error: `the server's binary answer cannot be read: ${e.message}` } };
+    }
+    return { ok: true, status: response.status, body };
+  }
   try {
     body = await response.json();
   } catch {
@@ -178,7 +216,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
   // ---- the list ---------------------------------------------------------------------------------------
   async function loadList() {
     clearTimeout(listPoll);
-    const got = document.hidden && list ? null : await getJSON(API); // a hidden tab asks nothing
+    const got = document.hidden && list ? null : await getAnswer(API); // a hidden tab asks nothing
     if (got && !got.ok) {
       table.replaceChildren(element("p", { class: "message" }, `The runs: ${got.body.error ?? got.status}`));
       listPoll = setTimeout(loadList, IDLE_LIST_MS);
@@ -201,7 +239,9 @@ export function start({ data, pageData, root, where, renderHelp }) {
         "), or record your own training with ", element("code", {}, "softmaxlab.record.LogitRecorder"), "; it appears here."));
       return;
     }
-    const head = element("tr", {}, ...["run", "kind", "records", "samples", "classes", "done", "loss", "accuracy"].map((h) => element("th", { scope: "col" }, h)));
+    // on a phone the kind, samples and classes columns are left out (site.css .wide-only): the rest fits its width
+    const wide = (i) => (WIDE_ONLY.has(i) ? "wide-only" : "");
+    const head = element("tr", {}, ...COLUMNS.map((h, i) => element("th", { scope: "col", class: wide(i) }, h)));
     const rows = list.map((r) => {
       const link = element("a", { href: `?run=${encodeURIComponent(r.name)}`, class: "run-name" }, r.name);
       link.addEventListener("click", (event) => {
@@ -210,13 +250,13 @@ export function start({ data, pageData, root, where, renderHelp }) {
         choose(r.name);
       });
       const row = element("tr", { "data-run": r.name, class: [r.name === values.run ? "current" : "", r.kind === "broken" ? "broken" : ""].join(" ").trim() },
-        element("td", {}, link), element("td", {}, r.kind));
+        element("td", {}, link), element("td", { class: wide(1) }, r.kind));
       if (r.kind === "broken") {
         row.append(element("td", { colspan: "6", class: "run-error" }, r.error ?? "cannot be read"));
       } else {
         row.append(...[number(r.records), number(r.samples), number(r.classes), r.complete ? "yes" : "writing",
           number(r.final_loss, ".3f"), r.final_accuracy === null || r.final_accuracy === undefined ? "" : format(r.final_accuracy, ".1%")]
-          .map((text, i) => element("td", { class: i === 3 ? "" : "number" }, text)));
+          .map((text, i) => element("td", { class: `${i === 3 ? "" : "number"} ${wide(i + 2)}`.trim() }, text)));
       }
       row.addEventListener("click", (event) => {
         if (event.target.closest("a")) return;
@@ -274,7 +314,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
       return;
     }
     status.textContent = `opening ${values.run}…`;
-    const got = await getJSON(runURL(values.run));
+    const got = await getAnswer(runURL(values.run));
     if (mine !== opened) return;
     if (!got.ok) {
       notes = [`run: ${got.body.error ?? `the server answered ${got.status}`}`];
@@ -292,7 +332,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
 
   // the logits and the figures of the open run as the server has them now; false if a newer open took over
   async function refresh(mine) {
-    const got = await getJSON(runURL(values.run, `/logits?max_records=${MAX_RECORDS}&max_samples=${MAX_SAMPLES}`));
+    const got = await getAnswer(runURL(values.run, `/logits?max_records=${MAX_RECORDS}&max_samples=${MAX_SAMPLES}&encoding=binary`));
     if (mine !== opened) return false;
     if (!got.ok) {
       notes = [`run: ${got.body.error ?? `the server answered ${got.status}`}`];
@@ -359,7 +399,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
       view.setReadings(null);
       return;
     }
-    const got = await getJSON(runURL(values.run, "/figures/readings"));
+    const got = await getAnswer(runURL(values.run, "/figures/readings"));
     if (mine !== opened) return;
     if (got.ok) view.setReadings(got.body);
     else view.setReadings(null);
@@ -370,7 +410,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
     analysisBox.hidden = false;
     readingControl.update(values, () => true);
     const reading = values.reading;
-    const got = await getJSON(runURL(values.run, `/figures/${reading}`));
+    const got = await getAnswer(runURL(values.run, `/figures/${reading}`));
     if (mine !== opened || reading !== values.reading) return;
     if (got.ok) {
       analysisNote.hidden = true;
@@ -407,7 +447,7 @@ export function start({ data, pageData, root, where, renderHelp }) {
     if (summary.complete && drawnStamp === summary.stamp) return;
     poll = setTimeout(async () => {
       if (mine !== opened) return;
-      const got = await getJSON(runURL(values.run));
+      const got = await getAnswer(runURL(values.run));
       if (mine !== opened) return;
       if (got.ok) {
         summary = got.body;
