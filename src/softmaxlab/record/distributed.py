@@ -111,7 +111,7 @@ class Meeting:
             if waited > WARN_SECONDS and not warned:
                 warned = True
                 warnings.warn(f"rank {self.rank} has waited {WARN_SECONDS:.0f} s for rank(s) {missing} to make "
-                              "their LogitRecorder (every rank must make one)", stacklevel=3)
+                              "their LogitRecorder (every rank must make one)", stacklevel=4)
             time.sleep(POLL_SECONDS)
 
 
