@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from distributed_worker import problem, train_step  # noqa: E402
 
 WORKER = Path(__file__).parent / "distributed_worker.py"
-WAIT = 90  # seconds any one process may take
+WAIT = 120  # seconds any one process may take (3 ranks took 73 s at load 10-13 on 2 cores)
 
 
 class Ranks:
@@ -164,7 +164,7 @@ def test_ranks_that_disagree_get_a_clear_error_on_every_rank(tmp_path, options, 
 def test_a_rank_whose_recorder_fails_makes_the_others_fail_at_once_naming_it(tmp_path, options, reason):
     # rank 1's constructor raises before the ranks agree; rank 0 must not wait for it (AGREE_SECONDS is
     # 300 s, far beyond the WAIT that `finish` allows) but raise, naming rank 1 and its reason
-    assert distributed.AGREE_SECONDS > 3 * WAIT
+    assert distributed.AGREE_SECONDS > 2 * WAIT
     with Ranks(tmp_path, "record", 2, **options) as ranks:
         lines = ranks.finish([0])
         _, err = ranks.procs[1].communicate(timeout=WAIT)

@@ -35,8 +35,10 @@ from softmaxlab.store.ranks import create_distributed_run, part_path
 AGREE_SECONDS = 300.0
 # when a rank still waiting says for whom
 WARN_SECONDS = 20.0
-# how often a waiting rank looks at the store
-POLL_SECONDS = 0.01
+# how often a waiting rank looks at the store: at first every POLL_SECONDS[0], then less and less often,
+# down to every POLL_SECONDS[1] (a rank still importing torch on a busy machine should not compete with
+# a hundred store reads a second)
+POLL_SECONDS = (0.005, 0.25)
 
 # the recorders made so far in this process inside a process group: the n-th recorder of every rank
 # meets under the n-th key prefix (each rank counts its own; a failed constructor counts too)
@@ -91,7 +93,7 @@ class Meeting:
 
     def collect(self, phase, ranks):
         """`{rank: value}` of `ranks`' posts of `phase`; a ValueError if one of them (any rank) failed."""
-        got, began, warned = {}, time.monotonic(), False
+        got, began, warned, pause = {}, time.monotonic(), False, POLL_SECONDS[0]
         while True:
             for rank in ranks:
                 if rank not in got and self.store.check([f"{phase}/{rank}"]):
@@ -112,7 +114,8 @@ class Meeting:
                 warned = True
                 warnings.warn(f"rank {self.rank} has waited {WARN_SECONDS:.0f} s for rank(s) {missing} to make "
                               "their LogitRecorder (every rank must make one)", stacklevel=4)
-            time.sleep(POLL_SECONDS)
+            time.sleep(pause)
+            pause = min(POLL_SECONDS[1], 1.5 * pause)
 
 
 @contextlib.contextmanager
