@@ -12,7 +12,9 @@ to the plain loop; the target is <= 1.05.
 Variants: "floor" only runs the probe's forward pass every `every` steps (no
 recorder): the cost that no recorder running the probe on the training thread can
 avoid; "logits-only" records without the penultimate features; "recorded" is the
-example as it ships (features of layer "3" and the classifier's weights).
+example as it ships (features of layer "3" and the classifier's weights); with `--wide`,
+"unwritten" records as "recorded" but its worker writes nothing (a diagnosis: what the
+disk writes of the features cost the training when they compete with it for the cores).
 
     python benchmarks/bench_record.py [--repeats 10] [--epochs 30] [--every 10] [--threads 1] [--breakdown]
 
@@ -74,6 +76,17 @@ class BareProbe:
         pass
 
 
+class Unwritten:
+    """A `RunWriter.append` that counts each block's records and writes nothing (the "unwritten" variant)."""
+
+    def __init__(self, writer):
+        self.records = writer.records
+
+    def __call__(self, steps, logits, **_):
+        self.records += len(steps)
+        return self.records
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=10)
@@ -111,13 +124,16 @@ def main():
             return model, BareProbe(model, x_test, args.every)
         # a fresh folder each time: replacing the last run would time deleting its files too
         features = None if variant == "logits-only" else digits.FEATURES if args.wide else "3"
-        return model, LogitRecorder(model, x_test, y_test, every=args.every, out=folder / f"run{next(runs)}",
-                                    features=features)
+        recorder = LogitRecorder(model, x_test, y_test, every=args.every, out=folder / f"run{next(runs)}",
+                                 features=features)
+        if variant == "unwritten":  # the worker takes each block and writes nothing: what the disk writes cost
+            recorder._writer.append = Unwritten(recorder._writer)
+        return model, recorder
 
     if args.breakdown:
         return breakdown(args, digits, LogitRecorder, (x_train, y_train, x_test, y_test), folder)
 
-    variants = ["plain", "floor", "logits-only", "recorded"]
+    variants = ["plain", "floor", "logits-only", "recorded"] + (["unwritten"] if args.wide else [])
 
     def repeat(shift):
         """Seconds per variant of one interleaved training of them all."""
@@ -154,14 +170,19 @@ def main():
               + ", ".join(f"{variant} {values[-1]:.3f}" for variant, values in ratios.items()))
     for variant, meaning in (("floor", "bare probe forward, the least a recorder on the training thread pays"),
                              ("logits-only", "LogitRecorder without features"),
-                             ("recorded", "LogitRecorder as in the example, with features")):
+                             ("recorded", "LogitRecorder as in the example, with features"),
+                             ("unwritten", "the same, its worker writing nothing to disk: a diagnosis")):
+        if variant not in ratios:
+            continue
         values = ratios[variant]
         low, median, high = statistics.quantiles(values, n=4) if len(values) > 1 else values * 3
         print(f"median {variant}/plain ({meaning}): {median:.3f} [quartiles {low:.3f}..{high:.3f}]")
-    beyond = [r - f for r, f in zip(ratios["recorded"], ratios["floor"])]
-    low, median, high = statistics.quantiles(beyond, n=4) if len(beyond) > 1 else beyond * 3
-    print(f"median (recorded - floor)/plain, the overhead beyond the probe's own forward: {100 * median:.2f}% "
-          f"[quartiles {100 * low:.2f}..{100 * high:.2f}%]; target <= 2% where a step takes >= 10 ms")
+    for variant in variants[2:]:
+        beyond = [r - f for r, f in zip(ratios[variant], ratios["floor"])]
+        low, median, high = statistics.quantiles(beyond, n=4) if len(beyond) > 1 else beyond * 3
+        print(f"median ({variant} - floor)/plain, the overhead beyond the probe's own forward: {100 * median:.2f}% "
+              f"[quartiles {100 * low:.2f}..{100 * high:.2f}%]" + ("; target <= 2% where a step takes >= 10 ms"
+                                                                  if variant == "recorded" else ""))
     print("load average %.2f %.2f %.2f" % os.getloadavg())
 
 

@@ -46,13 +46,21 @@ def main():
     if options.get("ddp"):
         trained = torch.nn.parallel.DistributedDataParallel(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-    # a rank may be given another `every` or a shorter probe set, to check that the ranks disagree
+    # a rank may be given another `every`, a shorter probe set or another `overwrite`, to check that the
+    # ranks disagree; or a features module the model lacks, or a model that raises, to check that the
+    # others hear why its recorder could not be made
     every = options.get("every", {}).get(str(rank), 2)
     cut = options.get("probe_of", {}).get(str(rank))
     probe_x, probe_y = (x[:cut], y[:cut]) if cut else (x, y)
+    features = options.get("features_of", {}).get(str(rank), "1")
+    if str(rank) in options.get("broken", []):
+        def broken(module, args, output):
+            raise RuntimeError(f"the model of rank {rank} is broken")
+        model.register_forward_hook(broken)
     try:
-        recorder = LogitRecorder(trained, probe_x, probe_y, every=every, out=out, features="1",
-                                 flush_seconds=options.get("flush_seconds", 0.0))
+        recorder = LogitRecorder(trained, probe_x, probe_y, every=every, out=out, features=features,
+                                 flush_seconds=options.get("flush_seconds", 0.0),
+                                 overwrite=options.get("overwrite", {}).get(str(rank), False))
     except ValueError as e:
         print("refused", e, flush=True)
         return

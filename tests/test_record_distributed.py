@@ -16,14 +16,14 @@ import numpy as np
 import pytest
 import torch
 
-from softmaxlab.record import LogitRecorder
+from softmaxlab.record import LogitRecorder, distributed
 from softmaxlab.store import list_runs, load_run
 
 sys.path.insert(0, str(Path(__file__).parent))
 from distributed_worker import problem, train_step  # noqa: E402
 
 WORKER = Path(__file__).parent / "distributed_worker.py"
-WAIT = 90  # seconds any one process may take
+WAIT = 120  # seconds any one process may take (3 ranks took 73 s at load 10-13 on 2 cores)
 
 
 class Ranks:
@@ -145,6 +145,7 @@ def test_a_run_read_mid_run_shows_every_block_both_ranks_completed(tmp_path):
 @pytest.mark.parametrize("options, message", [
     (dict(every={"1": 5}), "every is 2 on rank 0 but 5 on rank 1"),
     (dict(probe_of={"1": 20}), "probe samples is 23 on rank 0 but 20 on rank 1"),
+    (dict(overwrite={"1": True}), "overwrite is False on rank 0 but True on rank 1"),
 ])
 def test_ranks_that_disagree_get_a_clear_error_on_every_rank(tmp_path, options, message):
     with Ranks(tmp_path, "record", 2, **options) as ranks:
@@ -152,4 +153,26 @@ def test_ranks_that_disagree_get_a_clear_error_on_every_rank(tmp_path, options, 
     for rank in (0, 1):
         assert lines[rank][0] == f"refused the ranks made different LogitRecorders: {message} (every rank must " \
                                  "make the same recorder, with the same full probe set)", lines[rank]
+    assert not ranks.out.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("options, reason", [
+    (dict(features_of={"1": "nope"}), "ValueError: features='nope' is not a module of the model; its modules are 0, 1, 2)"),
+    (dict(broken=["1"]), "RuntimeError: the model of rank 1 is broken"),
+])
+def test_a_rank_whose_recorder_fails_makes_the_others_fail_at_once_naming_it(tmp_path, options, reason):
+    # rank 1's constructor raises before the ranks agree; rank 0 must not wait for it (AGREE_SECONDS is
+    # 300 s, far beyond the WAIT that `finish` allows) but raise, naming rank 1 and its reason
+    assert distributed.AGREE_SECONDS > 2 * WAIT
+    with Ranks(tmp_path, "record", 2, **options) as ranks:
+        lines = ranks.finish([0])
+        _, err = ranks.procs[1].communicate(timeout=WAIT)
+    said = lines[0][0]
+    assert said.startswith(f"refused rank 1 could not make its LogitRecorder ({reason}"), said
+    assert said.endswith("), so rank 0 stops too"), said
+    if "broken" in options:  # not a ValueError: rank 1's own error goes up as it was, and the process fails
+        assert ranks.procs[1].returncode == 1 and err.rstrip().endswith("RuntimeError: the model of rank 1 is broken")
+    else:
+        assert ranks.procs[1].returncode == 0
     assert not ranks.out.exists()

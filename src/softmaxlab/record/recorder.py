@@ -55,8 +55,10 @@ class LogitRecorder:
     contiguous share of the N samples and writes only its own part of the one run at `out`
     (rank 0 also writes the shared parts and the classifier's weights); `load_run(out)` has
     all N samples in probe order (`softmaxlab.store.ranks`). The ranks check once, at
-    construction, that they agree (probe size and labels, `every`, `start_step`, shapes, `out`),
-    and wait for one another at most `distributed.AGREE_SECONDS`; recording never waits for
+    construction, through the process group's store, that they agree (probe size and labels,
+    `every`, `start_step`, shapes, `out`, `overwrite`); a rank whose recorder cannot be made
+    makes every other rank's constructor raise at once, naming it and why, and a rank that
+    makes none is waited for at most `distributed.AGREE_SECONDS`. Recording never waits for
     another rank. The folder must be on a filesystem every rank sees.
 
     Args:
@@ -87,7 +89,8 @@ class LogitRecorder:
     Raises:
         ValueError: bad options, labels that do not match the inputs or are not integers,
             model output that is not `(N, K)`, an unknown module name, `out` exists; in a
-            process group, ranks that made different recorders (on every rank).
+            process group, ranks that made different recorders (on every rank), or another rank
+            whose recorder could not be made (its reason in the message).
 
     >>> import tempfile, torch
     >>> from softmaxlab.store import load_run
@@ -107,60 +110,63 @@ class LogitRecorder:
 
     def __init__(self, model, probe_inputs, probe_labels, *, every=10, out=None, features=None, classifier=None,
                  batch_size=None, flush_seconds=2.0, description=None, overwrite=False, start_step=0):
-        if not isinstance(model, torch.nn.Module):
-            raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-        if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
-            raise ValueError(f"every must be an integer >= 1, got {every!r}")
-        if isinstance(start_step, bool) or not isinstance(start_step, numbers.Integral) or start_step < 0:
-            raise ValueError(f"start_step must be an integer >= 0, got {start_step!r}")
-        if (isinstance(flush_seconds, bool) or not isinstance(flush_seconds, numbers.Real)
-                or not math.isfinite(flush_seconds) or flush_seconds < 0):
-            raise ValueError(f"flush_seconds must be a finite number >= 0, got {flush_seconds!r}")
-        self.path = Path(out) if out is not None else _default_out(model)
-        if self.path.exists() and not overwrite and (not self.path.is_dir() or any(self.path.iterdir())):
-            raise ValueError(f"{self.path} already exists; pass overwrite=True to replace it, or choose another out")
-        wrapped, model = model, distributed.unwrap(model)  # DDP's own forward would run collectives
-        self.model = model
-        self.every = int(every)
-        self.flush_seconds = float(flush_seconds)
-        # the whole probe set, and this process's share of it (all of it outside a process group)
-        self.rank = distributed.current_rank()  # (rank, world_size) or None
-        whole = ProbeSet(probe_inputs, probe_labels, batch_size=batch_size)
-        self.shares = [(0, whole.num_samples)] if self.rank is None else split_samples(whole.num_samples,
-                                                                                       self.rank[1])
-        self.probe = whole if self.rank is None else whole.rows(*self.shares[self.rank[0]])
-        if model is not wrapped and isinstance(features, str) and features.startswith("module."):
-            features = features[len("module."):]  # a name as the DDP wrapper lists it
-        self._feature_module = find_module(model, features, option="features") if features is not None else None
-        self._classifier = None
-        if classifier not in (None, False):
-            self._classifier = find_module(model, classifier, option="classifier")
-            if not isinstance(getattr(self._classifier, "weight", None), torch.Tensor) \
-                    or self._classifier.weight.ndim != 2:
-                raise ValueError(f"classifier={classifier!r} has no 2-D weight (K, d) to record")
-        self.step_count = int(start_step)  # optimizer steps so far (start_step + calls of step())
-        self._steps = []  # steps of the records held in the block buffers
-        self._slots = None  # name -> (capacity, ...) float32 block buffers on the model's device
-        self._spare = []  # written CPU block buffers, handed back by the worker, to fill again
-        self._labels = None  # (n,) int64 labels of this process's probe samples on the buffers' device
-        self._last_recorded = None
-        self._closed = False
+        self.rank = distributed.current_rank()  # (rank, world_size) inside a process group, else None
+        meeting = distributed.Meeting.of_recorder(*self.rank) if self.rank is not None else None
+        with distributed.told(meeting):  # the other ranks must hear it if this one cannot make its recorder
+            if not isinstance(model, torch.nn.Module):
+                raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+            if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
+                raise ValueError(f"every must be an integer >= 1, got {every!r}")
+            if isinstance(start_step, bool) or not isinstance(start_step, numbers.Integral) or start_step < 0:
+                raise ValueError(f"start_step must be an integer >= 0, got {start_step!r}")
+            if (isinstance(flush_seconds, bool) or not isinstance(flush_seconds, numbers.Real)
+                    or not math.isfinite(flush_seconds) or flush_seconds < 0):
+                raise ValueError(f"flush_seconds must be a finite number >= 0, got {flush_seconds!r}")
+            self.path = Path(out) if out is not None else _default_out(model)
+            if self.path.exists() and not overwrite and (not self.path.is_dir() or any(self.path.iterdir())):
+                raise ValueError(f"{self.path} already exists; pass overwrite=True to replace it, "
+                                 "or choose another out")
+            wrapped, model = model, distributed.unwrap(model)  # DDP's own forward would run collectives
+            self.model = model
+            self.every = int(every)
+            self.flush_seconds = float(flush_seconds)
+            # the whole probe set, and this process's share of it (all of it outside a process group)
+            whole = ProbeSet(probe_inputs, probe_labels, batch_size=batch_size)
+            self.shares = [(0, whole.num_samples)] if self.rank is None else split_samples(whole.num_samples,
+                                                                                           self.rank[1])
+            self.probe = whole if self.rank is None else whole.rows(*self.shares[self.rank[0]])
+            if model is not wrapped and isinstance(features, str) and features.startswith("module."):
+                features = features[len("module."):]  # a name as the DDP wrapper lists it
+            self._feature_module = find_module(model, features, option="features") if features is not None else None
+            self._classifier = None
+            if classifier not in (None, False):
+                self._classifier = find_module(model, classifier, option="classifier")
+                if not isinstance(getattr(self._classifier, "weight", None), torch.Tensor) \
+                        or self._classifier.weight.ndim != 2:
+                    raise ValueError(f"classifier={classifier!r} has no 2-D weight (K, d) to record")
+            self.step_count = int(start_step)  # optimizer steps so far (start_step + calls of step())
+            self._steps = []  # steps of the records held in the block buffers
+            self._slots = None  # name -> (capacity, ...) float32 block buffers on the model's device
+            self._spare = []  # written CPU block buffers, handed back by the worker, to fill again
+            self._labels = None  # (n,) int64 labels of this process's probe samples on the buffers' device
+            self._last_recorded = None
+            self._closed = False
 
-        logits, feats = self._forward()  # step 0, before the store exists: a bad model leaves no folder
-        self.num_classes = int(logits.shape[1])
-        if whole.labels.max() >= self.num_classes:
-            raise ValueError(f"probe_labels go up to {whole.labels.max()} but the model gives "
-                             f"{self.num_classes} logits per sample")
-        self._choose_classifier(classifier, feats)
-        if description is None:
-            description = (f"LogitRecorder: {type(model).__name__}, {whole.num_samples} probe samples, "
-                           f"every {self.every} steps" + (f", features of {features!r}" if features else "")
-                           + (f", {self.rank[1]} ranks" if self.rank else ""))
-        shapes = {}  # extras of the whole run: name -> (shape of one record, dtype)
-        if feats is not None:
-            shapes["features"] = ((whole.num_samples, feats.shape[1]), "float32")
-        if self._classifier is not None:
-            shapes["weights"] = (tuple(self._classifier.weight.shape), "float32")
+            logits, feats = self._forward()  # step 0, before the store exists: a bad model leaves no folder
+            self.num_classes = int(logits.shape[1])
+            if whole.labels.max() >= self.num_classes:
+                raise ValueError(f"probe_labels go up to {whole.labels.max()} but the model gives "
+                                 f"{self.num_classes} logits per sample")
+            self._choose_classifier(classifier, feats)
+            if description is None:
+                description = (f"LogitRecorder: {type(model).__name__}, {whole.num_samples} probe samples, "
+                               f"every {self.every} steps" + (f", features of {features!r}" if features else "")
+                               + (f", {self.rank[1]} ranks" if self.rank else ""))
+            shapes = {}  # extras of the whole run: name -> (shape of one record, dtype)
+            if feats is not None:
+                shapes["features"] = ((whole.num_samples, feats.shape[1]), "float32")
+            if self._classifier is not None:
+                shapes["weights"] = (tuple(self._classifier.weight.shape), "float32")
         if self.rank is None:
             self._writer_extras = shapes
             self._writer = RunWriter(self.path, labels=whole.labels, num_classes=self.num_classes,
@@ -168,7 +174,7 @@ class LogitRecorder:
                                      extras=shapes or None, overwrite=overwrite)
         else:
             self.path, self._writer, self._writer_extras = distributed.open_part(
-                self.path, whole=whole, shares=self.shares, rank=self.rank, shapes=shapes,
+                meeting, self.path, whole=whole, shares=self.shares, shapes=shapes,
                 num_classes=self.num_classes, every=self.every, start_step=self.step_count,
                 description=description, out_given=out is not None, overwrite=overwrite)
             if "weights" not in self._writer_extras:
