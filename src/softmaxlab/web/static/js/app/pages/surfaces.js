@@ -42,6 +42,7 @@ export const pick = {
     const c = Math.min(MARKER_RANGE - Math.max(...z), Math.max(-MARKER_RANGE - Math.min(...z), sum / 3));
     // 0.001 steps, the last logit taking what the sum needs: move after move, the shift does not drift
     const m0 = onGrid(z[0] + c, 1000), m1 = onGrid(z[1] + c, 1000);
-    return { m0, m1, m2: onGrid(onGrid(3 * c, 1000) - m0 - m1, 1000) };
+    const total = Math.round(3 * c * 1000) / 1000; // the sum, not a logit: no clamp to the range
+    return { m0, m1, m2: onGrid(total - m0 - m1, 1000) };
   },
 };
