@@ -26,7 +26,7 @@ ALLOWED = {
     "lab": {"spec", "extras", "core", "store"},
     "record": {"extras", "core", "store"},
     "analysis": {"core", "store"},
-    "figures": {"extras", "core", "store", "analysis"},
+    "figures": {"spec", "extras", "core", "store", "analysis"},
     "web": {"spec", "core", "store", "analysis", "figures", "lab"},
     "server": {"spec", "core", "store", "analysis", "figures", "web"},
     "cli": {"spec", "extras", "core", "store", "analysis", "figures", "lab", "record", "server", "web"},

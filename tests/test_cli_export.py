@@ -234,3 +234,38 @@ def test_figure_help_speaks_flags_not_python():
         text = invoke(name, "--help").output
         for python in ("`(K,)`", "None:", "or None", ":func:", "(int >= 1)"):
             assert python not in text, (name, python)
+
+
+def test_options_are_read_by_the_state_spec_as_a_pages_link_is():
+    from softmaxlab.figures.registry import parse_value
+    from softmaxlab.spec import Control, from_search
+
+    assert parse_value("floats", " 2, 1,,0.1") == (2.0, 1.0, 0.1)
+    assert parse_value("ints", "0,1,2") == (0, 1, 2) and parse_value("pairs", "0:0, 0:1") == ((0, 0), (0, 1))
+    assert parse_value("bool", "off") is False and parse_value("strs", "a, b") == ("a", "b")
+    # the same words for the same bad number, whether it came in a link or on the command line
+    [in_a_link] = from_search((Control("temperature", "float", 1.0),), "?temperature=nan")[1]
+    with pytest.raises(ValueError) as flag:
+        parse_value("float", "nan", name="temperature")
+    assert str(flag.value) == in_a_link == "temperature: 'nan' is not a finite number"
+    with pytest.raises(ValueError, match=r"^--logits: '1e999' is not a finite number \(give numbers separated"):
+        parse_value("floats", "2,1e999", name="--logits")
+    # -inf only where a control is masked (softmaxlab softmax's logits), and never +inf or NaN
+    masked = Control("z", "float", None, masked=True, minimum=-8.0)
+    assert masked.coerce("-inf") == -np.inf and masked.coerce("-8") == -8.0
+    for bad in ("inf", "nan", "-9"):
+        with pytest.raises(ValueError, match="^z: "):
+            masked.coerce(bad)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["softmax-2d", "--logits", "2,1,-inf"], "--logits: '-inf' is not a finite number"),  # no builder takes one
+    (["softmax-2d", "--temperature", "nan"], "--temperature: 'nan' is not a finite number"),
+    (["surfaces-2", "--derivatives", "--entries", "3"], "--entries must be index pairs i:j"),  # the builder saw ((3,),)
+    (["surfaces-2", "--entries", "0:a"], "--entries: 'a' is not a number (give index pairs i:j"),
+])
+def test_bad_option_values_are_refused_at_the_flag(tmp_path, monkeypatch, args, words):
+    monkeypatch.chdir(tmp_path)
+    line = one_line_error(invoke(*args, "--out", "x.html"))
+    assert words in line
+    assert not any(tmp_path.iterdir())

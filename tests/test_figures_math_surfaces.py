@@ -129,10 +129,12 @@ def test_surfaces_3_heights_are_softmax_of_the_plane_points(t):
         np.testing.assert_allclose(np.asarray(s.z), scipy.special.softmax(z / t, axis=-1)[..., i], rtol=1e-10, atol=1e-15)
         total = total + np.asarray(s.z)
     np.testing.assert_allclose(total, 1.0, rtol=1e-12)
-    # the axis titles say what u1, u2 are: the basis columns
-    assert fig.layout.scene.xaxis.title.text == "u₁ = (z₀ − z₁)/√2"
+    # the axes are u1, u2 and the note says what they are: the basis columns
+    assert (fig.layout.scene.xaxis.title.text, fig.layout.scene.yaxis.title.text) == ("u₁", "u₂")
+    note = fig.layout.annotations[-1].text
+    assert "u₁ = (z₀ − z₁)/√2" in note
     np.testing.assert_allclose(b[:, 0], np.array([1, -1, 0]) / np.sqrt(2), atol=1e-12)
-    assert fig.layout.scene.yaxis.title.text == "u₂ = (z₀ + z₁ − 2z₂)/√6"
+    assert "u₂ = (z₀ + z₁ − 2z₂)/√6" in note
     np.testing.assert_allclose(b[:, 1], np.array([1, 1, -2]) / np.sqrt(6), atol=1e-12)
 
 

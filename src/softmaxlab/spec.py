@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode
 
@@ -49,6 +49,9 @@ class Control:
         choices: the allowed values for "choice" (and, if given, for "str").
         step: the slider's step for numbers.
         nullable: whether "none" (Python None) is allowed, e.g. "no top-k filter".
+        many: a list of values of `kind`, written comma-separated ("2,1,0.1"; a tuple in Python). The export
+            CLI's list options; no page control is one yet (the browser's state.js reads single values).
+        masked: a "float" that may also be -inf: a masked logit, whose probability is 0 (`softmaxlab softmax`).
     """
 
     name: str
@@ -62,11 +65,15 @@ class Control:
     step: float | None = None
     nullable: bool = False
     scale: str = "linear"  # "log": a slider moves the logarithm (temperature, learning rate)
+    many: bool = False
+    masked: bool = False
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"control {self.name!r}: kind must be one of {KINDS}, got {self.kind!r}")
+        if self.masked and self.kind != "float":
+            raise ValueError(f"control {self.name!r}: only a float can be masked (-inf)")
         if self.scale not in ("linear", "log") or (self.scale == "log" and not (self.minimum or 0) > 0):
             raise ValueError(f"control {self.name!r}: scale must be 'linear', or 'log' with a minimum > 0")
 
@@ -94,7 +101,11 @@ class Control:
         Traceback (most recent call last):
         ...
         ValueError: t: 'nan' is not a finite number
+        >>> Control("logits", "float", (), many=True, masked=True).coerce("2, 1,-inf")
+        (2.0, 1.0, -inf)
         """
+        if self.many:
+            return self._coerce_many(value)
         name = self.name
         if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
             if self.nullable:
@@ -104,7 +115,9 @@ class Control:
         if self.kind == "bool":
             return _as_bool(name, value)
         if self.kind in ("float", "int"):
-            number = _as_number(name, value, integer=self.kind == "int")
+            number = _as_number(name, value, integer=self.kind == "int", masked=self.masked)
+            if number == -math.inf:  # a masked logit: below every bound, and allowed
+                return number
             if self.minimum is not None and number < self.minimum:
                 raise ValueError(f"{name}: {_fmt(number)} is below the minimum {_fmt(self.minimum)}")
             if self.maximum is not None and number > self.maximum:
@@ -123,8 +136,25 @@ class Control:
             raise ValueError(f"{name}: unknown choice {text!r} (choose from {', '.join(map(str, self.choices))})")
         return text
 
+    def _coerce_many(self, value: Any) -> tuple:
+        # comma-separated text (empty parts skipped, as a command line's "2,1," means 2,1) or a list
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT * 10:
+                raise ValueError(f"{self.name}: the list is longer than {MAX_TEXT * 10} characters")
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        elif not isinstance(value, (list, tuple)):
+            raise ValueError(f"{self.name}: expected {_LISTS[self.kind]}, got {type(value).__name__}")
+        one = replace(self, many=False)
+        try:
+            return tuple(one.coerce(v) for v in value)
+        except ValueError as e:
+            raise ValueError(f"{e} (give {_LISTS[self.kind]})") from None
+
     def encode(self, value: Any) -> str:
         """The value as it is written in the URL (the inverse of `coerce` on strings)."""
+        if self.many and isinstance(value, (list, tuple)):
+            one = replace(self, many=False)
+            return ",".join(one.encode(v) for v in value)
         if value is None:
             return "" if self.kind == "str" else "none"
         if self.kind == "bool":
@@ -133,6 +163,11 @@ class Control:
             text = repr(float(value))  # repr round-trips a float exactly, so a link reproduces the value
             return text[:-2] if text.endswith(".0") else text
         return str(value)
+
+
+_LISTS = {"float": "numbers separated by commas, e.g. 2,1,0.1", "int": "integers separated by commas, e.g. 0,1,2",
+          "str": "words separated by commas", "choice": "choices separated by commas",
+          "bool": "on/off values separated by commas"}
 
 
 def _fmt(x: float) -> str:
@@ -155,7 +190,7 @@ def _as_bool(name: str, value: Any) -> bool:
     raise ValueError(f"{name}: expected on or off, got {str(value)[:40]!r}")
 
 
-def _as_number(name: str, value: Any, *, integer: bool) -> float | int:
+def _as_number(name: str, value: Any, *, integer: bool, masked: bool = False) -> float | int:
     # booleans are ints in Python; a slider never sends one, so refuse it rather than read True as 1
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError(f"{name}: expected a number, got {type(value).__name__}")
@@ -165,6 +200,8 @@ def _as_number(name: str, value: Any, *, integer: bool) -> float | int:
             raise ValueError(f"{name}: {text[:20]!r}... is not a number")
         # one syntax of numbers for Python and the browser's state.js (Python's float() alone would also
         # take "1_000" and non-ASCII digits, which JavaScript reads differently)
+        if masked and text.lower() in ("-inf", "-infinity"):
+            return -math.inf
         if _NON_FINITE.fullmatch(text):
             raise ValueError(f"{name}: {text[:20]!r} is not a finite number")
         if not _NUMBER.fullmatch(text):
@@ -175,6 +212,8 @@ def _as_number(name: str, value: Any, *, integer: bool) -> float | int:
             number = float(value)
         except OverflowError:  # an int beyond float range (JSON allows any number of digits)
             number = math.inf
+    if masked and number == -math.inf:
+        return number
     if not math.isfinite(number):
         raise ValueError(f"{name}: {str(value)[:20]!r} is not a finite number")
     if integer:

@@ -20,4 +20,20 @@ def cases():
             values = from_search(page.controls, to_search(page.controls, values))[0]
             plan, errors = page.plan(values)
             out.append({"page": page.key, "values": values, "plan": [list(p) for p in plan], "errors": errors})
-    return {"pages": out}
+    return {"pages": out, "surfaces_pick": _pick_cases(rng)}
+
+
+def _pick_cases(rng):
+    """Points of the 3-class surfaces' grid (u1, u2) with a marker before, and their sum-zero logits B u."""
+    from softmaxlab.core.geometry import from_subspace
+
+    axis = np.linspace(-4.0, 4.0, 41)  # surfaces_3's grid at the page's resolution
+    out = []
+    for _ in range(30):
+        u = rng.choice(axis, size=2)
+        before = np.round(rng.uniform(-6, 6, size=3), 2)
+        out.append({"x": float(u[0]), "y": float(u[1]), "values": {"classes": 3, **{f"m{i}": float(v) for i, v in enumerate(before)}},
+                    "logits": from_subspace(u).tolist()})
+    out.append({"x": 4.0, "y": 4.0, "values": {"classes": 3, "m0": 6.0, "m1": 6.0, "m2": 6.0},  # the bounds push the shift
+                "logits": from_subspace(np.array([4.0, 4.0])).tolist()})
+    return out

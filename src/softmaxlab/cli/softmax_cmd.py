@@ -7,6 +7,7 @@ import numpy as np
 
 from softmaxlab.core import entropy, log_softmax, softmax
 from softmaxlab.core.sampling import filter_logits
+from softmaxlab.spec import Control
 
 
 def _options() -> list[str]:
@@ -14,26 +15,31 @@ def _options() -> list[str]:
     return [] if ctx is None else [o for p in ctx.command.params for o in (*p.opts, *p.secondary_opts)]
 
 
+# one logit as the state spec checks it: a finite number or -inf (a masked class), nothing else
+_LOGIT = Control("LOGITS", "float", None, masked=True)
+
+
 def _parse_logits(words) -> np.ndarray:
     """The LOGITS arguments as float64: spaces or commas between them (``2 1 0.1`` or ``2,1,0.1``);
     -inf is allowed (probability 0), NaN and +inf are not."""
-    words = [piece for word in words for piece in word.split(",") if piece.strip()]
+    words = [piece.strip() for word in words for piece in word.split(",") if piece.strip()]
     if not words:
         raise click.UsageError("give at least one logit, e.g. `softmaxlab softmax 2 1 0.1`")
     values = []
     for word in words:
         try:
-            value = float(word)
-        except ValueError:
-            if word.startswith("-"):  # an option click let through because logits may be negative
+            values.append(_LOGIT.coerce(word))
+        except ValueError as e:
+            reason = str(e).removeprefix("LOGITS: ")
+            if word.startswith("-") and "finite" not in reason:
+                # an option click let through because logits may be negative
                 from softmaxlab.cli import did_you_mean
 
                 name = word.split("=", 1)[0]
                 raise click.UsageError(f"no such option {name}{did_you_mean(name, _options())}") from None
-            raise click.BadParameter(f"{word!r} is not a number", param_hint="LOGITS") from None
-        if math.isnan(value) or value == math.inf:
-            raise click.BadParameter(f"{word!r}: logits must be finite numbers or -inf", param_hint="LOGITS")
-        values.append(value)
+            if "finite" in reason:
+                reason = f"{word!r}: logits must be finite numbers or -inf"
+            raise click.BadParameter(reason, param_hint="LOGITS") from None
     return np.array(values)  # (K,)
 
 

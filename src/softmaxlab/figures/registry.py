@@ -27,6 +27,8 @@ import inspect
 import re
 from types import MappingProxyType
 
+from softmaxlab.spec import Control
+
 __all__ = ["FIGURES", "FigureSpec", "Param", "KINDS", "parse_value"]
 
 # how an option's value is written on a command line
@@ -169,37 +171,38 @@ def _docstring_args(doc: str) -> dict[str, str]:
     return out
 
 
+# each kind as a control of the one state spec: (kind of one value, a list of them); a pair's sides are ints
+_CONTROLS = {"float": ("float", False), "int": ("int", False), "bool": ("bool", False), "str": ("str", False),
+             "floats": ("float", True), "ints": ("int", True), "strs": ("str", True), "pairs": ("int", True)}
+
+
 def parse_value(kind: str, text: str, *, name: str = "value"):
     """A CLI string as a value of `kind`; ValueError naming `name` if it is not one.
+
+    The checks are the state spec's (`softmaxlab.spec.Control.coerce`, as for a page's link): numbers
+    must be finite, so a NaN or infinite option is refused here rather than by the builder.
 
     Example:
         >>> parse_value("floats", "2,1,0.1"), parse_value("pairs", "0:0,0:1")
         ((2.0, 1.0, 0.1), ((0, 0), (0, 1)))
+        >>> parse_value("floats", "2,a", name="--logits")
+        Traceback (most recent call last):
+        ...
+        ValueError: --logits: 'a' is not a number (give numbers separated by commas, e.g. 2,1,0.1)
     """
-    parts = [s.strip() for s in str(text).split(",") if s.strip()]
+    if kind not in _CONTROLS:
+        raise ValueError(f"unknown option kind {kind!r}")
+    element, many = _CONTROLS[kind]
+    if kind != "pairs":
+        return Control(name, element, None, many=many).coerce(text)
+    pairs = [part.strip().split(":") for part in str(text).split(",") if part.strip()]
+    if not all(len(pair) == 2 for pair in pairs):
+        raise ValueError(f"{name} must be {KINDS[kind]}, got {text!r}")
+    index = Control(name, "int", None)
     try:
-        if kind == "float":
-            return float(text)
-        if kind == "int":
-            return int(text)
-        if kind == "str":
-            return str(text)
-        if kind == "bool":
-            lowered = str(text).lower()
-            if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-                raise ValueError(text)
-            return lowered in ("true", "1", "yes", "on")
-        if kind == "floats":
-            return tuple(float(s) for s in parts)
-        if kind == "ints":
-            return tuple(int(s) for s in parts)
-        if kind == "strs":
-            return tuple(parts)
-        if kind == "pairs":
-            return tuple(tuple(int(v) for v in s.split(":", 1)) for s in parts)
-    except ValueError:
-        raise ValueError(f"{name} must be {KINDS[kind]}, got {text!r}") from None
-    raise ValueError(f"unknown option kind {kind!r}")
+        return tuple((index.coerce(i), index.coerce(j)) for i, j in pairs)
+    except ValueError as e:
+        raise ValueError(f"{e} (give {KINDS[kind]})") from None
 
 
 def _spec(name, description, target, **kw) -> FigureSpec:

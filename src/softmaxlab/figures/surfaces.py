@@ -288,7 +288,7 @@ def surfaces_3(
     r"""Three classes in 3D: p_0, p_1, p_2 over the plane of sum-zero logits.
 
     Shift invariance leaves 2 of the 3 logits' numbers: a point (u_1, u_2) of the plane is the
-    logits z = B u with B = :func:`sum_zero_basis` (3, 2); the axis titles say what u_1, u_2 are.
+    logits z = B u with B = :func:`sum_zero_basis` (3, 2); the note beside the axes u_1, u_2 says what they are.
     The simplex vertices (one-hot points projected) are marked on the floor in class colours.
 
     .. math:: p_i(u) = \operatorname{softmax}(B u / T)_i, \qquad
@@ -326,7 +326,9 @@ def surfaces_3(
     basis = sum_zero_basis(3)  # (3, 2)
     labels = [subspace_axis_label(basis[:, j], j + 1) for j in range(2)]
     verts = simplex_vertices(3)  # (3, 2)
-    plane = _Plane("surfaces-3", axis, u, from_subspace(u), verts, tuple(labels), "u₁ = %{x:.2f}<br>u₂ = %{y:.2f}",
+    # the axes say u₁, u₂ and the note what they are: spelled out in the scene, the titles reached past a
+    # phone's edge (tests/browser/test_site_phone.py)
+    plane = _Plane("surfaces-3", axis, u, from_subspace(u), verts, ("u₁", "u₂"), "u₁ = %{x:.2f}<br>u₂ = %{y:.2f}",
                    (1.6, -1.6, 1.0))
     vertices = dict(type="scatter3d", uid="vertices", name="one-hot points", x=verts[:, 0], y=verts[:, 1], z=np.zeros(3),
                     mode="markers", scene="scene", legendgroup="vertices",

@@ -19,6 +19,7 @@ MAX_K = 10
 LOGIT_RANGE = 8.0
 DEFAULT_LOGITS = (2.0, 1.0, 0.1, -1.0, 0.5, -0.5, 1.5, -1.5, 0.8, -0.8)
 SURFACE_RESOLUTION = 41  # grid points per axis: smooth on screen, and quick to recompute on every move
+MARKER_RANGE = 6.0  # the 2-class plane's extent: the marker can be moved to any point of the surfaces
 MAX_SAMPLING_CLASSES = 50
 MAX_SAMPLES = 100_000
 
@@ -111,7 +112,9 @@ SURFACES_HELP = (
     "With 2 classes, p₀ and p₁ are ridges along (1, 1): adding the same constant to both logits changes "
     "nothing, so only z₀ - z₁ matters (turn on **shift line**). Softmax is exactly the posterior of unit "
     "Gaussians centred at the one-hot points (turn on **Gaussians**), and its derivative "
-    "∂pᵢ/∂zⱼ = pᵢ(δᵢⱼ - pⱼ)/T is largest where the classes tie."
+    "∂pᵢ/∂zⱼ = pᵢ(δᵢⱼ - pⱼ)/T is largest where the classes tie. "
+    "**Move the marker**: press the button (or hold shift), then press and move over a surface, and the "
+    "marker follows the pointer; a plain drag turns the view."
 )
 
 SURFACES_CONTROLS = (
@@ -123,8 +126,8 @@ SURFACES_CONTROLS = (
     Control("gaussians", "bool", False, label="Gaussians", help="add the class Gaussians and their posterior"),
     Control("shift", "bool", False, label="shift line", help="the line z + c(1, 1), along which p is constant "
             "(2 classes)"),
-    *(Control(f"m{i}", "float", v, label=f"marker z{i}", help=f"logit z{i} of the marked point", minimum=-4.0,
-              maximum=4.0, step=0.1) for i, v in enumerate((1.0, -0.5, 0.0))),
+    *(Control(f"m{i}", "float", v, label=f"marker z{i}", help=f"logit z{i} of the marked point",
+              minimum=-MARKER_RANGE, maximum=MARKER_RANGE, step=0.1) for i, v in enumerate((1.0, -0.5, 0.0))),
     CAMERA,
 )
 

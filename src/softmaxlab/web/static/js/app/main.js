@@ -7,6 +7,7 @@ import { readQuery, writeQuery } from "./state.js";
 import { VIEWS, applyCamera, cameraText, screenZoom } from "./camera.js";
 import { plotConfig, showFigure } from "./update.js";
 import { dragDots } from "./drag.js";
+import { moveMarker } from "./pick.js";
 
 const PLOT_CONFIG = {
   responsive: true,
@@ -127,6 +128,17 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
     });
     buttons.append(button);
   }
+  let picking = false; // the "move the marker" mode (app/pick.js): a press moves the marker, not the camera
+  if (page.pick) {
+    const button = element("button", { type: "button", class: "pick", "aria-pressed": "false",
+      title: "on: press and move over a surface to put the marker there (or hold shift); off: a drag turns the view" }, page.pick.label);
+    button.addEventListener("click", () => {
+      picking = !picking;
+      button.setAttribute("aria-pressed", String(picking));
+      figuresBox.classList.toggle("picking", picking);
+    });
+    buttons.append(button);
+  }
   if (page.threeD) {
     for (const [label, camera] of VIEWS) {
       const button = element("button", { type: "button", class: "view" }, label);
@@ -201,6 +213,7 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
       slot.last = drawn;
       if (page.threeD && !slot.div.dataset.listening) {
         listenToCamera(slot.div); // plotly's event methods exist once it has drawn into the div
+        if (page.pick) moveMarker(slot.div, page.pick, { values: () => values, active: () => picking, onMove: moved });
         slot.div.dataset.listening = "1";
       }
       return how;
