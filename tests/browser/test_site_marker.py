@@ -13,12 +13,8 @@ import pytest
 
 from softmaxlab.core.geometry import to_subspace
 from softmaxlab.spec import to_search
-from softmaxlab.web.build import write_site
 from softmaxlab.web.pages import page as web_page
-from tests.browser.conftest import free_port
 from tests.browser.test_site import expected_figures, open_tab
-from tests.conftest import need_browser
-from tests.web_helpers import static_server
 
 STATE = "() => document.getElementById('page').softmaxlab.values"
 CAMERAS = """() => { const d = document.getElementById('figure-0');
@@ -28,15 +24,6 @@ LISTEN = """() => { const d = document.getElementById('figure-0'); window.hovers
   d.on('plotly_hover', e => window.hovers.push(e.points.map(p => ({uid: p.data.uid, type: p.data.type, x: p.x, y: p.y}))));
   d.on('plotly_relayout', e => { if (Object.keys(e).some(k => k.includes('camera'))) window.turns++; }); }"""
 BOX = "() => { const r = document.querySelector('#figure-0 .gl-container canvas').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; }"
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    need_browser()
-    root = tmp_path_factory.mktemp("host")
-    write_site(root / "site")
-    with static_server(root, port=free_port()) as url:
-        yield url + "site/"
 
 
 @pytest.fixture
