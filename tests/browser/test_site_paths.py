@@ -243,3 +243,31 @@ def test_a_path_under_the_pointer_picks_out_its_sample_and_its_input_point_and_b
     expected = plain_figure(logit_paths(runs, step=40, titles=titles))
     assert figure_differences(drawn, expected["data"], extra_keys=True) == []
     assert tab.errors == []
+
+
+# the readings' cursor where the page shows it: plotly's drawn shapes (at rest) or the moving lines, in pixels
+CURSOR_X = """() => ({shapes: [...document.querySelectorAll('#figure-1 .shapelayer path')].map(p => { const r = p.getBoundingClientRect();
+  return r.left + r.width / 2; }), lines: [...document.querySelectorAll('#figure-1 .now-cursor')].filter(l => !l.hidden)
+  .map(l => l.getBoundingClientRect().left), visible: document.getElementById('figure-1').layout.shapes.map(s => s.visible),
+  x0: document.getElementById('figure-1').layout.shapes.map(s => s.x0)})"""
+MOVE = """(step) => { const s = document.getElementById('control-step'); s.value = String(step);
+  s.dispatchEvent(new Event('input', {bubbles: true})); return true; }"""
+
+
+def test_the_now_cursor_follows_the_step_as_lines_while_it_moves_and_as_the_builder_s_shapes_at_rest(tab, base_url):
+    got = open_trained(tab, f"{base_url}paths/?{QUICK}&step=30")
+    runs, titles = as_runs(got), got["titles"]
+    tab.evaluate(MOVE, 90)
+    # moving: the shapes are hidden and one line per panel stands at step 90
+    moving = tab.evaluate(CURSOR_X)
+    assert moving["visible"] == [False] * 5 and len(moving["lines"]) == 5
+    # at rest (the slider left): the builder's shapes at step 90, and no lines
+    tab.wait_for_function("() => !document.querySelector('#figure-1 .now-cursor')")
+    rest = tab.evaluate(CURSOR_X)
+    assert rest["x0"] == [90] * 5 and rest["visible"] == [None] * 5 and rest["lines"] == [] and len(rest["shapes"]) == 5
+    drawn = tab.evaluate(FIGURE, "figure-1")["layout"]["shapes"]
+    expected = plain_figure(readings(runs, titles=titles, step=90))["layout"]["shapes"]
+    assert figure_differences(drawn, expected, extra_keys=True, where="shapes") == []
+    # the lines stood where plotly draws the shapes of that step (to a pixel)
+    np.testing.assert_allclose(sorted(moving["lines"]), sorted(rest["shapes"]), atol=1.5)
+    assert tab.errors == []

@@ -67,8 +67,9 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
     return String(runs[0].shape[2]);
   }
 
-  /** Draw `runs` (with `titles`) in full: the paths at the step, the readings, the player. */
-  function draw(runs, names, { growing = false } = {}) {
+  /** Draw `runs` (with `titles`) in full: the paths at the step, the readings (unless `readings: false`),
+   * the player. */
+  function draw(runs, names, { growing = false, readings: withReadings = true } = {}) {
     shown = runs;
     titles = names;
     if (!runs.length) return null;
@@ -88,7 +89,7 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
     window.Plotly.react(pathsDiv, fig.data, fig.layout, plotConfig(PLOT_CONFIG));
     listenToCamera();
     listenToPointer();
-    drawReadings(runs, step);
+    if (withReadings) drawReadings(runs, step);
     const last = lastStep(runs);
     stepSlider.min = String(firstStep(runs));
     stepSlider.max = String(last);
@@ -105,6 +106,7 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
   }
 
   function drawReadings(runs, step) {
+    dropCursor(); // the figure drawn anew carries its cursor at the step
     if (serverReadings) {
       if (!given) return;
       const fig = { data: given.data, layout: { ...given.layout } };
@@ -152,13 +154,75 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
       }
     });
     window.Plotly.restyle(pathsDiv, update, indices);
-    if (readingsDiv.layout && readingsDiv.layout.shapes) {
-      const shapes = Object.fromEntries(readingsDiv.layout.shapes.flatMap((_, j) => [[`shapes[${j}].x0`, step], [`shapes[${j}].x1`, step]]));
-      window.Plotly.relayout(readingsDiv, shapes);
-    }
+    moveCursor(step);
     stepText.textContent = `${step} of ${lastStep(shown)}`;
     const ms = performance.now() - t0;
     root.dispatchEvent(new CustomEvent("softmaxlab:step", { detail: { step, ms } }));
+  }
+
+  // ---- the readings' "now" cursor while the step moves: plain lines over the figure --------------------
+  // A relayout of the cursor's shapes makes plotly lay the whole 2D figure out again (58 ms a frame,
+  // docs/benchmarks.md). While the step moves, the shapes are hidden and one line per panel moves instead,
+  // placed from the panel's x range (layout.xaxisN.range) and its plot area (plotly's drag rectangle of the
+  // subplot); once the step rests (play ends or pauses, the slider is left SETTLE_MS) the shapes take the
+  // step again, as readings(step=) draws them.
+  const SETTLE_MS = 200;
+  const cursor = { lines: [], places: null, step: null, settle: 0 };
+
+  function moveCursor(step) {
+    const shapes = readingsDiv.layout && readingsDiv.layout.shapes;
+    if (!shapes || !shapes.length) return;
+    if (!cursor.places) {
+      const box = readingsDiv.getBoundingClientRect();
+      cursor.places = shapes.map((shape) => {
+        const area = readingsDiv.querySelector(`.nsewdrag[data-subplot="${shape.xref}${String(shape.yref).replace(" domain", "")}"]`);
+        const axis = readingsDiv.layout[`xaxis${String(shape.xref).slice(1)}`];
+        if (!area || !axis || !axis.range) return null;
+        const r = area.getBoundingClientRect();
+        return { left: r.left - box.left, top: r.top - box.top, width: r.width, height: r.height, range: axis.range.map(Number) };
+      });
+      readingsDiv.style.position = "relative";
+      cursor.lines = cursor.places.map((place, j) => {
+        const line = shapes[j].line || {};
+        const div = element("div", { class: "now-cursor", "aria-hidden": "true" });
+        Object.assign(div.style, { position: "absolute", width: "0", pointerEvents: "none", borderLeft: `${line.width || 1}px ${line.dash === "solid" ? "solid" : "dotted"} ${line.color || "#444"}` });
+        if (place) Object.assign(div.style, { left: `${place.left}px`, top: `${place.top}px`, height: `${place.height}px` });
+        readingsDiv.append(div);
+        return div;
+      });
+      window.Plotly.relayout(readingsDiv, Object.fromEntries(shapes.map((_, j) => [`shapes[${j}].visible`, false])));
+    }
+    cursor.step = step;
+    cursor.places.forEach((place, j) => {
+      if (!place) return;
+      const [a, b] = place.range;
+      const x = ((step - a) / (b - a || 1)) * place.width;
+      cursor.lines[j].hidden = !(x >= 0 && x <= place.width);
+      cursor.lines[j].style.transform = `translateX(${x}px)`;
+    });
+    clearTimeout(cursor.settle);
+    cursor.settle = playing ? 0 : setTimeout(restCursor, SETTLE_MS);
+  }
+
+  // the shapes at the cursor's step again (and the lines gone)
+  function restCursor() {
+    clearTimeout(cursor.settle);
+    cursor.settle = 0;
+    if (!cursor.places) return;
+    const step = cursor.step;
+    dropCursor();
+    const shapes = readingsDiv.layout && readingsDiv.layout.shapes;
+    if (shapes) {
+      window.Plotly.relayout(readingsDiv, Object.fromEntries(shapes.flatMap((_, j) => [[`shapes[${j}].x0`, step], [`shapes[${j}].x1`, step],
+        [`shapes[${j}].visible`, null]])));
+    }
+  }
+
+  function dropCursor() {
+    clearTimeout(cursor.settle);
+    cursor.lines.forEach((line) => line.remove());
+    cursor.lines = [];
+    cursor.places = null;
   }
 
   stepSlider.addEventListener("input", () => {
@@ -171,6 +235,7 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
   function stop() {
     if (playing) cancelAnimationFrame(playing.frame);
     playing = null;
+    restCursor();
     play.textContent = "play";
   }
 
@@ -277,6 +342,7 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
     given = null;
     drawnStep = null;
     highlighted = null;
+    dropCursor();
     window.Plotly.purge(pathsDiv);
     window.Plotly.purge(readingsDiv);
     delete pathsDiv.dataset.listening;
