@@ -318,7 +318,7 @@ def test_readings_draw_a_now_cursor_on_every_panel_at_the_step():
     assert not readings(make_run()).layout.shapes
 
 
-def test_highlight_draws_one_sample_s_path_thick_in_every_run_and_rings_its_input_point():
+def test_highlight_draws_one_sample_s_path_thick_in_every_run_and_enlarges_its_input_point():
     run = make_run()
     other = make_run(seed=1)  # other inputs: a second input set
     s = 7
@@ -328,7 +328,7 @@ def test_highlight_draws_one_sample_s_path_thick_in_every_run_and_rings_its_inpu
     assert [t.uid for t in fig.data][-len(picked):] == ["highlight-0", "highlight-1", "highlight-inputs-0", "highlight-inputs-1"]
     for i, r in enumerate([run, other]):
         np.testing.assert_allclose(xyz(picked[f"highlight-{i}"]), r.logits[records, s], rtol=1e-6)  # K = 3: raw
-        assert picked[f"highlight-{i}"].line.color == trace(fig, f"lines-0-{run.labels[s]}").line.color
+        assert picked[f"highlight-{i}"].line.width > trace(fig, f"lines-0-{run.labels[s]}").line.width
     np.testing.assert_allclose(xyz(picked["highlight-inputs-0"]), run.inputs[[s], :3], rtol=1e-6)
     np.testing.assert_allclose(xyz(picked["highlight-inputs-1"]), other.inputs[[s], :3], rtol=1e-6)
     # the input points say which sample they are, so a page can go back from a point to its path

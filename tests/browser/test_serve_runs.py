@@ -494,7 +494,7 @@ def test_the_pointer_on_a_path_or_an_input_point_picks_out_the_sample_on_the_run
     path = tab.evaluate(TRACE, "highlight-0")
     for axis, key in enumerate("xyz"):  # 3 classes: the sample's own logits at the drawn records
         assert same(path[key], run.logits[records, s, axis]), key
-    point = tab.evaluate(TRACE, "highlight-inputs-0")  # its input point, ringed
+    point = tab.evaluate(TRACE, "highlight-inputs-0")  # its input point, drawn large
     assert same([point[k][0] for k in "xyz"], run.inputs[s, :3])
     # back: an input point of class 0 picks out its path
     s = int(np.flatnonzero(run.labels == 0)[7])

@@ -102,7 +102,7 @@ def logit_paths(
         seed: seed of the sample subset.
         animate: add a play button and a step slider moving the diamonds along the paths.
         columns: panels per row; default all in one row up to 3 panels, else two rows.
-        highlight: draw this sample's path thick in every run and ring its input point (what a page's
+        highlight: draw this sample's path thick in every run and enlarge its input point (what a page's
             linked views show while the pointer is over a path or an input point); None: none.
 
     Compared runs of the same number of classes share one cube of axis ranges [-R, R] (R the longest
@@ -295,7 +295,7 @@ def _input_traces(j: int, points: np.ndarray, labels: np.ndarray, samples: np.nd
 
 def highlight_traces(traces: list, sample: int) -> list[dict]:
     """Sample `sample` picked out of the figure's `traces`: its drawn path thick (``highlight-R``, one per run
-    that draws it) and its input point ringed (``highlight-inputs-G``).
+    that draws it) and its input point drawn large (``highlight-inputs-G``).
 
     The coordinates are the figure's own: the sample's stretch of its class's ``lines-R-C`` (the m-th of
     the trace's NaN-separated paths, m its place in ``end-R-C``'s customdata) and its point of
@@ -322,7 +322,7 @@ def highlight_traces(traces: list, sample: int) -> list[dict]:
             part = slice(m * (r + 1), m * (r + 1) + r)
             out.append(dict(common, uid=f"highlight-{at[0]}", name=f"sample {sample}", mode="lines",
                             x=path["x"][part], y=path["y"][part], z=path["z"][part],
-                            line=dict(color=class_color(c), width=7)))
+                            line=dict(color=NEUTRAL, width=7)))  # dark: it stands out among its class's paths
         else:
             out.append(dict(common, uid=f"highlight-inputs-{at[0]}", name=f"sample {sample}, input", mode="markers",
                             x=t["x"][m:m + 1], y=t["y"][m:m + 1], z=t["z"][m:m + 1],

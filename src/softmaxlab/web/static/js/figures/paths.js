@@ -332,8 +332,8 @@ export function logitPaths(skeleton, runs, { step = null, titles, maxRecords = 2
 
 /**
  * highlight_traces: sample `sample` picked out of the drawn `data` (the figure's traces, or a plotly div's
- * gd.data): its path thick (`highlight-R`, per run that draws it) and its input point ringed
- * (`highlight-inputs-G`), styled as the skeleton's and coloured as its class's traces.
+ * gd.data): its path thick (`highlight-R`, per run that draws it) and its input point drawn large
+ * (`highlight-inputs-G`), styled as the skeleton's (the point coloured as its class's).
  */
 export function highlightTraces(skeleton, data, sample) {
   const lines = new Map(data.filter((t) => t.uid.startsWith("lines-")).map((t) => [t.uid, t]));
@@ -351,8 +351,7 @@ export function highlightTraces(skeleton, data, sample) {
       const from = m * (r + 1);
       const base = copy(template(skeleton, "highlight-0"));
       out.push({ ...base, uid: `highlight-${at[0]}`, name: `sample ${sample}`, scene: t.scene, legendgroup: `class-${c}`, hovertemplate: tip,
-        x: path.x.slice(from, from + r), y: path.y.slice(from, from + r), z: path.z.slice(from, from + r),
-        line: { ...base.line, color: path.line.color } });
+        x: path.x.slice(from, from + r), y: path.y.slice(from, from + r), z: path.z.slice(from, from + r) });
     } else {
       const base = copy(template(skeleton, "highlight-inputs-0"));
       out.push({ ...base, uid: `highlight-inputs-${at[0]}`, name: `sample ${sample}, input`, scene: t.scene, legendgroup: `class-${c}`, hovertemplate: tip,
