@@ -285,6 +285,10 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
   let lastDraw = 0;
   let began = 0;
   function growSoon(mine) {
+    if (!firstDrawn) {
+      draw({ growing: true }); // the first records at once: a frame's wait is the measure's own (goal 150 ms)
+      if (firstDrawn) return;
+    }
     if (frame || timer) return;
     const wait = firstDrawn ? lastDraw + GROW_MS - performance.now() : 0;
     const next = () => {
