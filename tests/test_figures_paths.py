@@ -65,7 +65,9 @@ def test_lines_are_the_logits_at_the_drawn_records():
         assert len(paths) == len(members)
         for path, s in zip(paths, members):
             np.testing.assert_allclose(path, run.logits[records, s, :], rtol=1e-6)  # K = 3: raw logits
-        assert trace(fig, f"lines-0-{c}").hoverinfo == "skip"
+        # the paths answer the pointer with their class only: no per-point data to carry
+        assert trace(fig, f"lines-0-{c}").hovertemplate == f"a path of class {c}<extra></extra>"
+        assert trace(fig, f"lines-0-{c}").customdata is None
 
 
 def test_end_and_start_dots_and_the_step_mark():
@@ -314,3 +316,24 @@ def test_readings_draw_a_now_cursor_on_every_panel_at_the_step():
     fig = readings(make_run(), step=40)
     assert [(s.x0, s.x1, s.xref) for s in fig.layout.shapes] == [(40, 40, a) for a in ("x", "x2", "x3", "x4", "x5")]
     assert not readings(make_run()).layout.shapes
+
+
+def test_highlight_draws_one_sample_s_path_thick_in_every_run_and_enlarges_its_input_point():
+    run = make_run()
+    other = make_run(seed=1)  # other inputs: a second input set
+    s = 7
+    fig = logit_paths([run, other], highlight=s, max_records=10)
+    records = meta(fig)["records"]
+    picked = {t.uid: t for t in fig.data if t.uid.startswith("highlight-")}
+    assert [t.uid for t in fig.data][-len(picked):] == ["highlight-0", "highlight-1", "highlight-inputs-0", "highlight-inputs-1"]
+    for i, r in enumerate([run, other]):
+        np.testing.assert_allclose(xyz(picked[f"highlight-{i}"]), r.logits[records, s], rtol=1e-6)  # K = 3: raw
+        assert picked[f"highlight-{i}"].line.width > trace(fig, f"lines-0-{run.labels[s]}").line.width
+    np.testing.assert_allclose(xyz(picked["highlight-inputs-0"]), run.inputs[[s], :3], rtol=1e-6)
+    np.testing.assert_allclose(xyz(picked["highlight-inputs-1"]), other.inputs[[s], :3], rtol=1e-6)
+    # the input points say which sample they are, so a page can go back from a point to its path
+    c = int(run.labels[s])
+    assert s in trace(fig, f"inputs-0-{c}").customdata
+    assert [t.uid for t in logit_paths(run).data if t.uid.startswith("highlight")] == []
+    with pytest.raises(ValueError, match="highlight"):
+        logit_paths(run, highlight=-1)

@@ -2,7 +2,7 @@
 
 `figures/paths.js` runs in node on the skeletons the site embeds, for runs Python makes (random walks of
 every K from 2 to 10, inputs of 1 to 6 dimensions, 1 to 4 runs, shared and distinct inputs, and a run of
-the lab), and must give `logit_paths(runs, step=, titles=, columns=)` and `readings(runs, titles=, step=)`.
+the lab), and must give `logit_paths(runs, step=, titles=, columns=, highlight=)` and `readings(runs, titles=, step=)`.
 Numbers to 1e-9 where the builder's float32 arithmetic is exact (K <= 3 and inputs of d <= 3: the drawn
 axes are the logits and inputs themselves); 1e-5 where principal axes are drawn (K > 3, d > 3: a float32
 product rounds apart when the axes or the sums differ in the last bits), 1e-5 for the readings' float32 means, and
@@ -53,7 +53,8 @@ def cases():
         last = int(first.steps[-1])
         step = int(rng.choice([0, last, int(rng.integers(0, last + 1)), -1]))
         options = {"step": step, "titles": [f"run {i} λ<b>" for i in range(len(runs))],
-                   "columns": None if rng.random() < 0.7 else int(rng.integers(1, 3))}
+                   "columns": None if rng.random() < 0.7 else int(rng.integers(1, 3)),
+                   "highlight": None if n % 3 == 0 else int(rng.integers(0, samples))}  # the linked views' sample
         out.append((runs, options))
     return out
 
@@ -78,7 +79,7 @@ def test_the_browser_draws_the_builders_logit_paths(rendered):
     for (runs, options), got in rendered:
         assert "error" not in got, got.get("error")
         expected = plain_figure(logit_paths(runs, step=options["step"], titles=options["titles"],
-                                            columns=options["columns"]))
+                                            columns=options["columns"], highlight=options["highlight"]))
         expected["layout"].pop("template", None)
         exact = runs[0].num_classes <= 3 and runs[0].inputs.shape[1] <= 3  # no principal axes drawn
         tol = 1e-9 if exact else 1e-5

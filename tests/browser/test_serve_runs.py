@@ -497,3 +497,29 @@ def test_a_run_added_to_the_folder_appears_in_an_idle_list_without_a_reload(tab,
         assert row[:6] == ["late", "recorded", "4", "9", "3", "yes"]
     finally:
         shutil.rmtree(logdir / "late")
+
+
+def test_the_pointer_on_a_path_or_an_input_point_picks_out_the_sample_on_the_runs_page_too(tab, served):
+    url, logdir = served
+    run = load_run(logdir / "first")
+    open_run(tab, url, "first")
+    hover = """([uid, point]) => new Promise(r => { const gd = document.getElementById('figure-0');
+      document.getElementById('page').addEventListener('softmaxlab:highlight', e => r(e.detail.sample), {once: true});
+      const i = gd.data.findIndex(t => t.uid === uid);
+      if (uid === null) gd.emit('plotly_unhover', {points: []});
+      else gd.emit('plotly_hover', {points: [{curveNumber: i, pointNumber: point, data: gd.data[i]}]}); })"""
+    members = np.flatnonzero(run.labels == 2)
+    s = int(members[4])
+    assert tab.evaluate(hover, ["end-0-2", 4]) == s  # the ● at the end of the sample's path
+    records = tab.evaluate("() => document.getElementById('figure-0').layout.meta.softmaxlab.runs[0].records")
+    path = tab.evaluate(TRACE, "highlight-0")
+    for axis, key in enumerate("xyz"):  # 3 classes: the sample's own logits at the drawn records
+        assert same(path[key], run.logits[records, s, axis]), key
+    point = tab.evaluate(TRACE, "highlight-inputs-0")  # its input point, drawn large
+    assert same([point[k][0] for k in "xyz"], run.inputs[s, :3])
+    # back: an input point of class 0 picks out its path
+    s = int(np.flatnonzero(run.labels == 0)[7])
+    assert tab.evaluate(hover, ["inputs-0-0", 7]) == s
+    assert same(tab.evaluate(TRACE, "highlight-0")["y"], run.logits[records, s, 1])
+    assert tab.evaluate(hover, [None, 0]) is None and tab.evaluate(TRACE, "highlight-0") is None
+    assert tab.errors == []

@@ -187,3 +187,76 @@ def test_a_change_while_training_terminates_the_old_workers_and_trains_the_new_r
     assert got["experiment"]["optimizer"] == "momentum" and got["experiment"]["steps"] == 5000
     assert [r["shape"][0] for r in got["runs"]] == [Experiment.from_query(long).num_records] * 2
     assert tab.errors == []
+
+
+# plotly's hover event on the paths figure for point `point` of the trace `uid`, as a 3D scene emits it
+# (curveNumber, pointNumber, the trace), then the page's answer: the sample it picked out (null: none)
+HOVER = """([uid, point]) => new Promise(r => { const gd = document.getElementById('figure-0');
+  document.getElementById('page').addEventListener('softmaxlab:highlight', e => r(e.detail.sample), {once: true});
+  const i = gd.data.findIndex(t => t.uid === uid);
+  if (uid === null) gd.emit('plotly_unhover', {points: []});
+  else gd.emit('plotly_hover', {points: [{curveNumber: i, pointNumber: point, data: gd.data[i], fullData: gd._fullData[i]}]}); })"""
+
+
+def test_a_path_under_the_pointer_picks_out_its_sample_and_its_input_point_and_back(tab, base_url):
+    query = f"?{QUICK}&against=adam&step=60"
+    got = open_trained(tab, f"{base_url}paths/{query}")
+    runs, titles = as_runs(got), got["titles"]
+    records = tab.evaluate("() => document.getElementById('figure-0').layout.meta.softmaxlab.runs[0].records")
+    # the pointer on class 1's path: its 4th path (the member at place 3), two points along it
+    members = np.flatnonzero(runs[0].labels == 1)
+    s = int(members[3])
+    assert tab.evaluate(HOVER, ["lines-0-1", 3 * (len(records) + 1) + 2]) == s
+    drawn = tab.evaluate(FIGURE, "figure-0")["data"]
+    picked = {t["uid"]: t for t in drawn if t["uid"].startswith("highlight-")}
+    assert list(picked) == ["highlight-0", "highlight-1", "highlight-inputs-0"]  # both runs (one input set)
+    for i, run in enumerate(runs):  # K = 3: the drawn path is the sample's raw logits at the drawn records
+        path = np.array([picked[f"highlight-{i}"][a] for a in "xyz"]).T
+        np.testing.assert_allclose(path, run.logits[records, s], rtol=1e-6)
+        assert picked[f"highlight-{i}"]["line"]["width"] > 2  # thicker than the paths
+    np.testing.assert_array_equal([picked["highlight-inputs-0"][a][0] for a in "xyz"], runs[0].inputs[s])
+    expected = plain_figure(logit_paths(runs, step=60, titles=titles, highlight=s))
+    assert figure_differences(drawn, expected["data"], extra_keys=True) == []
+    # and back: the pointer on an input point of class 2 picks out that sample's paths
+    inputs = np.flatnonzero(runs[0].labels == 2)
+    s = int(inputs[5])
+    assert tab.evaluate(HOVER, ["inputs-0-2", 5]) == s
+    drawn = tab.evaluate(FIGURE, "figure-0")["data"]
+    expected = plain_figure(logit_paths(runs, step=60, titles=titles, highlight=s))
+    assert figure_differences(drawn, expected["data"], extra_keys=True) == []
+    # the step slider keeps the sample picked out; the pointer leaving puts the figure back as it was
+    tab.locator("#control-step").fill("40")
+    assert [t["uid"] for t in tab.evaluate(FIGURE, "figure-0")["data"]][-1] == "highlight-inputs-0"
+    assert tab.evaluate(HOVER, [None, 0]) is None
+    drawn = tab.evaluate(FIGURE, "figure-0")["data"]
+    expected = plain_figure(logit_paths(runs, step=40, titles=titles))
+    assert figure_differences(drawn, expected["data"], extra_keys=True) == []
+    assert tab.errors == []
+
+
+# the readings' cursor where the page shows it: plotly's drawn shapes (at rest) or the moving lines, in pixels
+CURSOR_X = """() => ({shapes: [...document.querySelectorAll('#figure-1 .shapelayer path')].map(p => { const r = p.getBoundingClientRect();
+  return r.left + r.width / 2; }), lines: [...document.querySelectorAll('#figure-1 .now-cursor')].filter(l => !l.hidden)
+  .map(l => l.getBoundingClientRect().left), visible: document.getElementById('figure-1').layout.shapes.map(s => s.visible),
+  x0: document.getElementById('figure-1').layout.shapes.map(s => s.x0)})"""
+MOVE = """(step) => { const s = document.getElementById('control-step'); s.value = String(step);
+  s.dispatchEvent(new Event('input', {bubbles: true})); return true; }"""
+
+
+def test_the_now_cursor_follows_the_step_as_lines_while_it_moves_and_as_the_builder_s_shapes_at_rest(tab, base_url):
+    got = open_trained(tab, f"{base_url}paths/?{QUICK}&step=30")
+    runs, titles = as_runs(got), got["titles"]
+    tab.evaluate(MOVE, 90)
+    # moving: the shapes are hidden and one line per panel stands at step 90
+    moving = tab.evaluate(CURSOR_X)
+    assert moving["visible"] == [False] * 5 and len(moving["lines"]) == 5
+    # at rest (the slider left): the builder's shapes at step 90, and no lines
+    tab.wait_for_function("() => !document.querySelector('#figure-1 .now-cursor')")
+    rest = tab.evaluate(CURSOR_X)
+    assert rest["x0"] == [90] * 5 and rest["visible"] == [None] * 5 and rest["lines"] == [] and len(rest["shapes"]) == 5
+    drawn = tab.evaluate(FIGURE, "figure-1")["layout"]["shapes"]
+    expected = plain_figure(readings(runs, titles=titles, step=90))["layout"]["shapes"]
+    assert figure_differences(drawn, expected, extra_keys=True, where="shapes") == []
+    # the lines stood where plotly draws the shapes of that step (to a pixel)
+    np.testing.assert_allclose(sorted(moving["lines"]), sorted(rest["shapes"]), atol=1.5)
+    assert tab.errors == []

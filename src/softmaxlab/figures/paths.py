@@ -48,7 +48,7 @@ from ._drawn import (
 )
 from .style import MUTED, NEUTRAL, base_layout, class_color, make_figure, note, panel_domains, scene
 
-__all__ = ["logit_paths", "sample_subset", "fit_projection", "PROJECTIONS"]
+__all__ = ["logit_paths", "highlight_traces", "sample_subset", "fit_projection", "PROJECTIONS"]
 
 
 def _gapped(block: np.ndarray) -> tuple:
@@ -76,6 +76,7 @@ def logit_paths(
     seed: int = 0,
     animate: bool = False,
     columns: int | None = None,
+    highlight: int | None = None,
 ) -> go.Figure:
     r"""The path of every sample's logits over training, one 3D line per sample, coloured by class.
 
@@ -101,6 +102,8 @@ def logit_paths(
         seed: seed of the sample subset.
         animate: add a play button and a step slider moving the diamonds along the paths.
         columns: panels per row; default all in one row up to 3 panels, else two rows.
+        highlight: draw this sample's path thick in every run and enlarge its input point (what a page's
+            linked views show while the pointer is over a path or an input point); None: none.
 
     Compared runs of the same number of classes share one cube of axis ranges [-R, R] (R the longest
     drawn logit vector of any of them), so a longer path is a longer line in every panel; raw 3-class
@@ -108,7 +111,9 @@ def logit_paths(
 
     Returns:
         A Figure. Traces carry uids ``lines-R-C``, ``start-R-C``, ``end-R-C``, ``step-R-C``
-        (run R, class C). `layout.meta["softmaxlab"]` records, per run, the drawn `records` and
+        (run R, class C), ``inputs-G-C`` (input set G); with `highlight`, ``highlight-R`` and
+        ``highlight-inputs-G`` last, in the scenes where the sample is drawn. The end, step and input
+        points carry their sample index as `customdata`. `layout.meta["softmaxlab"]` records, per run, the drawn `records` and
         `samples` (indices into the run), the projection `matrix` and its `kind`, and the scene;
         `linked_scenes` names the scenes whose cameras move together in an HTML export.
 
@@ -128,6 +133,8 @@ def logit_paths(
     seed = _options.integer(seed, name="seed", low=0)
     if columns is not None:
         columns = _options.integer(columns, name="columns", low=1)
+    if highlight is not None:
+        highlight = _options.integer(highlight, name="highlight", low=0)
     show_inputs, show_start, show_guides, animate = (
         _options.flag(v, name=n)
         for v, n in ((show_inputs, "show_inputs"), (show_start, "show_start"), (show_guides, "show_guides"),
@@ -148,7 +155,8 @@ def logit_paths(
                          legend_from=max([r.num_classes for r in runs[:i]], default=0), start=show_start,
                          guides=show_guides, step_record=step_records[i], animate=animate)
               for i, (run, pick) in enumerate(zip(runs, picks))]
-    panels += [_inputs_panel(j, x, runs[members[0]].labels[picks[members[0]].samples], name=f"scene{len(runs) + j + 1}",
+    panels += [_inputs_panel(j, x, runs[members[0]].labels[picks[members[0]].samples], picks[members[0]].samples,
+                             name=f"scene{len(runs) + j + 1}",
                              cell=cells[len(runs) + j],
                              of="" if len(members) == len(runs) else ", ".join(titles[m] for m in members))
                for j, (x, members) in enumerate(input_groups)]
@@ -156,6 +164,8 @@ def logit_paths(
     for panel in panels:
         diamonds += [len(traces) + d for d in panel.diamonds]
         traces += panel.traces
+    if highlight is not None:
+        traces += highlight_traces(traces, highlight)
 
     notes = _notes(runs, picks, projections, seed=seed, max_records=max_records, show_guides=show_guides)
     layout = _paths_layout(panels, notes, runs=len(runs), rows=rows, marks=_marks(step, animate), animate=animate)
@@ -205,12 +215,14 @@ def _run_panel(run, i: int, pick, projection, *, cell, title: str, reach: float,
     return _Panel(name, traces, diamonds, _run_scene(axes, kind, cell, reach, span), _panel_title(title, cell), meta)
 
 
-def _inputs_panel(j: int, x: np.ndarray, labels: np.ndarray, *, name: str, cell, of: str) -> _Panel:
-    """The scene of input set j (`x` `(n, d)`, drawn as 3D points), of the runs named in `of` ("": all)."""
+def _inputs_panel(j: int, x: np.ndarray, labels: np.ndarray, samples: np.ndarray, *, name: str, cell,
+                  of: str) -> _Panel:
+    """The scene of input set j (`x` `(n, d)` of the run's `samples`, drawn as 3D points), of the runs
+    named in `of` ("": all)."""
     points, axes = input_coords(x)
     box = scene(x=axes[0], y=axes[1], z=axes[2], figure="logit-paths", domain=dict(x=cell[0], y=cell[1]))
     title = _panel_title("inputs" + (f" of {of}" if of else ""), cell)
-    return _Panel(name, _input_traces(j, points, labels, name), [], box, title, None)
+    return _Panel(name, _input_traces(j, points, labels, samples, name), [], box, title, None)
 
 
 def _paths_layout(panels, notes, *, runs: int, rows: int, marks: str, animate: bool) -> dict:
@@ -240,8 +252,10 @@ def _class_traces(run, i: int, c: int, samples, coords, matrix, *, scene_name: s
     color, group = class_color(c), f"class-{c}"
     common = dict(type="scatter3d", legendgroup=group, scene=scene_name)
     x, y, zz = _gapped(coords)
+    # the paths answer the pointer (a page's linked views find the sample from the point's index, as
+    # `highlight_traces` does) with the class alone: a sample index per vertex would double the data
     out = [dict(common, uid=f"lines-{i}-{c}", name=f"class {c}", showlegend=legend, x=x, y=y, z=zz, mode="lines",
-                line=dict(color=color, width=2), hoverinfo="skip")]
+                line=dict(color=color, width=2), hovertemplate=f"a path of class {c}<extra></extra>")]
     ends = dict(common, showlegend=False, mode="markers", customdata=samples)
     if start:
         out.append(dict(ends, uid=f"start-{i}-{c}", name=f"class {c}, start", x=coords[0, :, 0], y=coords[0, :, 1],
@@ -266,15 +280,54 @@ def _run_scene(axes, kind: str, cell, reach: float, span: tuple) -> dict:
     return out
 
 
-def _input_traces(j: int, points: np.ndarray, labels: np.ndarray, scene_name: str) -> list[dict]:
-    """The input points `(n, 3)` of input set j, one trace per class."""
+def _input_traces(j: int, points: np.ndarray, labels: np.ndarray, samples: np.ndarray, scene_name: str) -> list[dict]:
+    """The input points `(n, 3)` of input set j (of the run's `samples`), one trace per class."""
     out = []
     for c in range(int(labels.max()) + 1):
         at = labels == c
         out.append(dict(type="scatter3d", uid=f"inputs-{j}-{c}", name=f"class {c}, inputs", scene=scene_name,
                         legendgroup=f"class-{c}", showlegend=False, mode="markers", x=points[at, 0],
-                        y=points[at, 1], z=points[at, 2], hoverinfo="skip", marker=dict(color=class_color(c), size=3)))
+                        y=points[at, 1], z=points[at, 2], customdata=samples[at],
+                        hovertemplate=f"sample %{{customdata}}<br>class {c}, input<extra></extra>",
+                        marker=dict(color=class_color(c), size=3)))
     return out
+
+
+def highlight_traces(traces: list, sample: int) -> list[dict]:
+    """Sample `sample` picked out of the figure's `traces`: its drawn path thick (``highlight-R``, one per run
+    that draws it) and its input point drawn large (``highlight-inputs-G``).
+
+    The coordinates are the figure's own: the sample's stretch of its class's ``lines-R-C`` (the m-th of
+    the trace's NaN-separated paths, m its place in ``end-R-C``'s customdata) and its point of
+    ``inputs-G-C``. The browser's linked views (figures/paths.js `highlightTraces`) do the same on the
+    figure they drew.
+    """
+    lines = {t["uid"]: t for t in traces if t["uid"].startswith("lines-")}
+    out = []
+    for t in traces:
+        kind, *at = t["uid"].split("-")
+        if kind not in ("end", "inputs"):
+            continue
+        hit = np.flatnonzero(np.asarray(t["customdata"]) == sample)
+        if not hit.size:
+            continue
+        m = int(hit[0])
+        c = int(at[-1])
+        # the pointer stays on a picked-out path or point: it answers as the sample, so the pick holds
+        common = dict(type="scatter3d", scene=t["scene"], showlegend=False, legendgroup=f"class-{c}",
+                      hovertemplate=f"sample {sample}<br>class {c}<extra></extra>")
+        if kind == "end":
+            path = lines[f"lines-{at[0]}-{c}"]
+            r = (len(path["x"]) + 1) // len(t["customdata"]) - 1  # records drawn: paths of r points, one NaN between
+            part = slice(m * (r + 1), m * (r + 1) + r)
+            out.append(dict(common, uid=f"highlight-{at[0]}", name=f"sample {sample}", mode="lines",
+                            x=path["x"][part], y=path["y"][part], z=path["z"][part],
+                            line=dict(color=NEUTRAL, width=7)))  # dark: it stands out among its class's paths
+        else:
+            out.append(dict(common, uid=f"highlight-inputs-{at[0]}", name=f"sample {sample}, input", mode="markers",
+                            x=t["x"][m:m + 1], y=t["y"][m:m + 1], z=t["z"][m:m + 1],
+                            marker=dict(color=class_color(c), size=9, line=dict(color=NEUTRAL, width=2))))
+    return out  # the runs' paths, then the input sets' points (the traces' order)
 
 
 def _notes(runs, picks, projections, *, seed: int, max_records: int, show_guides: bool) -> list[str]:

@@ -234,7 +234,7 @@ _SPECS = (
     # the paths of training (figures 7-8): they need runs, from --run or from training an experiment
     _spec("logit-paths", "Each sample's logits as a 3D path over training, runs side by side.",
           "softmaxlab.figures.paths:logit_paths", data="runs", animated=True,
-          kinds={"step": "int", "titles": "strs", "columns": "int"}, choices={"projection": ("pca", "classes")},
+          kinds={"step": "int", "titles": "strs", "columns": "int", "highlight": "int"}, choices={"projection": ("pca", "classes")},
           flags={"classes": "projection-classes", "seed": "subset-seed"}),
     _spec("readings", "Loss, accuracy, logit norm, margin and angle to the vertex over steps.",
           "softmaxlab.figures.readings:readings", data="runs", kinds={"titles": "strs", "step": "int"}),

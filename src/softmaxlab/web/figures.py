@@ -212,8 +212,8 @@ def _skeleton_run(k: int):
 def paths_skeletons() -> dict:
     """`{"logit-paths": {K: skeleton}, "readings": {K: skeleton}, "palette": ...}` for the Logit paths page.
 
-    Each skeleton is the builder's figure of one run with its inputs, a marked step and the readings' "now"
-    cursor; the browser's `figures/paths.js` repeats run 0's traces and scene for every run it trains.
+    Each skeleton is the builder's figure of one run with its inputs, a marked step, a highlighted sample
+    and the readings' "now" cursor; the browser's `figures/paths.js` repeats run 0's traces and scene for every run it trains.
     """
     from softmaxlab.figures.paths import logit_paths
     from softmaxlab.figures.readings import _DASHES, _RUN_COLORS, readings
@@ -221,7 +221,7 @@ def paths_skeletons() -> dict:
     paths, reads = {}, {}
     for k in PATHS_CLASSES:
         run = _skeleton_run(k)
-        paths[str(k)] = skeleton(logit_paths(run, step=10, titles=["run"]))
+        paths[str(k)] = skeleton(logit_paths(run, step=10, titles=["run"], highlight=0))  # the linked views' style too
         reads[str(k)] = skeleton(readings(run, titles=["run"], step=10))
     return {"logit-paths": paths, "readings": reads,
             "palette": {"run_colors": list(_RUN_COLORS), "dashes": list(_DASHES)}}

@@ -1,14 +1,16 @@
 // The paths view, one for the Logit paths lab (runs trained in the page) and the Runs page (runs read from the
 // server): the logit-paths figure of figures/paths.js (the paths, their input points, the ◆ at a step), the
 // readings over steps below it, the step slider with play/pause and the camera's named views. The page owns
-// the runs and the state; the view draws what it is handed and reports a moved step or a turned camera.
+// the runs and the state; the view draws what it is handed and reports a moved step or a turned camera. The
+// pointer over a path (or its dots) picks out that sample: its path drawn thick in every run and its input
+// point ringed; the pointer over an input point does the same (logit_paths(highlight=)).
 //
 // A run is {logits: Float32Array (records*samples*K), shape: [records, samples, K], steps, labels, inputs,
 // dim, loss, accuracy}, as figures/paths.js reads it.
 import { element } from "./controls.js";
 import { applyCamera, cameraText } from "./camera.js";
 import { plotConfig } from "./update.js";
-import { atRecord, logitPaths, readings, recordOfStep, setNow } from "../figures/paths.js";
+import { atRecord, highlightTraces, logitPaths, readings, recordOfStep, setNow } from "../figures/paths.js";
 
 export const VIEWS = [["look down (1,1,1)", "1.4,1.4,1.4"], ["from above", "0,0,2.5"], ["from the side", "2.5,-0.4,0.3"]];
 export const PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud", "editInChartStudio"] };
@@ -21,7 +23,8 @@ const copy = (x) => structuredClone(x);
  * The view's elements (`pathsDiv`, `readingsDiv`, `player`, `views`: the camera buttons) and its methods.
  *
  * - `data`: the build's data (the paths skeletons per K and the figures' template).
- * - `root`: where it announces `softmaxlab:step` ({step, ms}).
+ * - `root`: where it announces `softmaxlab:step` ({step, ms}) and `softmaxlab:highlight` ({sample}: null when
+ *   the pointer left).
  * - `state()`: the page's `{step, camera}` (step -1: the last).
  * - `onState(change)`: a moved step (`{step}`, -1 at the last) or a turned camera (`{camera}`); the page keeps
  *   it and writes its link.
@@ -40,6 +43,7 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
   let given = null; // the server's readings figure (serverReadings)
   let drawnStep = null; // {step, matrix, kind} of the last full draw
   let playing = null;
+  let highlighted = null; // the sample the pointer picked out (null: none)
 
   const views = VIEWS.map(([label, camera]) => {
     const button = element("button", { type: "button", class: "view" }, label);
@@ -63,8 +67,9 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
     return String(runs[0].shape[2]);
   }
 
-  /** Draw `runs` (with `titles`) in full: the paths at the step, the readings, the player. */
-  function draw(runs, names, { growing = false } = {}) {
+  /** Draw `runs` (with `titles`) in full: the paths at the step, the readings (unless `readings: false`),
+   * the player. */
+  function draw(runs, names, { growing = false, readings: withReadings = true } = {}) {
     shown = runs;
     titles = names;
     if (!runs.length) return null;
@@ -72,7 +77,7 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
     if (!(Number(k) >= 2 && Number(k) <= MAX_K)) throw new Error(`the paths view draws 2 to ${MAX_K} classes; this run has ${k}`);
     const step = stepOf(runs, growing);
     const narrow = window.innerWidth < 700;
-    const fig = logitPaths(data.paths["logit-paths"][k], runs, { step, titles, columns: narrow ? 1 : null });
+    const fig = logitPaths(data.paths["logit-paths"][k], runs, { step, titles, columns: narrow ? 1 : null, highlight: highlighted });
     fig.layout.template = data.template;
     if (narrow) {
       // a phone: the hint in two lines and the legend below the note (plotly does not wrap a title)
@@ -83,7 +88,8 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
     applyCamera(fig.layout, state().camera);
     window.Plotly.react(pathsDiv, fig.data, fig.layout, plotConfig(PLOT_CONFIG));
     listenToCamera();
-    drawReadings(runs, step);
+    listenToPointer();
+    if (withReadings) drawReadings(runs, step);
     const last = lastStep(runs);
     stepSlider.min = String(firstStep(runs));
     stepSlider.max = String(last);
@@ -100,6 +106,7 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
   }
 
   function drawReadings(runs, step) {
+    dropCursor(); // the figure drawn anew carries its cursor at the step
     if (serverReadings) {
       if (!given) return;
       const fig = { data: given.data, layout: { ...given.layout } };
@@ -147,13 +154,75 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
       }
     });
     window.Plotly.restyle(pathsDiv, update, indices);
-    if (readingsDiv.layout && readingsDiv.layout.shapes) {
-      const shapes = Object.fromEntries(readingsDiv.layout.shapes.flatMap((_, j) => [[`shapes[${j}].x0`, step], [`shapes[${j}].x1`, step]]));
-      window.Plotly.relayout(readingsDiv, shapes);
-    }
+    moveCursor(step);
     stepText.textContent = `${step} of ${lastStep(shown)}`;
     const ms = performance.now() - t0;
     root.dispatchEvent(new CustomEvent("softmaxlab:step", { detail: { step, ms } }));
+  }
+
+  // ---- the readings' "now" cursor while the step moves: plain lines over the figure --------------------
+  // A relayout of the cursor's shapes makes plotly lay the whole 2D figure out again (58 ms a frame,
+  // docs/benchmarks.md). While the step moves, the shapes are hidden and one line per panel moves instead,
+  // placed from the panel's x range (layout.xaxisN.range) and its plot area (plotly's drag rectangle of the
+  // subplot); once the step rests (play ends or pauses, the slider is left SETTLE_MS) the shapes take the
+  // step again, as readings(step=) draws them.
+  const SETTLE_MS = 200;
+  const cursor = { lines: [], places: null, step: null, settle: 0 };
+
+  function moveCursor(step) {
+    const shapes = readingsDiv.layout && readingsDiv.layout.shapes;
+    if (!shapes || !shapes.length) return;
+    if (!cursor.places) {
+      const box = readingsDiv.getBoundingClientRect();
+      cursor.places = shapes.map((shape) => {
+        const area = readingsDiv.querySelector(`.nsewdrag[data-subplot="${shape.xref}${String(shape.yref).replace(" domain", "")}"]`);
+        const axis = readingsDiv.layout[`xaxis${String(shape.xref).slice(1)}`];
+        if (!area || !axis || !axis.range) return null;
+        const r = area.getBoundingClientRect();
+        return { left: r.left - box.left, top: r.top - box.top, width: r.width, height: r.height, range: axis.range.map(Number) };
+      });
+      readingsDiv.style.position = "relative";
+      cursor.lines = cursor.places.map((place, j) => {
+        const line = shapes[j].line || {};
+        const div = element("div", { class: "now-cursor", "aria-hidden": "true" });
+        Object.assign(div.style, { position: "absolute", width: "0", pointerEvents: "none", borderLeft: `${line.width || 1}px ${line.dash === "solid" ? "solid" : "dotted"} ${line.color || "#444"}` });
+        if (place) Object.assign(div.style, { left: `${place.left}px`, top: `${place.top}px`, height: `${place.height}px` });
+        readingsDiv.append(div);
+        return div;
+      });
+      window.Plotly.relayout(readingsDiv, Object.fromEntries(shapes.map((_, j) => [`shapes[${j}].visible`, false])));
+    }
+    cursor.step = step;
+    cursor.places.forEach((place, j) => {
+      if (!place) return;
+      const [a, b] = place.range;
+      const x = ((step - a) / (b - a || 1)) * place.width;
+      cursor.lines[j].hidden = !(x >= 0 && x <= place.width);
+      cursor.lines[j].style.transform = `translateX(${x}px)`;
+    });
+    clearTimeout(cursor.settle);
+    cursor.settle = playing ? 0 : setTimeout(restCursor, SETTLE_MS);
+  }
+
+  // the shapes at the cursor's step again (and the lines gone)
+  function restCursor() {
+    clearTimeout(cursor.settle);
+    cursor.settle = 0;
+    if (!cursor.places) return;
+    const step = cursor.step;
+    dropCursor();
+    const shapes = readingsDiv.layout && readingsDiv.layout.shapes;
+    if (shapes) {
+      window.Plotly.relayout(readingsDiv, Object.fromEntries(shapes.flatMap((_, j) => [[`shapes[${j}].x0`, step], [`shapes[${j}].x1`, step],
+        [`shapes[${j}].visible`, null]])));
+    }
+  }
+
+  function dropCursor() {
+    clearTimeout(cursor.settle);
+    cursor.lines.forEach((line) => line.remove());
+    cursor.lines = [];
+    cursor.places = null;
   }
 
   stepSlider.addEventListener("input", () => {
@@ -166,6 +235,7 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
   function stop() {
     if (playing) cancelAnimationFrame(playing.frame);
     playing = null;
+    restCursor();
     play.textContent = "play";
   }
 
@@ -215,21 +285,75 @@ export function pathsView({ data, root, state, onState, serverReadings = false }
     });
   }
 
+  // ---- linked views: the sample under the pointer, its path and its input point picked out -------------
+  function sampleOf(point) {
+    const trace = pathsDiv.data[point.curveNumber];
+    if (!trace || !trace.uid) return null;
+    const [kind, run, c] = trace.uid.split("-");
+    if (kind === "lines") {
+      // the m-th NaN-separated path of the class's trace is its m-th member (end-R-C's customdata)
+      const end = pathsDiv.data.find((t) => t.uid === `end-${run}-${c}`);
+      if (!end) return null;
+      const r = (trace.x.length + 1) / end.customdata.length; // points of a path and its gap
+      return end.customdata[Math.floor(point.pointNumber / r)] ?? null;
+    }
+    if (["start", "end", "step", "inputs"].includes(kind)) return trace.customdata[point.pointNumber] ?? null;
+    if (kind === "highlight") return highlighted; // the picked-out path itself: it stays
+    return null; // a guide
+  }
+
+  function highlight(sample) {
+    if (sample === highlighted || !shown.length) return;
+    highlighted = sample;
+    const base = pathsDiv.data.filter((t) => !String(t.uid).startsWith("highlight-"));
+    const more = sample === null ? [] : highlightTraces(data.paths["logit-paths"][skeletonK(shown)], base, sample);
+    // one react with the other traces as they are: plotly redraws the scenes once, the camera kept (uirevision)
+    window.Plotly.react(pathsDiv, [...base, ...more], pathsDiv.layout, plotConfig(PLOT_CONFIG));
+    root.dispatchEvent(new CustomEvent("softmaxlab:highlight", { detail: { sample } }));
+  }
+
+  // plotly tells a 3D hover from inside its scene's render, which a redraw there would pull away under it:
+  // the change waits for the next frame, and a leave and a new hover in one frame are one redraw
+  let pointed = { frame: 0, sample: null };
+  function point(sample) {
+    pointed.sample = sample;
+    if (!pointed.frame) {
+      pointed.frame = requestAnimationFrame(() => {
+        pointed.frame = 0;
+        highlight(pointed.sample);
+      });
+    }
+  }
+
+  function listenToPointer() {
+    if (pathsDiv.dataset.pointer) return;
+    pathsDiv.dataset.pointer = "1";
+    pathsDiv.on("plotly_hover", (event) => {
+      const sample = event && event.points && event.points.length ? sampleOf(event.points[0]) : null;
+      if (sample !== null) point(sample);
+    });
+    pathsDiv.on("plotly_unhover", () => point(null));
+  }
+
   /** Give back the figures' WebGL contexts (the page shows no run any more). */
   function clear() {
     stop();
     shown = [];
     given = null;
     drawnStep = null;
+    highlighted = null;
+    dropCursor();
     window.Plotly.purge(pathsDiv);
     window.Plotly.purge(readingsDiv);
     delete pathsDiv.dataset.listening;
+    delete pathsDiv.dataset.pointer;
   }
 
   return {
     pathsDiv, readingsDiv, player, views,
-    draw, redraw, moveTo, stop, setReadings, clear,
+    draw, redraw, moveTo, stop, setReadings, clear, highlight,
     get playing() { return Boolean(playing); },
+    get highlighted() { return highlighted; },
     get shown() { return shown; },
   };
 }

@@ -187,10 +187,10 @@ function template(skeleton, uid) {
 }
 
 /**
- * logit_paths(runs, step=, titles=, max_records=, columns=): the figure from the skeleton of K classes.
- * Samples are never subset here (the browser's limits keep a run at most max_samples).
+ * logit_paths(runs, step=, titles=, max_records=, columns=, highlight=): the figure from the skeleton of K
+ * classes. Samples are never subset here (the browser's limits keep a run at most max_samples).
  */
-export function logitPaths(skeleton, runs, { step = null, titles, maxRecords = 200, maxSamples = 2000, columns = null, showGuides = true } = {}) {
+export function logitPaths(skeleton, runs, { step = null, titles, maxRecords = 200, maxSamples = 2000, columns = null, showGuides = true, highlight = null } = {}) {
   const k = runs[0].shape[2];
   const fig = copy(skeleton);
   const picks = runs.map((run) => {
@@ -302,7 +302,8 @@ export function logitPaths(skeleton, runs, { step = null, titles, maxRecords = 2
       const at = [];
       for (let s = 0; s < samples; s++) if (run.labels[s] === c) at.push(s);
       data.push({ ...copy(template(skeleton, `inputs-0-${c}`)), uid: `inputs-${j}-${c}`, scene: name,
-        x: Float32Array.from(at, (s) => points[s * 3]), y: Float32Array.from(at, (s) => points[s * 3 + 1]), z: Float32Array.from(at, (s) => points[s * 3 + 2]) });
+        x: Float32Array.from(at, (s) => points[s * 3]), y: Float32Array.from(at, (s) => points[s * 3 + 1]), z: Float32Array.from(at, (s) => points[s * 3 + 2]),
+        customdata: at });
     }
     const scene = copy(inputScene);
     scene.domain = { x: cells[runs.length + j][0], y: cells[runs.length + j][1] };
@@ -316,6 +317,7 @@ export function logitPaths(skeleton, runs, { step = null, titles, maxRecords = 2
   if (runs.some((run, i) => picks[i].length < run.shape[0])) notes.push(`paths through ${maxRecords} evenly spaced records`);
   if (showGuides && kind === "raw") notes.push("grey: the shift (1,1,1), which softmax ignores");
   if (notes.length) newAnnotations.push({ ...copy(noteTemplate), text: notes.join("<br>") });
+  if (highlight !== null) data.push(...highlightTraces(skeleton, data, highlight));
   fig.data = data;
   fig.layout.annotations = newAnnotations;
   fig.layout.height = gridRows === 1 ? 600 : 150 + 430 * gridRows;
@@ -326,6 +328,37 @@ export function logitPaths(skeleton, runs, { step = null, titles, maxRecords = 2
     .replace(/(>one line per sample, coloured by its class: )[^;]*;/, `$1${marks};`);
   fig.layout.meta = { softmaxlab: { figure: "logit-paths", runs: meta, linked_scenes: meta.map((m) => m.scene) } };
   return fig;
+}
+
+/**
+ * highlight_traces: sample `sample` picked out of the drawn `data` (the figure's traces, or a plotly div's
+ * gd.data): its path thick (`highlight-R`, per run that draws it) and its input point drawn large
+ * (`highlight-inputs-G`), styled as the skeleton's (the point coloured as its class's).
+ */
+export function highlightTraces(skeleton, data, sample) {
+  const lines = new Map(data.filter((t) => t.uid.startsWith("lines-")).map((t) => [t.uid, t]));
+  const out = [];
+  for (const t of data) {
+    const [kind, ...at] = t.uid.split("-");
+    if (kind !== "end" && kind !== "inputs") continue;
+    const m = Array.prototype.indexOf.call(t.customdata, sample);
+    if (m < 0) continue;
+    const c = at[at.length - 1];
+    const tip = `sample ${sample}<br>class ${c}<extra></extra>`;
+    if (kind === "end") {
+      const path = lines.get(`lines-${at[0]}-${c}`);
+      const r = (path.x.length + 1) / t.customdata.length - 1; // records drawn: paths of r points, one NaN between
+      const from = m * (r + 1);
+      const base = copy(template(skeleton, "highlight-0"));
+      out.push({ ...base, uid: `highlight-${at[0]}`, name: `sample ${sample}`, scene: t.scene, legendgroup: `class-${c}`, hovertemplate: tip,
+        x: path.x.slice(from, from + r), y: path.y.slice(from, from + r), z: path.z.slice(from, from + r) });
+    } else {
+      const base = copy(template(skeleton, "highlight-inputs-0"));
+      out.push({ ...base, uid: `highlight-inputs-${at[0]}`, name: `sample ${sample}, input`, scene: t.scene, legendgroup: `class-${c}`, hovertemplate: tip,
+        x: t.x.slice(m, m + 1), y: t.y.slice(m, m + 1), z: t.z.slice(m, m + 1), marker: { ...base.marker, color: t.marker.color } });
+    }
+  }
+  return out;
 }
 
 /** at_record: the diamonds' {x, y, z} of `members` at `record` (exact, not decimated). */

@@ -112,7 +112,8 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
   let notes = [];
   let runs = []; // what the workers have sent: {shape, logits, steps, labels, inputs, dim, loss, accuracy, filled, done, ms}
   let titles = [];
-  let workers = [];
+  let workers = []; // the workers training this generation's runs
+  let idle = []; // workers that finished a run: started and warm, the next change's first
   let generation = 0;
   let firstDrawn = false;
 
@@ -206,7 +207,9 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
     writeLocation(query ? `?${query}` : "");
   }
 
-  // ---- training: one worker per run; a newer change terminates the older workers -----------------------
+  // ---- training: one worker per run; a newer change terminates the workers still training ---------------
+  // A worker that finished its run waits for the next one (a new worker costs its script's parse before it
+  // trains); one still training cannot hear a message before its run ends, so a change terminates it.
   const workerURL = URL.createObjectURL(new Blob([window.SOFTMAXLAB_WORKER], { type: "text/javascript" }));
 
   function changed() {
@@ -225,7 +228,9 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
 
   function train(experiments, names) {
     view.stop();
-    workers.forEach((w) => w.terminate());
+    stopGrowing();
+    for (const w of workers) if (!idle.includes(w)) w.terminate();
+    workers = [];
     const mine = ++generation;
     began = performance.now();
     firstDrawn = false;
@@ -234,7 +239,7 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
     code.firstChild.textContent = pythonSnippet(lab, experiments, names);
     status.textContent = `training ${experiments.length} run${experiments.length > 1 ? "s" : ""} in your browser…`;
     workers = experiments.map((e, i) => {
-      const worker = new Worker(workerURL);
+      const worker = idle.pop() ?? new Worker(workerURL);
       worker.onmessage = ({ data: m }) => {
         if (mine !== generation) return;
         if (m.type === "start") {
@@ -250,20 +255,19 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
           run.loss.set(m.loss, m.from);
           run.accuracy.set(m.accuracy, m.from);
           run.filled = m.from + m.steps.length;
-          if (!frame) frame = requestAnimationFrame(() => drawGrowing(mine));
+          growSoon(mine);
         } else if (m.type === "done") {
           runs[i].done = true;
           runs[i].ms = m.ms;
-          worker.terminate();
-          workers = workers.filter((w) => w !== worker);
+          idle.push(worker);
           if (runs.every((r) => r && r.done)) {
             status.textContent = `trained ${runs.length} run${runs.length > 1 ? "s" : ""} of ${experiments[0].steps} steps in your browser (${runs.map((r) => `${Math.round(r.ms)} ms`).join(", ")})`;
-            cancelAnimationFrame(frame);
-            frame = 0;
+            stopGrowing();
             draw();
             root.dispatchEvent(new CustomEvent("softmaxlab:trained", { detail: { ms: performance.now() - began } }));
           }
         } else if (m.type === "error") {
+          idle.push(worker);
           notes = [`training stopped: ${m.message}`];
           show();
         }
@@ -273,11 +277,35 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
     });
   }
 
+  // While the paths grow, the first records are drawn at the next frame and then at most every GROW_MS:
+  // each draw is a full react of both figures, on a main thread that shares two cores with the workers.
+  const GROW_MS = 250;
   let frame = 0;
+  let timer = 0;
+  let lastDraw = 0;
   let began = 0;
-  function drawGrowing(mine) {
-    frame = 0;
-    if (mine === generation) draw({ growing: true });
+  function growSoon(mine) {
+    if (!firstDrawn) {
+      draw({ growing: true }); // the first records at once: a frame's wait is the measure's own (goal 150 ms)
+      if (firstDrawn) return;
+    }
+    if (frame || timer) return;
+    const wait = firstDrawn ? lastDraw + GROW_MS - performance.now() : 0;
+    const next = () => {
+      timer = 0;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        if (mine === generation) draw({ growing: true });
+      });
+    };
+    if (wait > 0) timer = setTimeout(next, wait);
+    else next();
+  }
+
+  function stopGrowing() {
+    cancelAnimationFrame(frame);
+    clearTimeout(timer);
+    frame = timer = 0;
   }
 
   // the runs as far as they are trained: views of the records received so far
@@ -293,7 +321,9 @@ export function start({ data, pageData, root, where, writeLocation, renderHelp }
   function draw({ growing = false } = {}) {
     const shown = drawnRuns();
     if (!shown.length) return;
-    view.draw(shown, titles, { growing });
+    // the first paths first: the readings of one record say nothing yet, they come with the next draw
+    view.draw(shown, titles, { growing, readings: firstDrawn || !growing });
+    lastDraw = performance.now();
     root.dispatchEvent(new CustomEvent("softmaxlab:drawn", { detail: { values, experiment, growing } }));
     if (!firstDrawn) {
       firstDrawn = true; // the first paths of this training on screen (the benchmark's measure)
