@@ -55,7 +55,6 @@ PARTIAL_BUNDLES = (
     PartialBundle("plotly.js-gl3d-dist-min", "plotly-gl3d.min.js", frozenset({
         "cone", "isosurface", "mesh3d", "scatter", "scatter3d", "streamtube", "surface", "volume"})),
 )
-CARTESIAN, GL3D = PARTIAL_BUNDLES
 
 
 class SiteError(ValueError):
@@ -135,17 +134,10 @@ def partial_js(bundle: PartialBundle, progress: Callable[[str], None] = lambda _
 
 def _trace_types(page, data) -> set[str]:
     if page is PATHS:
-        figures = [data["paths"][name] for name in ("logit-paths", "readings")]
+        skeletons = [data["paths"][name] for name in ("logit-paths", "readings")]
     else:
-        figures = [fig for name in page.figures for fig in data["skeletons"][name].values()]
-    return {t.get("type", "scatter") for fig in figures for t in _traces(fig)}
-
-
-def _traces(fig):
-    # a skeleton is a figure, or (the Logit paths page's) a figure per K
-    if "data" in fig:
-        return fig["data"]
-    return [t for sub in fig.values() if isinstance(sub, dict) for t in _traces(sub)]
+        skeletons = [data["skeletons"][name] for name in page.figures]
+    return {t.get("type", "scatter") for variants in skeletons for fig in variants.values() for t in fig["data"]}
 
 
 def _plotly_for(page, data, partial: dict[str, str]) -> str:

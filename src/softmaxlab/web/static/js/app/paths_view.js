@@ -3,7 +3,7 @@
 // readings over steps below it, the step slider with play/pause and the camera's named views. The page owns
 // the runs and the state; the view draws what it is handed and reports a moved step or a turned camera. The
 // pointer over a path (or its dots) picks out that sample: its path drawn thick in every run and its input
-// point ringed; the pointer over an input point does the same (logit_paths(highlight=)).
+// point drawn large; the pointer over an input point does the same (logit_paths(highlight=)).
 //
 // A run is {logits: Float32Array (records*samples*K), shape: [records, samples, K], steps, labels, inputs,
 // dim, loss, accuracy}, as figures/paths.js reads it.
