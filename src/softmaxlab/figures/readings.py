@@ -66,7 +66,8 @@ def readings(runs, *, titles=None, step=None) -> go.Figure:
     """
     runs = as_runs(runs)
     titles = run_titles(runs, titles)
-    left, right = panel_domains([1, 1], gap=0.1)
+    # a wide gap between the columns: on a phone the right panels' tick labels and y titles need ~45 px of it
+    left, right = panel_domains([1, 1], gap=0.16)
     bottom, middle, top = panel_domains([1, 1, 1], gap=0.12)
     panels = {  # key -> (x axis, y axis, title)
         "loss": ("x", "y", "loss"),
@@ -94,7 +95,9 @@ def readings(runs, *, titles=None, step=None) -> go.Figure:
         suffix = "" if n == 1 else str(n)
         return {
             f"xaxis{suffix}": dict(domain=x_domain, anchor=f"y{suffix}", title=dict(text="step")),
-            f"yaxis{suffix}": dict(domain=y_domain, anchor=f"x{suffix}", title=dict(text=title), **y_extra),
+            # automargin: the left margin grows to hold the widest tick labels and title (else cut on a phone)
+            f"yaxis{suffix}": dict(domain=y_domain, anchor=f"x{suffix}", title=dict(text=title), automargin=True,
+                                   **y_extra),
         }
 
     layout = base_layout(
@@ -102,6 +105,8 @@ def readings(runs, *, titles=None, step=None) -> go.Figure:
         main="Training readings over steps",
         hint="angles: each class's mean logit against its simplex vertex (colour: class; dash: run)",
         height=820,
+        wrap_lines=True,  # the hint is wider than a phone
+        margin=dict(l=60, r=30, t=100, b=55),  # room for the hint's two lines
         **axes(1, left, top, "loss", rangemode="tozero"),
         **axes(2, right, top, "accuracy", range=[-0.02, 1.02]),
         **axes(3, left, middle, "mean ‖z‖", rangemode="tozero"),

@@ -60,9 +60,14 @@ async function downloadOneFile(explainer, key, query) {
 }
 
 function renderHelp(text) {
-  // the help is ours (the build writes it): **bold** is the only markup
+  // the help is ours (the build writes it), with two marks: **bold** and *emphasis*. Every part goes in as
+  // text (element() and append() never parse HTML), so a stray < or & shows as it is
   const p = element("p", { class: "help" });
-  text.split(/(\*\*[^*]+\*\*)/).forEach((part) => p.append(part.startsWith("**") ? element("strong", {}, part.slice(2, -2)) : part));
+  text.split(/(\*\*[^*]+\*\*|\*[^*\s][^*]*\*)/).forEach((part) => {
+    if (part.startsWith("**") && part.endsWith("**") && part.length > 4) p.append(element("strong", {}, part.slice(2, -2)));
+    else if (part.startsWith("*") && part.endsWith("*") && part.length > 2) p.append(element("em", {}, part.slice(1, -1)));
+    else p.append(part);
+  });
   return p;
 }
 
