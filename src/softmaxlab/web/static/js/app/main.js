@@ -63,10 +63,11 @@ function renderHelp(text) {
   // the help is ours (the build writes it), with two marks: **bold** and *emphasis*. Every part goes in as
   // text (element() and append() never parse HTML), so a stray < or & shows as it is
   const p = element("p", { class: "help" });
-  text.split(/(\*\*[^*]+\*\*|\*[^*\s][^*]*\*)/).forEach((part) => {
-    if (part.startsWith("**") && part.endsWith("**") && part.length > 4) p.append(element("strong", {}, part.slice(2, -2)));
-    else if (part.startsWith("*") && part.endsWith("*") && part.length > 2) p.append(element("em", {}, part.slice(1, -1)));
-    else p.append(part);
+  // split's captured marks land at the odd places
+  text.split(/(\*\*[^*]+\*\*|\*[^*\s][^*]*\*)/).forEach((part, i) => {
+    if (i % 2 === 0) p.append(part);
+    else if (part.startsWith("**")) p.append(element("strong", {}, part.slice(2, -2)));
+    else p.append(element("em", {}, part.slice(1, -1)));
   });
   return p;
 }
