@@ -42,21 +42,23 @@ from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 SLIDERS = {"softmax": "z0", "surfaces": "t", "input-space": "fourth", "loss": "smoothing", "sampling": "t"}
 STARTS = {"input-space": "?classes=5", "loss": "?loss=cross-entropy"}
 
-MODES = {"now": {"fast": True, "coalesce": True}, "before": {"fast": False, "coalesce": False}}
+MODES = {"now": {"fast": True, "coalesce": True, "live": True},
+         "no live": {"fast": True, "coalesce": True, "live": False},
+         "before": {"fast": False, "coalesce": False, "live": False}}
 
 MEASURE = """async ([name, n, mode]) => {
   const input = document.querySelector(`.control[data-name="${name}"] input[type=range]`);
   const root = document.getElementById('page');
   Object.assign(root.softmaxlab.drawing, mode);
   const canvas = () => document.querySelector('.figure canvas');
-  const js = [], gl = [];
+  const js = [], gl = [], ways = {};
   const lo = Number(input.min), hi = Number(input.max);
   for (let i = 0; i < n; i++) {
-    const drawn = new Promise(r => root.addEventListener('softmaxlab:drawn', r, {once: true}));
+    const drawn = new Promise(r => root.addEventListener('softmaxlab:drawn', e => r(e.detail.how), {once: true}));
     input.value = String(lo + (hi - lo) * ((i * 37) % 101) / 100);
     const t0 = performance.now();
     input.dispatchEvent(new Event('input', {bubbles: true}));
-    await drawn;
+    for (const how of await drawn) ways[how] = (ways[how] || 0) + 1;
     const t1 = performance.now();
     js.push(t1 - t0);
     const c = canvas();
@@ -79,7 +81,7 @@ MEASURE = """async ([name, n, mode]) => {
     Plotly.react(gd, gd.data, gd.layout);
     react.push(performance.now() - a);
   }
-  return {js, gl, frames, react};
+  return {js, gl, frames, react, ways};
 }"""
 
 
@@ -135,17 +137,18 @@ def main():
         parts = args.parts.split(",")
         if "sliders" in parts:
             print("| page | drawing | events | JS p50 / p95 ms | GL frame p50 / p95 ms | empty frame p50 ms | "
-                  "unchanged react p50 ms |")
-            print("|---|---|---|---|---|---|---|")
+                  "unchanged react p50 ms | how the figures were drawn |")
+            print("|---|---|---|---|---|---|---|---|")
         for key in args.pages.split(",") if "sliders" in parts else []:
-            for label in ("before", "now"):
+            for label in ("before", "no live", "now"):
                 tab.goto(f"{base}{key}/{STARTS.get(key, '')}")
                 tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
                 r = tab.evaluate(MEASURE, [SLIDERS[key], args.events, MODES[label]])
                 gl = f"{quantile(r['gl'], .5):.1f} / {quantile(r['gl'], .95):.1f}" if r["gl"] else "-"
                 print(f"| {key} | {label} | {len(r['js'])} | {quantile(r['js'], .5):.1f} / {quantile(r['js'], .95):.1f} | "
                       f"{gl} | "
-                      f"{statistics.median(r['frames']):.1f} | {statistics.median(r['react']):.1f} |", flush=True)
+                      f"{statistics.median(r['frames']):.1f} | {statistics.median(r['react']):.1f} | "
+                      + ", ".join(f"{how} {n}" for how, n in sorted(r["ways"].items())) + " |", flush=True)
         three_d = [k for k in args.pages.split(",") if k in ("surfaces", "input-space", "loss")]
         if "views" in parts and three_d:
             print("\n| page | view button: JS p50 / p95 ms, before (react) | now (relayout) |\n|---|---|---|")

@@ -8,6 +8,7 @@ import { VIEWS, applyCamera, cameraText, screenZoom } from "./camera.js";
 import { plotConfig, showFigure } from "./update.js";
 import { dragDots } from "./drag.js";
 import { moveMarker } from "./pick.js";
+import { liveDraw } from "./live.js";
 
 const PLOT_CONFIG = {
   responsive: true,
@@ -115,7 +116,7 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
       values = { ...values, [name]: value };
       linkErrors = linkErrors.filter((e) => !e.startsWith(`${name}:`));
       notes = [];
-      schedule();
+      schedule({ live: true });
     },
     onError(text) {
       notes = [text];
@@ -180,13 +181,29 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
   // the buttons go above the controls, so they stay in view with 10 logit sliders or on a short screen
   panel.querySelector("h1").after(buttons);
 
-  const slots = []; // {div, last}: a figure's div and (a copy of) the figure last drawn in it
+  // {div, last, resting}: a figure's div, (a copy of) the figure plotly last drew in it, and the figure drawn
+  // there live (app/live.js) that plotly draws once the control rests
+  const slots = [];
   let lastMs = null;
   // how the figures are drawn: fast (only what changed, see update.js) or always a full Plotly.react;
-  // coalesced (the changes queued during a draw make one draw) or one draw per change (the benchmark's baseline)
-  const drawing = { fast: true, coalesce: true, last: [] };
-  function draw() {
-    pending = false; // this draw shows every change so far
+  // coalesced (the changes queued during a draw make one draw) or one draw per change (the benchmark's
+  // baseline); live (a moving control's change of positions and texts moves plotly's SVG, app/live.js)
+  const drawing = { fast: true, coalesce: true, live: true, last: [] };
+  const REST_MS = 120; // a control that has not moved for this long rests: plotly draws what was drawn live
+  let resting = null;
+  function rest() {
+    for (const slot of slots) {
+      if (!slot.resting) continue;
+      const fig = slot.resting;
+      slot.resting = null;
+      const drawn = structuredClone({ data: fig.data, layout: fig.layout });
+      showFigure(slot.div, fig, slot.last, plotConfig(PLOT_CONFIG), { fast: drawing.fast });
+      slot.last = drawn;
+    }
+    root.dispatchEvent(new CustomEvent("softmaxlab:rested", { detail: { values } }));
+  }
+  function draw({ live = false } = {}) {
+    pending = null; // this draw shows every change so far
     const t0 = performance.now();
     controls.update(values, page.visible);
     writeLocation(mode, pageData.key, writeQuery(spec, values));
@@ -213,6 +230,11 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
       if (slot.div.hidden || slot.div.dataset.figure !== name) slot.last = null; // purged, or another figure
       slot.div.hidden = false;
       slot.div.dataset.figure = name;
+      if (live && drawing.live && drawing.fast && liveDraw(slot.div, slot.last, fig)) {
+        slot.resting = fig;
+        return "live";
+      }
+      slot.resting = null;
       // a copy of what was computed, before plotly writes into it (fitted ranges, a colour bar's place)
       const drawn = structuredClone({ data: fig.data, layout: fig.layout });
       const how = showFigure(slot.div, fig, slot.last, plotConfig(PLOT_CONFIG), { fast: drawing.fast });
@@ -229,13 +251,15 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
       if (!slots[i].div.hidden) window.Plotly.purge(slots[i].div);
       slots[i].div.hidden = true;
     }
+    clearTimeout(resting);
+    if (slots.some((slot) => slot.resting)) resting = setTimeout(rest, REST_MS);
     lastMs = performance.now() - t0;
     root.dispatchEvent(new CustomEvent("softmaxlab:drawn", { detail: { ms: lastMs, values, how: drawing.last } }));
   }
   function moved(next) {
     values = { ...values, ...next };
     notes = [];
-    schedule();
+    schedule({ live: true });
   }
   function listenToCamera(div) {
     // a turned scene is state: it goes into the link, and the figure's other scene turns with it
@@ -252,21 +276,22 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
     });
   }
   let settling = false; // a draw just ended, and the input queued meanwhile is still being delivered
-  let pending = false; // a change arrived then
-  function schedule() {
+  let pending = null; // a change arrived then: {live} (live if every change queued was a moving control's)
+  function schedule({ live = false } = {}) {
     // the first change draws at once; the changes that queued up while it drew (a key held down, typed
     // digits, moves of a drag faster than the draws) coalesce into one draw of the newest state, right
     // after the browser has delivered them (the browser runs queued input before a timer's task)
-    if (!drawing.coalesce) return draw();
+    if (!drawing.coalesce) return draw({ live });
     if (settling) {
-      pending = true;
+      pending = { live: live && (pending?.live ?? true) };
       return;
     }
-    draw();
+    draw({ live });
     settling = true;
     setTimeout(() => {
       settling = false;
-      if (pending) schedule();
+      const queued = pending;
+      if (queued) schedule(queued);
     }, 0);
   }
   draw();
