@@ -51,7 +51,7 @@ MEASURE = """async ([name, n, mode]) => {
   const root = document.getElementById('page');
   Object.assign(root.softmaxlab.drawing, mode);
   const canvas = () => document.querySelector('.figure canvas');
-  const js = [], gl = [], ways = {};
+  const js = [], gl = [], layout = [], ways = {};
   const lo = Number(input.min), hi = Number(input.max);
   for (let i = 0; i < n; i++) {
     const drawn = new Promise(r => root.addEventListener('softmaxlab:drawn', e => r(e.detail.how), {once: true}));
@@ -61,10 +61,13 @@ MEASURE = """async ([name, n, mode]) => {
     for (const how of await drawn) ways[how] = (ways[how] || 0) + 1;
     const t1 = performance.now();
     js.push(t1 - t0);
+    void document.body.offsetHeight;  // the style and layout the browser does before it paints what was drawn
+    const t2 = performance.now();
+    layout.push(t2 - t1);
     const c = canvas();
     if (c) {
       const g = c.getContext('webgl2') || c.getContext('webgl');
-      if (g) { g.readPixels(0, 0, 1, 1, g.RGBA, g.UNSIGNED_BYTE, new Uint8Array(4)); gl.push(performance.now() - t1); }
+      if (g) { g.readPixels(0, 0, 1, 1, g.RGBA, g.UNSIGNED_BYTE, new Uint8Array(4)); gl.push(performance.now() - t2); }
     }
     await new Promise(r => setTimeout(r, 0));
   }
@@ -81,7 +84,7 @@ MEASURE = """async ([name, n, mode]) => {
     Plotly.react(gd, gd.data, gd.layout);
     react.push(performance.now() - a);
   }
-  return {js, gl, frames, react, ways};
+  return {js, gl, layout, frames, react, ways};
 }"""
 
 
@@ -136,9 +139,9 @@ def main():
         tab = browser.new_page(viewport={"width": 1400, "height": 1000})
         parts = args.parts.split(",")
         if "sliders" in parts:
-            print("| page | drawing | events | JS p50 / p95 ms | GL frame p50 / p95 ms | empty frame p50 ms | "
-                  "unchanged react p50 ms | how the figures were drawn |")
-            print("|---|---|---|---|---|---|---|---|")
+            print("| page | drawing | events | JS p50 / p95 ms | then style + layout p50 / p95 ms | GL frame p50 / p95 ms | "
+                  "empty frame p50 ms | unchanged react p50 ms | how the figures were drawn |")
+            print("|---|---|---|---|---|---|---|---|---|")
         for key in args.pages.split(",") if "sliders" in parts else []:
             for label in ("before", "no live", "now"):
                 tab.goto(f"{base}{key}/{STARTS.get(key, '')}")
@@ -146,7 +149,7 @@ def main():
                 r = tab.evaluate(MEASURE, [SLIDERS[key], args.events, MODES[label]])
                 gl = f"{quantile(r['gl'], .5):.1f} / {quantile(r['gl'], .95):.1f}" if r["gl"] else "-"
                 print(f"| {key} | {label} | {len(r['js'])} | {quantile(r['js'], .5):.1f} / {quantile(r['js'], .95):.1f} | "
-                      f"{gl} | "
+                      f"{quantile(r['layout'], .5):.1f} / {quantile(r['layout'], .95):.1f} | {gl} | "
                       f"{statistics.median(r['frames']):.1f} | {statistics.median(r['react']):.1f} | "
                       + ", ".join(f"{how} {n}" for how, n in sorted(r["ways"].items())) + " |", flush=True)
         three_d = [k for k in args.pages.split(",") if k in ("surfaces", "input-space", "loss")]
