@@ -417,13 +417,20 @@ def test_this_page_as_one_html_file_downloads_the_explainer_at_this_state(tab, b
 
 # move a slider as a hand does (input events), and as soon as the page has drawn, read what it drew and let
 # plotly draw the same figure with a full Plotly.react into a twin div of the same size
-LIVE_AND_TWIN = """async ([name, value]) => {
+LIVE_AND_TWIN = """async ([name, positions]) => {
   const root = document.getElementById('page'), gd = document.getElementById('figure-0');
   const input = document.querySelector(`.control[data-name="${name}"] input[type=range]`);
+  for (const position of positions.slice(0, -1)) {  // a hand that has moved the slider before
+    input.value = String(position);
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+    await new Promise(r => setTimeout(r, 250));
+  }
   const drawn = new Promise(r => root.addEventListener('softmaxlab:drawn', e => r(e.detail.how), {once: true}));
   window.rested = false;
   root.addEventListener('softmaxlab:rested', () => { window.rested = true; }, {once: true});
-  input.value = String(value);
+  const texts = div => [...div.querySelectorAll('.gtitle, .annotation-text, .legendtext')].map(e => e.textContent);
+  const before = texts(gd);
+  input.value = String(positions.at(-1));
   input.dispatchEvent(new Event('input', {bubbles: true}));
   const how = await drawn;
   const fig = structuredClone({data: gd.data, layout: gd.layout});  // what the page meant to draw
@@ -432,16 +439,17 @@ LIVE_AND_TWIN = """async ([name, value]) => {
     return {points: at('.scatterlayer .trace .point').map(e => e.getAttribute('transform')),
             lines: at('.scatterlayer .trace .js-line').map(e => e.getAttribute('d')),
             bars: at('.scatterlayer .trace .errorbar path').map(e => e.getAttribute('d')),
+            columns: at('.barlayer .trace .point path').map(e => e.getAttribute('d')),
             shapes: at('.shapelayer path').map(e => e.getAttribute('d')),
-            texts: at('.gtitle, .annotation-text, .legendtext').map(e => e.textContent)}; };
+            texts: texts(div)}; };
   const live = read(gd);
   const twin = document.createElement('div');
   twin.style.cssText = `position:absolute;left:0;top:0;width:${gd._fullLayout.width}px;height:${gd._fullLayout.height}px`;
   document.body.append(twin);
-  await Plotly.react(twin, fig.data, fig.layout, {staticPlot: true});
+  await Plotly.react(twin, fig.data, fig.layout);
   const full = read(twin);
   twin.remove();
-  return {how, live, full};
+  return {how, before, live, full};
 }"""
 NUMBERS = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
 
@@ -468,27 +476,34 @@ def off_polyline(points: np.ndarray, line: np.ndarray) -> float:
     return worst
 
 
-@pytest.mark.parametrize("query, name, value", [("", "z0", -3.7), ("?k=5&c=1.5", "z3", 4.2), ("?k=2", "z1", 6.5)])
-def test_a_moving_slider_is_drawn_live_where_plotly_draws_it_and_plotly_draws_it_at_rest(browser, base_url, query, name, value):
+# the slider's positions (the temperature's slider is logarithmic: positions 0..1000), the last one measured
+@pytest.mark.parametrize("key, query, name, positions", [
+    ("softmax", "", "z0", [-3.7]), ("softmax", "?k=5&c=1.5", "z3", [4.2]), ("softmax", "?k=2", "z1", [6.5]),
+    ("sampling", "", "t", [650, 661]), ("sampling", "?top_p=0.9&samples=300", "t", [400, 405]),
+])
+def test_a_moving_slider_is_drawn_live_where_plotly_draws_it_and_plotly_draws_it_at_rest(browser, base_url, key, query,
+                                                                                           name, positions):
     tab, fresh = open_tab(browser, base_url), open_tab(browser, base_url)
     try:
-        goto(tab, f"{base_url}softmax/{query}")
-        got = tab.evaluate(LIVE_AND_TWIN, [name, value])
+        goto(tab, f"{base_url}{key}/{query}")
+        got = tab.evaluate(LIVE_AND_TWIN, [name, positions])
         assert got["how"][0] == "live", got["how"]
         live, full = got["live"], got["full"]
-        assert live["texts"] == full["texts"] and any(str(value) in t for t in live["texts"])
-        for kind in ("points", "bars", "shapes"):
-            assert len(live[kind]) == len(full[kind]) > 0, kind
+        assert live["texts"] == full["texts"] != got["before"]
+        assert live["points"] and (live["columns"] if key == "sampling" else live["shapes"])  # something moved
+        for kind in ("points", "bars", "shapes", "columns"):
+            assert len(live[kind]) == len(full[kind]), kind
             for a, b in zip(live[kind], full[kind]):
                 assert np.abs(numbers(a) - numbers(b)).max() < 0.6, (kind, a, b)
-        assert len(live["lines"]) == len(full["lines"]) > 0
+        assert len(live["lines"]) == len(full["lines"])
         for a, b in zip(live["lines"], full["lines"]):
             # plotly's vertices lie on the live line, which has every point; plotly leaves out the points that
             # lie within max(line width, 3) / 4 px of the line it keeps (its line simplification)
             assert off_polyline(vertices(b), vertices(a)) < 0.6 and off_polyline(vertices(a), vertices(b)) < 1.0
         # at rest, plotly has drawn the page: the same SVG as a fresh page of the same link
         tab.wait_for_function("() => window.rested")
-        goto(fresh, f"{base_url}softmax/{tab.evaluate('() => location.search')}")
+        tab.wait_for_timeout(300)  # plotly's react may finish drawing after the event's task
+        goto(fresh, f"{base_url}{key}/{tab.evaluate('() => location.search')}")
         assert tab.evaluate(SVG, "figure-0") == fresh.evaluate(SVG, "figure-0")
         assert tab.errors == [] and fresh.errors == []
     finally:
@@ -499,6 +514,6 @@ def test_a_moving_slider_is_drawn_live_where_plotly_draws_it_and_plotly_draws_it
 def test_a_moving_slider_that_changes_an_axis_is_drawn_by_plotly(tab, base_url):
     # the temperature changes the exp panel's log range: no live draw can move an axis, plotly reacts
     goto(tab, f"{base_url}softmax/")
-    got = tab.evaluate(LIVE_AND_TWIN, ["t", 0.3])
+    got = tab.evaluate(LIVE_AND_TWIN, ["t", [300]])
     assert got["how"][0] == "react", got["how"]
     assert got["live"] == got["full"]

@@ -18,6 +18,7 @@ __all__ = ["sampling"]
 _BAR = "#1f77b4"  # one colour for all tokens when there are more than the palette's 10
 # q's bars are dotted, p's are plain (removed ones hatched): the two swatches of the legend differ
 Q_PATTERN = dict(shape=".", fgcolor="white", size=6, solidity=0.4)
+_FIXED_TOP = 1.04  # the fixed p and q axes: [0, 1], and room for a bar of height 1 and its outline
 
 
 def _keeps(z, t, **one_filter) -> np.ndarray:
@@ -35,6 +36,7 @@ def sampling(
     samples: int = 0,
     seed: int = 0,
     labels=None,
+    axes: str = "fixed",
 ) -> go.Figure:
     r"""A token distribution under temperature and sampling filters, and what sampling draws from it.
 
@@ -55,6 +57,10 @@ def sampling(
         seed: seed of the draws, a :class:`softmaxlab.core.random.Threefry` stream (same seed, same
             histogram, in Python and in the browser).
         labels: `(K,)` names of the tokens (e.g. words), or None for their indices.
+        axes: "fixed" (default) or "fit". Fixed: the p and q panels' y axes are [0, 1.04], so raising
+            T visibly flattens the bars and lowering it grows the tallest towards 1 (an axis that fits
+            the tallest bar shows every distribution about as tall). "fit": they fit the tallest bar,
+            for many tokens whose probabilities are all small. The tokens' axis is [-0.5, K - 0.5].
 
     Returns:
         A Figure with three panels. Trace uids: ``tempered`` (bars of p; `customdata[:, 0]` is 1
@@ -75,6 +81,8 @@ def sampling(
     t = _options.positive(temperature, name="temperature")
     n = _options.integer(samples, name="samples", low=0, high=10_000_000)
     seed = _options.integer(seed, name="seed", low=0)
+    if axes not in ("fixed", "fit"):
+        raise ValueError(f"axes must be 'fixed' or 'fit', got {axes!r}")
     names = _token_names(labels, k)
     filters = {"top_k": top_k, "top_p": top_p, "min_p": min_p}
     final_logits = filter_logits(z, temperature=t, **filters)  # checks top_k, top_p, min_p: ValueError naming them
@@ -89,7 +97,7 @@ def sampling(
     traces.append(_final_bars(q, colors))
     if n:
         traces.append(_draws(z, n, seed, t, filters))
-    return make_figure(traces, _layout(p, q, kept, t, names, filter_rows=len(rows), drawn=bool(n)))
+    return make_figure(traces, _layout(p, q, kept, t, names, filter_rows=len(rows), drawn=bool(n), fixed=axes == "fixed"))
 
 
 def _token_names(labels, k: int) -> list[str]:
@@ -146,9 +154,12 @@ def _draws(z, n: int, seed: int, t: float, filters) -> dict:
                 xaxis="x3", yaxis="y3", hovertemplate="token %{x}<br>%{customdata} draws = %{y:.4f}<extra>histogram</extra>")
 
 
-def _layout(p, q, kept, t: float, names, *, filter_rows: int, drawn: bool) -> dict:
+def _layout(p, q, kept, t: float, names, *, filter_rows: int, drawn: bool, fixed: bool) -> dict:
     """Three panels sharing the tokens' axis (the middle one as tall as its rows), the entropies above."""
-    ticks = dict(tickmode="array", tickvals=np.arange(len(names)), ticktext=names)
+    # fixed ranges: a moving temperature moves the bars, never the axes (and the page draws it live)
+    ticks = dict(tickmode="array", tickvals=np.arange(len(names)), ticktext=names, range=[-0.5, len(names) - 0.5],
+                 zeroline=False)  # token 0 is a token, not a zero
+    heights = dict(range=[0.0, _FIXED_TOP]) if fixed else dict(rangemode="tozero")
     bottom, middle, top = panel_domains([1.0, 0.2 + 0.12 * (filter_rows + 1), 1.0], gap=0.1)
     h_p, h_q = float(entropy(p)), float(entropy(q))
     numbers = (f"p: entropy {h_p:.3f} nats ({h_p / np.log(2):.3f} bits), e<sup>H</sup> = {float(effective_choices(p)):.2f} "
@@ -164,11 +175,11 @@ def _layout(p, q, kept, t: float, names, *, filter_rows: int, drawn: bool) -> di
         height=760,
         barmode="group",
         xaxis=dict(anchor="y", matches="x3", showticklabels=False, **ticks),
-        yaxis=dict(domain=top, anchor="x", title=dict(text="p"), rangemode="tozero"),
+        yaxis=dict(domain=top, anchor="x", title=dict(text="p"), **heights),
         xaxis2=dict(anchor="y2", matches="x3", showticklabels=False, showgrid=False, **ticks),
         yaxis2=dict(domain=middle, anchor="x2", type="category", autorange="reversed", showgrid=False),
         xaxis3=dict(anchor="y3", title=dict(text="token"), **ticks),
-        yaxis3=dict(domain=bottom, anchor="x3", title=dict(text="q"), rangemode="tozero"),
+        yaxis3=dict(domain=bottom, anchor="x3", title=dict(text="q"), **heights),
         legend=dict(orientation="h", x=0.0, y=-0.1, yanchor="top"),
         margin=dict(l=110, r=30, t=145, b=80),
     )

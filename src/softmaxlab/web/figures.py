@@ -165,12 +165,13 @@ _LOSS_VARIANTS = MappingProxyType({
 
 def _sampling_key(options):
     on = "".join("0" if options.get(name) is None else "1" for name in ("top_k", "top_p", "min_p"))
-    return f"f{on}n{int(bool(options.get('samples')))}"
+    return f"f{on}n{int(bool(options.get('samples')))}" + ("-fit" if options.get("axes") == "fit" else "")
 
 
 _SAMPLING_VARIANTS = MappingProxyType({
     _sampling_key(o): o for o in ({"logits": [3.0, 2.4, 2.0, 1.2, 0.5, 0.0, -0.6, -1.5], "top_k": 3 if a else None, "top_p": 0.9 if b else None, "min_p": 0.05 if c else None,
-                                   "samples": 100 if d else 0} for a, b, c, d in itertools.product((0, 1), repeat=4))
+                                   "samples": 100 if d else 0, "axes": "fit" if e else "fixed"}
+                                  for a, b, c, d, e in itertools.product((0, 1), repeat=5))
 })
 
 _FOURTHS = tuple(float(v) for v in np.round(np.linspace(-1.2, 1.2, 49), 6))

@@ -201,7 +201,8 @@ def loss_plan(values):
 SAMPLING_HELP = (
     "Temperature, top-k, top-p and min-p reshape the distribution a language model samples from. "
     "How \"random\" a distribution is, is its **entropy** H (and e^H, the effective number of choices), "
-    "not how similar the probabilities look: draw n samples and compare the histogram with p."
+    "not how similar the probabilities look: draw n samples and compare the histogram with p. "
+    "On the fixed 0 to 1 axes, raise T and watch the bars flatten towards 1/K."
 )
 
 SAMPLING_CONTROLS = (
@@ -219,6 +220,8 @@ SAMPLING_CONTROLS = (
             minimum=0, maximum=MAX_SAMPLES, extra={"widget": "input"}),
     Control("seed", "int", 0, label="seed", help="seed of the draws", minimum=0, maximum=2**31 - 1,
             extra={"widget": "input"}),
+    Control("fit", "bool", False, label="fit p and q to the tallest bar", help="off: p and q on a fixed 0 to 1 "
+            "scale, so a higher temperature visibly flattens the bars"),
 )
 
 
@@ -245,7 +248,8 @@ def sampling_plan(values):
         top_k = None  # keeping more classes than there are keeps them all
     return [("sampling", {"logits": logits, "temperature": values["t"], "top_k": top_k,
                           "top_p": None if values["top_p"] >= 1 else values["top_p"],
-                          "min_p": values["min_p"] or None, "samples": values["samples"], "seed": values["seed"]})], []
+                          "min_p": values["min_p"] or None, "samples": values["samples"], "seed": values["seed"],
+                          "axes": "fit" if values["fit"] else "fixed"})], []
 
 
 _PAGE_FIGURES = {"softmax": ("softmax-2d", "sigmoid"), "surfaces": ("surfaces-2", "surfaces-3"),

@@ -102,6 +102,16 @@ function relegend(div, names) {
       text.setAttribute("data-unformatted", name);
     });
   }
+  // the legend's background and clip grow with its longest row, or the last entry is cut off (shrinking,
+  // they leave a margin of the background's colour until the control rests)
+  const grow = Math.max(0, ...shifts.values());
+  if (grow > 0) {
+    const legend = div.querySelector(".legend");
+    const clip = /^url\(#([^)]+)\)$/.exec(legend?.querySelector(".scrollbox")?.getAttribute("clip-path") ?? "");
+    const boxes = [legend?.querySelector("rect.bg"), clip && div.querySelector(`clipPath[id="${clip[1]}"] rect`)];
+    if (!boxes.every((box) => box && Number.isFinite(Number(box.getAttribute("width"))))) return null;
+    for (const box of boxes) ops.push(() => box.setAttribute("width", String(Number(box.getAttribute("width")) + grow)));
+  }
   return ops;
 }
 

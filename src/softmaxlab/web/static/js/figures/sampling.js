@@ -9,7 +9,7 @@ const FILTERS = ["top_k", "top_p", "min_p"];
 
 export function variant(options) {
   const on = (name) => (options[name] == null ? 0 : 1);
-  return `f${FILTERS.map(on).join("")}n${options.samples ? 1 : 0}`;
+  return `f${FILTERS.map(on).join("")}n${options.samples ? 1 : 0}${options.axes === "fit" ? "-fit" : ""}`;
 }
 
 export function figure(skeleton, { logits, temperature = 1, top_k = null, top_p = null, min_p = null, samples = 0, seed = 0 } = {}) {
@@ -56,6 +56,6 @@ export function figure(skeleton, { logits, temperature = 1, top_k = null, top_p 
     `p: entropy ${format(hP, ".3f")} nats (${format(hP / Math.LN2, ".3f")} bits), e<sup>H</sup> = ${format(effective_choices(p), ".2f")} ` +
     `choices<br>q: entropy ${format(hQ, ".3f")} nats, e<sup>H</sup> = ${format(effective_choices(q), ".2f")} of ${kept.filter(Boolean).length} kept`;
   setMain(fig, `Sampling at T = ${format(t, "g")}: what the filters keep`);
-  for (const axis of ["xaxis", "xaxis2", "xaxis3"]) Object.assign(fig.layout[axis], { tickvals: x, ticktext: names });
+  for (const axis of ["xaxis", "xaxis2", "xaxis3"]) Object.assign(fig.layout[axis], { tickvals: x, ticktext: names, range: [-0.5, k - 0.5] });
   return fig;
 }

@@ -22,7 +22,7 @@ export function plan(values) {
   if (top_k !== null && top_k > logits.length) top_k = null; // keeping more classes than there are keeps them all
   const options = {
     logits, temperature: values.t, top_k, top_p: values.top_p >= 1 ? null : values.top_p,
-    min_p: values.min_p || null, samples: values.samples, seed: values.seed,
+    min_p: values.min_p || null, samples: values.samples, seed: values.seed, axes: values.fit ? "fit" : "fixed",
   };
   return { plan: [["sampling", options]], errors: [] };
 }
