@@ -191,14 +191,19 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
   const drawing = { fast: true, coalesce: true, live: true, last: [] };
   const REST_MS = 120; // a control that has not moved for this long rests: plotly draws what was drawn live
   let resting = null;
+  function plot(slot, fig) {
+    // a copy of what was computed, before plotly writes into it (fitted ranges, a colour bar's place)
+    const drawn = structuredClone({ data: fig.data, layout: fig.layout });
+    const how = showFigure(slot.div, fig, slot.last, plotConfig(PLOT_CONFIG), { fast: drawing.fast });
+    slot.last = drawn;
+    return how;
+  }
   function rest() {
     for (const slot of slots) {
       if (!slot.resting) continue;
       const fig = slot.resting;
       slot.resting = null;
-      const drawn = structuredClone({ data: fig.data, layout: fig.layout });
-      showFigure(slot.div, fig, slot.last, plotConfig(PLOT_CONFIG), { fast: drawing.fast });
-      slot.last = drawn;
+      plot(slot, fig);
     }
     root.dispatchEvent(new CustomEvent("softmaxlab:rested", { detail: { values } }));
   }
@@ -235,10 +240,7 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
         return "live";
       }
       slot.resting = null;
-      // a copy of what was computed, before plotly writes into it (fitted ranges, a colour bar's place)
-      const drawn = structuredClone({ data: fig.data, layout: fig.layout });
-      const how = showFigure(slot.div, fig, slot.last, plotConfig(PLOT_CONFIG), { fast: drawing.fast });
-      slot.last = drawn;
+      const how = plot(slot, fig);
       if (page.threeD && !slot.div.dataset.listening) {
         listenToCamera(slot.div); // plotly's event methods exist once it has drawn into the div
         if (page.pick) moveMarker(slot.div, page.pick, { values: () => values, active: () => picking, onMove: moved });
