@@ -109,8 +109,8 @@ def test_each_page_loads_the_smallest_plotly_bundle_that_holds_its_traces_and_th
         html = (out / p.key / "index.html").read_text()
         scripts = re.findall(r'<script src="../assets/(plotly[^"]*)"', html)
         loaded.update(scripts)
-        if p.key == "runs":  # its analysis figures come from the server: the full bundle
-            assert scripts == ["plotly.min.js"]
+        if p.key == "runs":  # 3D paths and the server's analysis figures (bars): the custom bundle
+            assert scripts == ["plotly-runs.min.js"]
             continue
         # the figures' trace types decide: scatter and bar are in the 2D bundle; surface, mesh3d, cone and
         # scatter3d in the 3D one (scatter too); the 2D bundle is the smaller
@@ -118,9 +118,9 @@ def test_each_page_loads_the_smallest_plotly_bundle_that_holds_its_traces_and_th
         want = "plotly-cartesian.min.js" if kinds <= cartesian else "plotly-gl3d.min.js" if kinds <= gl3d else "plotly.min.js"
         assert scripts == [want], (p.key, kinds)
         assert ('<script src="../assets/worker.js">' in html) == (p.key == "paths")
-    assert loaded == {"plotly-cartesian.min.js", "plotly-gl3d.min.js", "plotly.min.js"}
+    assert loaded == {"plotly-cartesian.min.js", "plotly-gl3d.min.js", "plotly-runs.min.js"}  # the full one: explainer.html
     for b in build.PARTIAL_BUNDLES:
-        assert (out / "assets" / b.file).read_text().startswith(f"/**\n* plotly.js ({b.package}")
+        assert (out / "assets" / b.asset).read_text().startswith(f"/**\n* plotly.js ({b.package}")
     assert (out / build.EXPLAINER).read_text().count("plotly.js v") == 1  # the full bundle, inline
 
 
@@ -135,11 +135,31 @@ def test_a_partial_bundle_of_another_version_or_none_falls_back_to_the_full_one_
         assert len(lines) == 1 and "plotly.js 0.9.9" in lines[0] and f"{bundle.package}@{want}" in lines[0]
         monkeypatch.setattr(build, "_places", lambda b: [tmp_path / "nowhere" / "x.js"])
         assert build.partial_js(bundle, lines.append) is None
-        assert len(lines) == 2 and f"npm install {bundle.package}@{want}" in lines[1]
+        assert len(lines) == 2 and f"npm install --no-save {bundle.package}@{want}" in lines[1] \
+            if bundle.install else f"npm install {bundle.package}@{want}" in lines[1]
+    # the custom bundle's line says how it is built, not only what to install
+    assert "node scripts/plotly_bundle.mjs" in lines[1]
     monkeypatch.setattr(build, "_places", lambda b: [tmp_path / "nowhere" / "x.js"])
-    out = build.write_site(tmp_path / "site")
+    out = build.write_site(tmp_path / "site", runs=True)
     assert {re.search(r'assets/(plotly[^"]*)"', (out / p.key / "index.html").read_text()).group(1)
-            for p in site_pages()} == {"plotly.min.js"}
+            for p in site_pages(runs=True)} == {"plotly.min.js"}
+
+
+def test_the_runs_page_figures_use_only_the_trace_types_its_plotly_bundle_holds():
+    """RUNS_FIGURE_TYPES decides the Runs page's bundle: every figure the server makes for a run keeps to it."""
+    import numpy as np
+
+    from softmaxlab.server.api import READINGS, make_figure
+    from softmaxlab.store import Run
+    from softmaxlab.web import build
+
+    rng = np.random.default_rng(0)
+    run = Run(logits=rng.normal(size=(6, 12, 3)).astype(np.float32), steps=np.arange(6), labels=np.arange(12) % 3,
+              extras={"features": rng.normal(size=(6, 12, 4))})
+    types = {name: {t.type for t in make_figure(run, name, "r").data} for name in READINGS}
+    assert all(types.values()) and set().union(*types.values()) <= build.RUNS_FIGURE_TYPES, types
+    runs_bundle = next(b for b in build.PARTIAL_BUNDLES if b.asset == "plotly-runs.min.js")
+    assert build.RUNS_FIGURE_TYPES | {"scatter3d"} <= runs_bundle.types
 
 
 @needs_pages
@@ -158,7 +178,8 @@ def test_the_site_of_serve_has_the_runs_page_linked_from_every_page_and_the_plai
             assert 'data-page="runs"' not in (plain / key / "index.html").read_text(), key
     assert 'href="runs/"' in (served / "index.html").read_text() and "runs/" not in (plain / "index.html").read_text()
     runs_html = (served / "runs/index.html").read_text()
-    assert '<script src="../assets/plotly.min.js">' in runs_html and 'key: "runs"' in runs_html
+    # the custom bundle where scripts/plotly_bundle.mjs built it (as .ci/run does), else the full one
+    assert re.search(r'<script src="../assets/plotly(-runs)?\.min\.js">', runs_html) and 'key: "runs"' in runs_html
     assert "worker.js" not in runs_html  # the Runs page trains nothing
     data = json.loads((served / "assets/data.js").read_text().split("=", 1)[1].rstrip().rstrip(";"))
     runs_page = next(p for p in data["pages"] if p["key"] == "runs")

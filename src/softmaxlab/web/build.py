@@ -4,7 +4,8 @@ The site is plain files with relative links, so it works from any static host an
 Pages, `python -m http.server`, a folder on a web server): `index.html`, one folder per page
 (`softmax/index.html`, so `/softmax/?k=3` is a page with its state), and `assets/` with the CSS, the
 bundled JavaScript, plotly.js from the installed `plotly` package (and, when npm put them in `node_modules/`
-in the same version, its smaller 2D and 3D bundles, `PARTIAL_BUNDLES`, for the pages whose traces they hold),
+in the same version, its smaller 2D and 3D bundles and the Runs page's custom one, `PARTIAL_BUNDLES`, for the pages whose
+traces they hold),
 and `data.js` (the state spec of every page and the skeletons of its figures, written by Python). Nothing is fetched from anywhere else, at build
 time or in the browser. `write_single_file` puts all of it in one HTML file that works from file://; the
 site carries that file too (`explainer.html`), which a page offers as "this page as one HTML file".
@@ -44,9 +45,18 @@ class PartialBundle:
     the full plotly.js (a third of its size or less, so it starts sooner); `types` is its README's list."""
 
     package: str
-    file: str
+    file: str  # inside the package's folder
     types: frozenset
+    install: str = ""  # how to get it, when `npm install PACKAGE@VERSION` is not all
 
+    @property
+    def asset(self) -> str:
+        return Path(self.file).name
+
+
+# the trace types of the figures the server makes for the Runs page (paths aside): data map, reliability
+# diagram, forgetting, neural collapse, readings (tests/test_cli_site.py checks each figure against it)
+RUNS_FIGURE_TYPES = frozenset({"bar", "scatter"})
 
 PARTIAL_BUNDLES = (
     PartialBundle("plotly.js-cartesian-dist-min", "plotly-cartesian.min.js", frozenset({
@@ -54,6 +64,9 @@ PARTIAL_BUNDLES = (
         "scatter", "scatterternary", "violin"})),
     PartialBundle("plotly.js-gl3d-dist-min", "plotly-gl3d.min.js", frozenset({
         "cone", "isosurface", "mesh3d", "scatter", "scatter3d", "streamtube", "surface", "volume"})),
+    # no published bundle has both 3D scatter and bars: the Runs page's is built from plotly.js's source
+    PartialBundle("plotly.js", "dist/plotly-runs.min.js", frozenset({"bar", "scatter", "scatter3d"}),
+                  install="npm install --no-save plotly.js@{version} esbuild@0.28.1 && node scripts/plotly_bundle.mjs"),
 )
 
 
@@ -118,6 +131,7 @@ def partial_js(bundle: PartialBundle, progress: Callable[[str], None] = lambda _
     """A partial plotly.js bundle from npm if it is installed in the version of the full one, else None (and a
     line saying why: its pages then load the full plotly.js, slower to start, drawing the same)."""
     want = plotly_version()
+    how = bundle.install.format(version=want) if bundle.install else f"npm install {bundle.package}@{want}"
     for path in _places(bundle):
         if path.is_file():
             text = path.read_text(encoding="utf-8")
@@ -125,9 +139,9 @@ def partial_js(bundle: PartialBundle, progress: Callable[[str], None] = lambda _
             if got == want:
                 return text
             progress(f"{path}: plotly.js {got}, not the {want} of the installed plotly package; "
-                     f"its pages load the full plotly.js (npm install {bundle.package}@{want})")
+                     f"its pages load the full plotly.js ({how})")
             return None
-    progress(f"{bundle.package}@{want} is not installed (npm install {bundle.package}@{want}); "
+    progress(f"{bundle.package}@{want} {bundle.asset} is not installed ({how}); "
              "its pages load the full plotly.js, slower to start")
     return None
 
@@ -141,13 +155,12 @@ def _trace_types(page, data) -> set[str]:
 
 
 def _plotly_for(page, data, partial: dict[str, str]) -> str:
-    """The smallest plotly.js that draws every trace type of the page (the Runs page's analysis figures are
-    made by the server when asked, so it loads the full bundle)."""
-    if page is not RUNS:
-        types = _trace_types(page, data)
-        for b in PARTIAL_BUNDLES:  # the smallest first
-            if b.file in partial and types <= b.types:
-                return b.file
+    """The first partial plotly.js (as listed) that draws every trace type of the page, else the full one (the
+    Runs page's analysis figures are made by the server when asked: their types are `RUNS_FIGURE_TYPES`)."""
+    types = _trace_types(PATHS, data) | RUNS_FIGURE_TYPES if page is RUNS else _trace_types(page, data)
+    for b in PARTIAL_BUNDLES:
+        if b.asset in partial and types <= b.types:
+            return b.asset
     return "plotly.min.js"
 
 
@@ -239,7 +252,7 @@ def write_site(out, *, overwrite: bool = False, runs: bool = False,
         files[EXPLAINER] = _single_file_text(plain, site_pages())
     else:
         files[EXPLAINER] = _single_file_text(files, pages)  # what a page's "this page as one HTML file" gives
-    partial = {b.file: text for b in PARTIAL_BUNDLES if (text := partial_js(b, progress)) is not None}
+    partial = {b.asset: text for b in PARTIAL_BUNDLES if (text := partial_js(b, progress)) is not None}
     files.update({f"assets/{name}": text for name, text in partial.items()})
 
     def scripts(p, up):
