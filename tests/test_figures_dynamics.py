@@ -57,6 +57,30 @@ def test_data_map_draws_the_cartography():
     assert "11 records" in fig.layout.title.text
 
 
+def test_a_data_map_past_max_samples_draws_a_seeded_subset_and_counts_every_sample():
+    run = _training_like_run()
+    n = run.num_samples
+    carto = cartography(run)
+    fig = _valid(data_map(run, max_samples=n // 3, seed=4))
+    dots = _trace(fig, "samples")
+    index = np.asarray(dots.customdata)[:, 0].astype(int)
+    assert index.size == n // 3 and np.all(np.diff(index) > 0) and index.max() < n  # distinct, in sample order
+    np.testing.assert_allclose(dots.x, carto.variability[index])
+    np.testing.assert_allclose(dots.y, carto.confidence[index])
+    np.testing.assert_allclose(dots.marker.color, carto.correctness[index])
+    np.testing.assert_array_equal(np.asarray(dots.customdata)[:, 1], np.asarray(run.labels)[index])
+    labels = [a.text for a in fig.layout.annotations]
+    assert all(f"<b>{name}</b> ({count})" in labels for name, count in carto.counts().items())  # of all
+    assert f"{n // 3:,} of {n:,} samples drawn (random, seed 4)" in fig.layout.title.text
+    again = _trace(data_map(run, max_samples=n // 3, seed=4), "samples")
+    other = _trace(data_map(run, max_samples=n // 3, seed=5), "samples")
+    assert np.array_equal(again.customdata, dots.customdata) and not np.array_equal(other.customdata, dots.customdata)
+    whole = data_map(run, max_samples=n)  # at the limit: every sample, nothing said
+    assert len(_trace(whole, "samples").x) == n and "samples drawn" not in whole.layout.title.text
+    with pytest.raises(ValueError, match="max_samples"):
+        data_map(run, max_samples=0)
+
+
 @pytest.mark.parametrize("temperature", [None, 2.5])
 def test_reliability_diagram_draws_the_calibration_before_and_after(temperature):
     run = _training_like_run()

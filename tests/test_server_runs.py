@@ -105,3 +105,23 @@ def test_a_long_run_s_per_record_figures_are_drawn_at_500_records_and_say_so():
     assert "500 of 1001 records" in fig.layout.title.text
     data_map = make_figure(run, "data-map", "long")  # a statistic over every record: all of them
     assert not (data_map.layout.meta or {}).get("softmaxlab", {}).get("decimated")
+
+
+def test_a_big_run_s_data_map_draws_max_map_samples_dots_and_counts_every_sample():
+    import numpy as np
+
+    from softmaxlab.analysis import cartography
+    from softmaxlab.server.api import MAX_MAP_SAMPLES, make_figure
+    from softmaxlab.store import Run
+
+    n = MAX_MAP_SAMPLES + 500
+    rng = np.random.default_rng(1)
+    run = Run(logits=rng.normal(size=(4, n, 3)).astype(np.float32), steps=np.arange(4), labels=np.arange(n) % 3)
+    fig = make_figure(run, "data-map", "big")
+    dots = next(t for t in fig.data if t.uid == "samples")
+    index = np.asarray(dots.customdata)[:, 0].astype(int)
+    assert len(dots.x) == MAX_MAP_SAMPLES == np.unique(index).size
+    carto = cartography(run)
+    np.testing.assert_allclose(dots.y, carto.confidence[index], rtol=1e-6)
+    assert f"{MAX_MAP_SAMPLES:,} of {n:,} samples drawn" in fig.layout.title.text
+    assert sum(int(a.text.rsplit("(", 1)[1].rstrip(")")) for a in fig.layout.annotations) == n

@@ -20,6 +20,8 @@ from softmaxlab.analysis import (
     neural_collapse,
 )
 
+from . import _options
+from ._drawn import sample_subset
 from .style import MUTED, NEUTRAL, SERIES_COLORS, base_layout, note, panel_domains
 
 __all__ = ["data_map", "reliability_diagram", "reliability_figure", "neural_collapse_figure", "forgetting_figure"]
@@ -28,7 +30,8 @@ __all__ = ["data_map", "reliability_diagram", "reliability_figure", "neural_coll
 _CORRECTNESS_SCALE = "RdYlBu"
 
 
-def data_map(run, *, records=None, confidence_threshold=0.5, variability_threshold=0.2) -> go.Figure:
+def data_map(run, *, records=None, confidence_threshold=0.5, variability_threshold=0.2, max_samples=None,
+             seed=0) -> go.Figure:
     """The data map of Swayamdipta et al. (2020): variability against confidence, coloured by correctness.
 
     One dot per sample at (variability, confidence) of its true-class probability over the
@@ -42,10 +45,14 @@ def data_map(run, *, records=None, confidence_threshold=0.5, variability_thresho
         records: which records to read: None (all), a slice, an int or a sequence of ints.
         confidence_threshold: the easy/hard boundary on confidence, in [0, 1].
         variability_threshold: variability at or above which a sample is ambiguous, in [0, 0.5].
+        max_samples: draw at most this many dots (None: every sample): past it, a random subset drawn with
+            `seed`, stated in the title. The regions' counts are always of every sample. 10,000 SVG dots
+            take about 2 s to draw in a browser; the Runs page of `softmaxlab serve` draws 2,000.
+        seed: the subset's seed.
 
     Returns:
         A Figure whose trace ``samples`` has x = variability, y = confidence and
-        marker.color = correctness, in sample order.
+        marker.color = correctness, in sample order (``customdata[:, 0]`` is the sample's index).
 
     >>> from softmaxlab.store import Run
     >>> fig = data_map(Run(logits=[[[0.0, 1.0], [2.0, 0.0]], [[1.0, 0.0], [2.0, 0.0]]], steps=[0, 1], labels=[0, 0]))
@@ -55,13 +62,15 @@ def data_map(run, *, records=None, confidence_threshold=0.5, variability_thresho
     carto = cartography(run, records=records, confidence_threshold=confidence_threshold,
                         variability_threshold=variability_threshold)
     labels = np.asarray(run.labels)
-    index = np.arange(labels.size)
+    if max_samples is not None:
+        max_samples = _options.integer(max_samples, name="max_samples", low=1)
+    index = np.arange(labels.size) if max_samples is None else sample_subset(labels.size, max_samples, seed=seed)
     samples = dict(
         type="scatter", uid="samples", name="samples", mode="markers",
-        x=carto.variability, y=carto.confidence,
-        customdata=np.stack([index, labels, carto.correctness], axis=1),  # (S, 3)
-        text=carto.regions,
-        marker=dict(color=carto.correctness, cmin=0.0, cmax=1.0, colorscale=_CORRECTNESS_SCALE, size=8,
+        x=carto.variability[index], y=carto.confidence[index],
+        customdata=np.stack([index, labels[index], carto.correctness[index]], axis=1),  # (S, 3)
+        text=carto.regions[index],
+        marker=dict(color=carto.correctness[index], cmin=0.0, cmax=1.0, colorscale=_CORRECTNESS_SCALE, size=8,
                     line=dict(width=0.5, color="#555555"), colorbar=dict(title=dict(text="correctness"))),
         hovertemplate=("sample %{customdata[0]} (class %{customdata[1]})<br>confidence %{y:.3f}"
                        "<br>variability %{x:.3f}<br>correctness %{customdata[2]:.2f}<br>%{text}<extra></extra>"),
@@ -85,7 +94,9 @@ def data_map(run, *, records=None, confidence_threshold=0.5, variability_thresho
         figure="data-map",
         main="Data map",
         hint=(f"confidence and variability of p(true class) over {carto.steps.size} records "
-              f"(steps {first}–{last}); colour: fraction of records classified correctly"),
+              f"(steps {first}–{last}); colour: fraction of records classified correctly"
+              + (f"; {index.size:,} of {labels.size:,} samples drawn (random, seed {seed}), counts of all"
+                 if index.size < labels.size else "")),
         xaxis=dict(title=dict(text="variability (std of p_true)"), range=[-0.01, 0.51], zeroline=False),
         yaxis=dict(title=dict(text="confidence (mean of p_true)"), range=[-0.02, 1.02], zeroline=False),
         shapes=shapes,

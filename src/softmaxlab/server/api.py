@@ -400,6 +400,9 @@ class Api:
 # map and forgetting are statistics over every record and always read them all.
 MAX_FIGURE_RECORDS = 500
 PER_RECORD = ("readings", "neural-collapse")
+# the data map draws one SVG dot per sample: 10,000 cost about 2 s of the browser's main thread here, so past
+# this many it draws a random subset (its title says so; the regions' counts stay those of every sample)
+MAX_MAP_SAMPLES = 2000
 
 
 def fewer_records(run, limit):
@@ -421,7 +424,8 @@ def make_figure(run, reading, title):
     """The Plotly figure `reading` of `run` (the Python figure builders).
 
     A per-record reading of a run over `MAX_FIGURE_RECORDS` records is drawn at that many, and says so
-    in `layout.meta["softmaxlab"]["decimated"]` and its title.
+    in `layout.meta["softmaxlab"]["decimated"]` and its title; the data map of a run over `MAX_MAP_SAMPLES`
+    samples draws that many of them (its title says so).
     """
     from softmaxlab import figures
     from softmaxlab.figures import dynamics
@@ -432,7 +436,7 @@ def make_figure(run, reading, title):
     if reading == "readings":
         fig = figures.readings([run], titles=[title])
     elif reading == "data-map":
-        fig = dynamics.data_map(run)
+        fig = dynamics.data_map(run, max_samples=MAX_MAP_SAMPLES)
     elif reading == "reliability":
         fig = dynamics.reliability_figure(run)
     elif reading == "forgetting":
