@@ -123,5 +123,5 @@ def test_a_big_run_s_data_map_draws_max_map_samples_dots_and_counts_every_sample
     assert len(dots.x) == MAX_MAP_SAMPLES == np.unique(index).size
     carto = cartography(run)
     np.testing.assert_allclose(dots.y, carto.confidence[index], rtol=1e-6)
-    assert f"{MAX_MAP_SAMPLES:,} of {n:,} samples drawn" in fig.layout.title.text
+    assert f"{MAX_MAP_SAMPLES:,} of {n:,} samples drawn" in fig.layout.title.text.replace("<br>", " ")
     assert sum(int(a.text.rsplit("(", 1)[1].rstrip(")")) for a in fig.layout.annotations) == n

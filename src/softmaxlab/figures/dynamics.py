@@ -93,6 +93,7 @@ def data_map(run, *, records=None, confidence_threshold=0.5, variability_thresho
     layout = base_layout(
         figure="data-map",
         main="Data map",
+        wrap_lines=True,  # the hint is wider than a phone
         hint=(f"confidence and variability of p(true class) over {carto.steps.size} records "
               f"(steps {first}–{last}); colour: fraction of records classified correctly"
               + (f"; {index.size:,} of {labels.size:,} samples drawn (random, seed {seed}), counts of all"
@@ -103,6 +104,9 @@ def data_map(run, *, records=None, confidence_threshold=0.5, variability_thresho
         annotations=annotations,
         showlegend=False,
     )
+    # room above the plot for the wrapped hint (3 or 4 lines of 12 px type under the 16 px title)
+    lines = layout["title"]["text"].count("<br>")
+    layout["margin"] = {**layout["margin"], "t": max(layout["margin"]["t"], 46 + 17 * lines)}
     return go.Figure(data=[samples], layout=layout)
 
 
