@@ -240,7 +240,8 @@ _SPECS = (
           "softmaxlab.figures.readings:readings", data="runs", kinds={"titles": "strs", "step": "int"}),
     # research readings (softmaxlab.figures.dynamics): one run each; `records` (a slice) stays a keyword
     _spec("data-map", "Dataset cartography: each sample's variability against confidence, by correctness.",
-          "softmaxlab.figures.dynamics:data_map", data="run", skip=("records",)),
+          "softmaxlab.figures.dynamics:data_map", data="run", skip=("records",), kinds={"max_samples": "int"},
+          flags={"seed": "sample-seed"}),
     _spec("reliability", "Reliability diagram with ECE, before and after temperature scaling.",
           "softmaxlab.figures.dynamics:reliability_figure", data="run", kinds={"fit_fraction": "float"},
           flags={"seed": "fit-seed"}, skip=("holdout",)),
