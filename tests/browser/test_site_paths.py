@@ -162,13 +162,16 @@ def test_the_single_file_trains_the_paths_page_from_disk(browser, tmp_path):
         tab.context.close()
 
 
-# every Worker the page makes, whether it was terminated and whether it finished (an init script)
+# every Worker the page makes, whether it was terminated and whether it finished, and a promise of the
+# first paths on screen (an init script: it listens before the page's scripts run, so a quick first draw
+# cannot come before the test listens; the event does not bubble, so it is caught on its way down)
 TRACK_WORKERS = """(() => { window.__workers = []; const W = window.Worker;
+  window.__firstPaths = new Promise(r => window.addEventListener('softmaxlab:first-paths', () => r(true), {capture: true, once: true}));
   window.Worker = class extends W { constructor(...a) { super(...a); const rec = {terminated: false, done: false};
     window.__workers.push(rec); this.__rec = rec;
     this.addEventListener('message', (e) => { if (e.data && e.data.type === 'done') rec.done = true; }); }
   terminate() { this.__rec.terminated = true; return super.terminate(); } }; })()"""
-FIRST_PATHS = "() => new Promise(r => document.getElementById('page').addEventListener('softmaxlab:first-paths', () => r(true), {once: true}))"
+FIRST_PATHS = "() => window.__firstPaths"
 
 
 def test_a_change_while_training_terminates_the_old_workers_and_trains_the_new_runs(tab, base_url):
