@@ -11,7 +11,10 @@ frame), and `Plotly.react` of the page's unchanged figure (plotly's own floor fo
 
 Each page is measured twice in the same browser: as the page draws now (only what changed, and the changes
 queued during a draw coalesced into one: `drawing = {fast: true, coalesce: true}`) and as it drew before (a
-full `Plotly.react` on every input event: `{fast: false, coalesce: false}`).
+full `Plotly.react` on every input event: `{fast: false, coalesce: false}`). A 3D page is measured a third
+time as it draws now but with its scenes at plotly's default pixel ratio of 2 ("now, ratio 2": a tab whose
+`devicePixelRatio` reads 2, so the scenes draw 4x the pixels, as they did before the pages passed the
+screen's own ratio, 1 here, as `plotGlPixelRatio`).
 
 First load: from navigation to the first drawn figure, of each `--load-pages` page as built (with the smallest
 plotly.js bundle that draws it) and of the same page loading the full plotly.js instead (`<page>/full.html`,
@@ -137,16 +140,20 @@ def main():
     with static_server(root / "site", port=free_port()) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        ratio2 = browser.new_page(viewport={"width": 1400, "height": 1000})  # the same screen, scenes at ratio 2
+        ratio2.add_init_script("Object.defineProperty(window, 'devicePixelRatio', {get: () => 2})")
         parts = args.parts.split(",")
         if "sliders" in parts:
             print("| page | drawing | events | JS p50 / p95 ms | then style + layout p50 / p95 ms | GL frame p50 / p95 ms | "
                   "empty frame p50 ms | unchanged react p50 ms | how the figures were drawn |")
             print("|---|---|---|---|---|---|---|---|---|")
         for key in args.pages.split(",") if "sliders" in parts else []:
-            for label in ("before", "no live", "now"):
-                tab.goto(f"{base}{key}/{STARTS.get(key, '')}")
-                tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
-                r = tab.evaluate(MEASURE, [SLIDERS[key], args.events, MODES[label]])
+            three = key in ("surfaces", "input-space", "loss")
+            for label in ("before", "no live", "now") + (("now, ratio 2",) if three else ()):
+                page = ratio2 if label == "now, ratio 2" else tab
+                page.goto(f"{base}{key}/{STARTS.get(key, '')}")
+                page.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
+                r = page.evaluate(MEASURE, [SLIDERS[key], args.events, MODES[label.split(",")[0]]])
                 gl = f"{quantile(r['gl'], .5):.1f} / {quantile(r['gl'], .95):.1f}" if r["gl"] else "-"
                 print(f"| {key} | {label} | {len(r['js'])} | {quantile(r['js'], .5):.1f} / {quantile(r['js'], .95):.1f} | "
                       f"{quantile(r['layout'], .5):.1f} / {quantile(r['layout'], .95):.1f} | {gl} | "

@@ -137,6 +137,37 @@ def test_a_3d_page_has_pixels_on_its_canvas(tab, base_url, key):
     assert canvas_spread(tab, "figure-0") > 10
 
 
+CANVAS_SIZE = "() => { const c = document.querySelector('#figure-0 .gl-container canvas'); return [c.width, c.clientWidth, c.height, c.clientHeight]; }"
+
+
+@pytest.mark.parametrize("ratio", [1, 2, 3])
+def test_a_3d_scene_draws_at_the_screens_pixel_ratio_up_to_2_and_saves_its_png_at_2x(browser, base_url, tmp_path, ratio):
+    import imageio.v3 as iio
+
+    context = browser.new_context(viewport={"width": 1200, "height": 800}, device_scale_factor=ratio)
+    try:
+        tab = context.new_page()
+        goto(tab, f"{base_url}surfaces/")
+        tab.wait_for_selector("#figure-0 .gl-container canvas")
+        width, css_width, height, css_height = tab.evaluate(CANVAS_SIZE)
+        drawn = min(ratio, 2)  # plotly's own default is 2 on every screen
+        assert (width, height) == (np.ceil(css_width * drawn), np.ceil(css_height * drawn))
+        with tab.expect_download() as info:
+            tab.get_by_role("button", name="save PNG").click()
+        path = tmp_path / info.value.suggested_filename
+        info.value.save_as(path)
+        image = np.asarray(iio.imread(path), dtype=float)[..., :3]
+        size = tab.evaluate("() => ['height', 'width'].map(k => Number(document.querySelector('#figure-0 .main-svg').getAttribute(k)))")
+        assert image.shape[:2] == (2 * size[0], 2 * size[1])  # the page's scale 2, whatever the screen
+        box = tab.evaluate("() => { const c = document.querySelector('#figure-0 .gl-container canvas').getBoundingClientRect(),"
+                           " f = document.querySelector('#figure-0 .main-svg').getBoundingClientRect();"
+                           " return [c.top - f.top, c.bottom - f.top, c.left - f.left, c.right - f.left]; }")
+        top, bottom, left, right = (int(2 * v) for v in box)
+        assert image[top:bottom, left:right].std() > 10  # the scene is in the image, not a blank box
+    finally:
+        context.close()
+
+
 def test_on_a_phone_the_figure_takes_the_width_below_the_controls(browser, base_url):
     tab = open_tab(browser, base_url, width=390, height=844)
     try:

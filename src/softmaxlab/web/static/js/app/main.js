@@ -170,7 +170,13 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
   const png = element("button", { type: "button", title: "the figure as a PNG image" }, "save PNG");
   png.addEventListener("click", () => {
     const div = figuresBox.querySelector(".figure:not([hidden])");
-    if (div) window.Plotly.downloadImage(div, { format: "png", filename: `softmaxlab-${pageData.key}`, scale: 2 });
+    if (!div) return;
+    // the figure at the size it is shown, its 3D scenes drawn at the image's scale too (on screen they draw at
+    // the screen's pixel ratio)
+    const svg = div.querySelector(".main-svg");
+    const [width, height] = ["width", "height"].map((k) => Number(svg?.getAttribute(k)) || undefined);
+    const figure = { data: div.data, layout: div.layout, config: { ...PLOT_CONFIG, plotGlPixelRatio: 2 } };
+    window.Plotly.downloadImage(figure, { format: "png", filename: `softmaxlab-${pageData.key}`, scale: 2, width, height });
   });
   buttons.append(copy, png);
   if (explainer) {

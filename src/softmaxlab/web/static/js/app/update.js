@@ -74,8 +74,17 @@ export function showFigure(div, fig, last, config, { fast = true } = {}) {
   return "react";
 }
 
-/** plotly's config for `base` on this screen: on a phone the mode bar, always shown on a touch screen, covers
- * the title (the pages have their own "save PNG"). */
+/** The pixels per CSS pixel a 3D scene draws: the screen's own, up to plotly's default of 2 (which it draws on
+ * every screen: 4x the pixels of a plain screen, which software WebGL fills at a cost; docs/benchmarks.md
+ * "3D scenes at the screen's pixel ratio"). */
+export function glPixelRatio() {
+  const r = Number(window.devicePixelRatio);
+  return Number.isFinite(r) ? Math.min(2, Math.max(1, r)) : 1;
+}
+
+/** plotly's config for `base` on this screen: 3D scenes at the screen's pixel ratio, and on a phone no mode
+ * bar (always shown on a touch screen, it covers the title; the pages have their own "save PNG"). */
 export function plotConfig(base) {
-  return screenZoom() > 1 ? { ...base, displayModeBar: false } : base;
+  const config = { ...base, plotGlPixelRatio: glPixelRatio() };
+  return screenZoom() > 1 ? { ...config, displayModeBar: false } : config;
 }
