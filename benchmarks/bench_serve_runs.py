@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from softmaxlab.store import RunWriter  # noqa: E402
 from tests.browser.conftest import start_server  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.web_helpers import pixel_ratio_script  # noqa: E402
 
 OPENED = """() => new Promise(r => { const page = document.getElementById('page'); const t = {};
   const done = () => t.shown && t.analysis && r(t);
@@ -67,7 +68,7 @@ def open_times(browser, url: str, name: str, opens: int, ratio: int | None = Non
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         tab = context.new_page()
         if ratio:  # the same screen, the 3D scene at plotly's default pixel ratio (before the pages passed 1)
-            tab.add_init_script(f"Object.defineProperty(window, 'devicePixelRatio', {{get: () => {ratio}}})")
+            tab.add_init_script(pixel_ratio_script(ratio))
         # listen once the page has started (its script ends the body), before any answer of the API has come
         tab.add_init_script("""window.addEventListener('DOMContentLoaded', () => {
           window.__opened = (%s)(); });""" % OPENED)

@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from softmaxlab.web.build import site_pages, write_site  # noqa: E402
 from tests.browser.conftest import free_port  # noqa: E402
-from tests.web_helpers import static_server  # noqa: E402
+from tests.web_helpers import pixel_ratio_script, static_server  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 # slider to move on each page (a control whose change redraws the main figure)
@@ -141,7 +141,7 @@ def main():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         tab = browser.new_page(viewport={"width": 1400, "height": 1000})
         ratio2 = browser.new_page(viewport={"width": 1400, "height": 1000})  # the same screen, scenes at ratio 2
-        ratio2.add_init_script("Object.defineProperty(window, 'devicePixelRatio', {get: () => 2})")
+        ratio2.add_init_script(pixel_ratio_script(2))
         parts = args.parts.split(",")
         if "sliders" in parts:
             print("| page | drawing | events | JS p50 / p95 ms | then style + layout p50 / p95 ms | GL frame p50 / p95 ms | "

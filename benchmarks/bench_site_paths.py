@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from softmaxlab.web.build import write_site  # noqa: E402
 from tests.browser.conftest import free_port  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.web_helpers import static_server  # noqa: E402
+from tests.web_helpers import pixel_ratio_script, static_server  # noqa: E402
 
 TRAINED = "() => new Promise(r => document.getElementById('page').addEventListener('softmaxlab:trained', r, {once: true}))"
 
@@ -116,7 +116,7 @@ def main():
         for label, ratio in (("now", None), ("ratio 2", 2)):
             tab = browser.new_page(viewport={"width": 1280, "height": 800})
             if ratio:  # the same screen, its 3D scenes at plotly's default pixel ratio (before the pages passed 1)
-                tab.add_init_script(f"Object.defineProperty(window, 'devicePixelRatio', {{get: () => {ratio}}})")
+                tab.add_init_script(pixel_ratio_script(ratio))
             tab.goto(f"{base}paths/")
             tab.evaluate(TRAINED)
             results[label] = {**tab.evaluate(CHANGES, args.changes), **tab.evaluate(PLAY, args.frames)}

@@ -10,6 +10,12 @@ import urllib.request
 from pathlib import Path
 
 
+def pixel_ratio_script(ratio: float) -> str:
+    """An init script for a tab whose `devicePixelRatio` reads `ratio`: its 3D scenes draw at that ratio
+    (`glPixelRatio` in app/update.js) on the same screen; the benchmarks' "ratio 2" is plotly's own default."""
+    return f"Object.defineProperty(window, 'devicePixelRatio', {{get: () => {ratio}}})"
+
+
 @contextlib.contextmanager
 def static_server(folder: Path, *, port: int):
     """`python -m http.server` (a plain static file server, not softmaxlab) on loopback serving `folder`."""
