@@ -2,7 +2,8 @@
 
 Run: `python benchmarks/bench_site.py [--events 200] [--pages softmax,sampling]`. Needs chromium.
 
-For each page, a slider of the page gets `--events` input events (values walking across its range); for each,
+For each page, each slider of `SLIDERS` gets `--events` input events (values jumping about its range, or a
+drag across it and back); for each,
 the time from dispatching the event to the end of the page's drawing (the `softmaxlab:drawn` event: the
 JavaScript, figures recomputed and `Plotly.react` done) is the **JS time**. On 3D pages the WebGL frame is
 drawn afterwards by the (here software) GPU: the **GL frame** is the time until a 1-pixel readback of the
@@ -41,15 +42,22 @@ from tests.browser.conftest import free_port  # noqa: E402
 from tests.web_helpers import pixel_ratio_script, static_server  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-# slider to move on each page (a control whose change redraws the main figure)
-SLIDERS = {"softmax": "z0", "surfaces": "t", "input-space": "fourth", "loss": "smoothing", "sampling": "t"}
-STARTS = {"input-space": "?classes=5", "loss": "?loss=cross-entropy"}
+# sliders to move on each page (controls whose change redraws the main figure): (name, walk, start link).
+# "jumps": each value anywhere in the slider's range; "drag": a hand dragging it across the range and back,
+# a step of 1/100 of the range per event (a filter's tokens cross its threshold only where they really do)
+SLIDERS = {
+    "softmax": [("z0", "jumps", ""), ("t", "jumps", "")],
+    "surfaces": [("t", "jumps", "")],
+    "input-space": [("fourth", "jumps", "?classes=5")],
+    "loss": [("smoothing", "jumps", "?loss=cross-entropy")],
+    "sampling": [("t", "jumps", ""), ("top_p", "drag", "?top_p=0.5"), ("min_p", "drag", "?min_p=0.05")],
+}
 
 MODES = {"now": {"fast": True, "coalesce": True, "live": True},
          "no live": {"fast": True, "coalesce": True, "live": False},
          "before": {"fast": False, "coalesce": False, "live": False}}
 
-MEASURE = """async ([name, n, mode]) => {
+MEASURE = """async ([name, n, mode, walk]) => {
   const input = document.querySelector(`.control[data-name="${name}"] input[type=range]`);
   const root = document.getElementById('page');
   Object.assign(root.softmaxlab.drawing, mode);
@@ -58,7 +66,8 @@ MEASURE = """async ([name, n, mode]) => {
   const lo = Number(input.min), hi = Number(input.max);
   for (let i = 0; i < n; i++) {
     const drawn = new Promise(r => root.addEventListener('softmaxlab:drawn', e => r(e.detail.how), {once: true}));
-    input.value = String(lo + (hi - lo) * ((i * 37) % 101) / 100);
+    const at = walk === 'drag' ? 100 - Math.abs(100 - ((i + 1) % 200)) : (i * 37) % 101;  // of 100
+    input.value = String(lo + (hi - lo) * at / 100);
     const t0 = performance.now();
     input.dispatchEvent(new Event('input', {bubbles: true}));
     for (const how of await drawn) ways[how] = (ways[how] || 0) + 1;
@@ -144,18 +153,18 @@ def main():
         ratio2.add_init_script(pixel_ratio_script(2))
         parts = args.parts.split(",")
         if "sliders" in parts:
-            print("| page | drawing | events | JS p50 / p95 ms | then style + layout p50 / p95 ms | GL frame p50 / p95 ms | "
+            print("| page | slider | drawing | events | JS p50 / p95 ms | then style + layout p50 / p95 ms | GL frame p50 / p95 ms | "
                   "empty frame p50 ms | unchanged react p50 ms | how the figures were drawn |")
-            print("|---|---|---|---|---|---|---|---|---|")
-        for key in args.pages.split(",") if "sliders" in parts else []:
+            print("|---|---|---|---|---|---|---|---|---|---|")
+        for key, (name, walk, start) in [(k, s) for k in args.pages.split(",") for s in SLIDERS[k]] if "sliders" in parts else []:
             three = key in ("surfaces", "input-space", "loss")
             for label in ("before", "no live", "now") + (("now, ratio 2",) if three else ()):
                 page = ratio2 if label == "now, ratio 2" else tab
-                page.goto(f"{base}{key}/{STARTS.get(key, '')}")
+                page.goto(f"{base}{key}/{start}")
                 page.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
-                r = page.evaluate(MEASURE, [SLIDERS[key], args.events, MODES[label.split(",")[0]]])
+                r = page.evaluate(MEASURE, [name, args.events, MODES[label.split(",")[0]], walk])
                 gl = f"{quantile(r['gl'], .5):.1f} / {quantile(r['gl'], .95):.1f}" if r["gl"] else "-"
-                print(f"| {key} | {label} | {len(r['js'])} | {quantile(r['js'], .5):.1f} / {quantile(r['js'], .95):.1f} | "
+                print(f"| {key} | {name} ({walk}) | {label} | {len(r['js'])} | {quantile(r['js'], .5):.1f} / {quantile(r['js'], .95):.1f} | "
                       f"{quantile(r['layout'], .5):.1f} / {quantile(r['layout'], .95):.1f} | {gl} | "
                       f"{statistics.median(r['frames']):.1f} | {statistics.median(r['react']):.1f} | "
                       + ", ".join(f"{how} {n}" for how, n in sorted(r["ways"].items())) + " |", flush=True)
@@ -165,7 +174,7 @@ def main():
             for key in three_d:
                 row = []
                 for label in ("before", "now"):
-                    tab.goto(f"{base}{key}/{STARTS.get(key, '')}")
+                    tab.goto(f"{base}{key}/{SLIDERS[key][0][2]}")
                     tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
                     ms = tab.evaluate(VIEWS, [30, MODES[label]])
                     row.append(f"{quantile(ms, .5):.1f} / {quantile(ms, .95):.1f}")

@@ -451,15 +451,18 @@ def test_this_page_as_one_html_file_downloads_the_explainer_at_this_state(tab, b
 LIVE_AND_TWIN = """async ([name, positions]) => {
   const root = document.getElementById('page'), gd = document.getElementById('figure-0');
   const input = document.querySelector(`.control[data-name="${name}"] input[type=range]`);
-  for (const position of positions.slice(0, -1)) {  // a hand that has moved the slider before
+  // a hand that has moved the slider before: to the first position (and rested there: plotly has drawn it),
+  // then on without resting (each move drawn live over the last)
+  for (const [i, position] of positions.slice(0, -1).entries()) {
     input.value = String(position);
     input.dispatchEvent(new Event('input', {bubbles: true}));
-    await new Promise(r => setTimeout(r, 250));
+    await new Promise(r => setTimeout(r, i === 0 ? 250 : 20));
   }
   const drawn = new Promise(r => root.addEventListener('softmaxlab:drawn', e => r(e.detail.how), {once: true}));
   window.rested = false;
   root.addEventListener('softmaxlab:rested', () => { window.rested = true; }, {once: true});
-  const texts = div => [...div.querySelectorAll('.gtitle, .annotation-text, .legendtext')].map(e => e.textContent);
+  const texts = div => [...div.querySelectorAll('.gtitle, .annotation-text, .legendtext, g[class$="tick"] > text')]
+    .map(e => e.textContent);
   const before = texts(gd);
   input.value = String(positions.at(-1));
   input.dispatchEvent(new Event('input', {bubbles: true}));
@@ -472,6 +475,9 @@ LIVE_AND_TWIN = """async ([name, positions]) => {
             bars: at('.scatterlayer .trace .errorbar path').map(e => e.getAttribute('d')),
             columns: at('.barlayer .trace .point path').map(e => e.getAttribute('d')),
             shapes: at('.shapelayer path').map(e => e.getAttribute('d')),
+            // each tick label's right end and middle height in the div (a y axis' labels end at their tick)
+            ticks: at('g[class$="tick"] > text').map(e => { const r = e.getBoundingClientRect(), d = div.getBoundingClientRect();
+              return `translate(${r.right - d.left},${(r.top + r.bottom) / 2 - d.top})`; }),
             texts: texts(div)}; };
   const live = read(gd);
   const twin = document.createElement('div');
@@ -511,6 +517,10 @@ def off_polyline(points: np.ndarray, line: np.ndarray) -> float:
 @pytest.mark.parametrize("key, query, name, positions", [
     ("softmax", "", "z0", [-3.7]), ("softmax", "?k=5&c=1.5", "z3", [4.2]), ("softmax", "?k=2", "z1", [6.5]),
     ("sampling", "", "t", [650, 661]), ("sampling", "?top_p=0.9&samples=300", "t", [400, 405]),
+    # the fixed log axis of e^{z/T}: its range and ticks' values follow T, its ticks stay in place
+    ("softmax", "", "t", [500, 530, 560]), ("softmax", "?k=7&z5=-6", "t", [300, 290]),
+    # a filter's value names its row (a tick of the middle axis); no token crosses it between the positions
+    ("sampling", "?top_p=0.82", "top_p", [0.83, 0.84, 0.86]), ("sampling", "?min_p=0.14", "min_p", [0.15, 0.16]),
 ])
 def test_a_moving_slider_is_drawn_live_where_plotly_draws_it_and_plotly_draws_it_at_rest(browser, base_url, key, query,
                                                                                            name, positions):
@@ -522,7 +532,7 @@ def test_a_moving_slider_is_drawn_live_where_plotly_draws_it_and_plotly_draws_it
         live, full = got["live"], got["full"]
         assert live["texts"] == full["texts"] != got["before"]
         assert live["points"] and (live["columns"] if key == "sampling" else live["shapes"])  # something moved
-        for kind in ("points", "bars", "shapes", "columns"):
+        for kind in ("points", "bars", "shapes", "columns", "ticks"):
             assert len(live[kind]) == len(full[kind]), kind
             for a, b in zip(live[kind], full[kind]):
                 assert np.abs(numbers(a) - numbers(b)).max() < 0.6, (kind, a, b)
@@ -543,8 +553,14 @@ def test_a_moving_slider_is_drawn_live_where_plotly_draws_it_and_plotly_draws_it
 
 
 def test_a_moving_slider_that_changes_an_axis_is_drawn_by_plotly(tab, base_url):
-    # the temperature changes the exp panel's log range: no live draw can move an axis, plotly reacts
-    goto(tab, f"{base_url}softmax/")
+    # with axes that fit, the temperature changes the exp panel's range and ticks: no live draw can move an
+    # axis, plotly reacts
+    goto(tab, f"{base_url}softmax/?fit=1")
     got = tab.evaluate(LIVE_AND_TWIN, ["t", [300]])
     assert got["how"][0] == "react", got["how"]
-    assert got["live"] == got["full"]
+    live, full = got["live"], got["full"]
+    live_ticks, full_ticks = live.pop("ticks"), full.pop("ticks")
+    assert live == full  # the page's react draws what a full react draws
+    assert len(live_ticks) == len(full_ticks)  # and its tick labels where it draws them (boxes to float rounding)
+    for a, b in zip(live_ticks, full_ticks):
+        assert np.abs(numbers(a) - numbers(b)).max() < 0.01

@@ -65,7 +65,7 @@ def sampling(
     Returns:
         A Figure with three panels. Trace uids: ``tempered`` (bars of p; `customdata[:, 0]` is 1
         where the token survives all filters), ``keeps-{filter}`` (one row of markers per filter
-        given, and ``keeps-all``; `customdata` 1 = kept), ``final`` (bars of q), ``samples`` (bars
+        given, and ``keeps-all``, at y = 0, 1, ..., named by the middle axis' ticks; `customdata` 1 = kept), ``final`` (bars of q), ``samples`` (bars
         of the observed frequencies; `customdata` the counts).
 
     Example:
@@ -97,7 +97,7 @@ def sampling(
     traces.append(_final_bars(q, colors))
     if n:
         traces.append(_draws(z, n, seed, t, filters))
-    return make_figure(traces, _layout(p, q, kept, t, names, filter_rows=len(rows), drawn=bool(n), fixed=axes == "fixed"))
+    return make_figure(traces, _layout(p, q, kept, t, names, rows=rows, drawn=bool(n), fixed=axes == "fixed"))
 
 
 def _token_names(labels, k: int) -> list[str]:
@@ -125,17 +125,23 @@ def _filter_rows(z, t: float, rows, kept, colors) -> list[dict]:
     """The middle panel: one row of markers per filter given (what it alone keeps), then all together."""
     k = z.size
     out = []
-    for name, value in [*rows, ("all", None)]:
+    for row, (name, value) in enumerate([*rows, ("all", None)]):
         keep = kept if name == "all" else _keeps(z, t, **{name: value})
-        row_label = "all together" if name == "all" else f"{name.replace('_', '-')} = {value:g}"
+        row_label = _row_label(name, value)
+        # rows at y = 0, 1, ... labelled by the axis' ticks: a moving filter value changes a tick's text, not
+        # the rows' places (the page draws it live)
         out.append(
             dict(type="scatter", uid=f"keeps-{name.replace('_', '-')}", name=row_label, showlegend=False, x=np.arange(k),
-                 y=[row_label] * k, customdata=keep.astype(int), mode="markers", xaxis="x2", yaxis="y2",
+                 y=np.full(k, float(row)), customdata=keep.astype(int), mode="markers", xaxis="x2", yaxis="y2",
                  marker=dict(symbol=["square" if v else "x-thin-open" for v in keep], size=13,
                              color=[c if v else "#999999" for c, v in zip(colors, keep)], line=dict(width=2, color="#999999")),
                  hovertemplate=f"token %{{x}}<br>{row_label}: %{{customdata}} (1 = kept)<extra></extra>")
         )
     return out
+
+
+def _row_label(name: str, value) -> str:
+    return "all together" if name == "all" else f"{name.replace('_', '-')} = {value:g}"
 
 
 def _final_bars(q, colors) -> dict:
@@ -154,13 +160,14 @@ def _draws(z, n: int, seed: int, t: float, filters) -> dict:
                 xaxis="x3", yaxis="y3", hovertemplate="token %{x}<br>%{customdata} draws = %{y:.4f}<extra>histogram</extra>")
 
 
-def _layout(p, q, kept, t: float, names, *, filter_rows: int, drawn: bool, fixed: bool) -> dict:
+def _layout(p, q, kept, t: float, names, *, rows, drawn: bool, fixed: bool) -> dict:
     """Three panels sharing the tokens' axis (the middle one as tall as its rows), the entropies above."""
     # fixed ranges: a moving temperature moves the bars, never the axes (and the page draws it live)
     ticks = dict(tickmode="array", tickvals=np.arange(len(names)), ticktext=names, range=[-0.5, len(names) - 0.5],
                  zeroline=False)  # token 0 is a token, not a zero
     heights = dict(range=[0.0, _FIXED_TOP]) if fixed else dict(rangemode="tozero")
-    bottom, middle, top = panel_domains([1.0, 0.2 + 0.12 * (filter_rows + 1), 1.0], gap=0.1)
+    labels = [_row_label(name, value) for name, value in [*rows, ("all", None)]]
+    bottom, middle, top = panel_domains([1.0, 0.2 + 0.12 * len(labels), 1.0], gap=0.1)
     h_p, h_q = float(entropy(p)), float(entropy(q))
     numbers = (f"p: entropy {h_p:.3f} nats ({h_p / np.log(2):.3f} bits), e<sup>H</sup> = {float(effective_choices(p)):.2f} "
                f"choices<br>q: entropy {h_q:.3f} nats, e<sup>H</sup> = {float(effective_choices(q)):.2f} of {int(kept.sum())} kept")
@@ -177,7 +184,9 @@ def _layout(p, q, kept, t: float, names, *, filter_rows: int, drawn: bool, fixed
         xaxis=dict(anchor="y", matches="x3", showticklabels=False, **ticks),
         yaxis=dict(domain=top, anchor="x", title=dict(text="p"), **heights),
         xaxis2=dict(anchor="y2", matches="x3", showticklabels=False, showgrid=False, **ticks),
-        yaxis2=dict(domain=middle, anchor="x2", type="category", autorange="reversed", showgrid=False),
+        # the first row on top; its range and ticks fixed, so a filter's moving value is drawn live
+        yaxis2=dict(domain=middle, anchor="x2", range=[len(labels) - 0.5, -0.5], tickmode="array",
+                    tickvals=np.arange(len(labels)), ticktext=labels, showgrid=False, zeroline=False),
         xaxis3=dict(anchor="y3", title=dict(text="token"), **ticks),
         yaxis3=dict(domain=bottom, anchor="x3", title=dict(text="q"), **heights),
         legend=dict(orientation="h", x=0.0, y=-0.1, yanchor="top"),

@@ -20,6 +20,9 @@ _MAX_EXPONENT = 700.0  # exp overflows float64 just above 709
 
 _FIXED_LOGITS = 8.0  # the Softmax page's logits stay in [-8, 8]: the fixed axes hold every one of them
 _FIXED_EDGE = _FIXED_LOGITS + 1.0  # the fixed x range, a margin past the last logit
+# the fixed log axis' ticks: the heights e^{z/T} of these logits, level with them on the x axis whatever T is
+# (so a moving temperature changes the ticks' texts, not their places, and the page draws it live)
+_TICK_LOGITS = np.array([-8.0, -4.0, 0.0, 4.0, 8.0])
 
 
 def softmax_2d(
@@ -51,7 +54,8 @@ def softmax_2d(
             up by the same factor e^{c/T} (the same distance on a log axis) while the probabilities
             below do not move: shift invariance on screen. A log axis because a fixed linear one
             would flatten every height below e^{8/T} to 0; on the log axis the curve e^{z/T} is a
-            straight line of slope 1/T. If a logit leaves [-8, 8] the axes fit instead. "fit":
+            straight line of slope 1/T, and its ticks are the heights of z = -8, -4, 0, 4, 8 (the
+            same places on screen at every T). If a logit leaves [-8, 8] the axes fit instead. "fit":
             both axes re-fit the logits (linear heights), the view before this option.
 
     Returns:
@@ -90,7 +94,7 @@ def softmax_2d(
     floor = 10.0 ** y_top[0] if fixed else 0.0
     traces = _class_traces(z, p, heights, floor, swept, sweep_p, s, ch)
     traces += _curves(z, s, t, p, shift, heights, ch, x_left[0] if fixed else z.min() - 1.5)
-    layout = _layout(z, s, t, p, swept, ch, x_left, y_top, fixed)
+    layout = _layout(z, s, t, p, swept, ch, x_left, y_top, _height_ticks(t, shift) if fixed else None)
     return make_figure(traces, layout)
 
 
@@ -109,6 +113,14 @@ def _left_ranges(z, t, shift, heights, fixed):
         return [-_FIXED_EDGE, _FIXED_EDGE], [-edge - shift / t / np.log(10), edge - shift / t / np.log(10)]
     pad = 0.06 * (z.max() - z.min() + 1)
     return [z.min() - 1.5 - pad, z.max() + pad], [0, 1.08 * heights.max()]
+
+
+def _height_ticks(t, shift) -> dict:
+    """The fixed log axis' ticks: e^{(z - shift)/T} at `_TICK_LOGITS`, those a float64 holds, to 2 digits."""
+    with np.errstate(over="ignore", under="ignore"):  # a tick past float64 at a tiny T is left out
+        values = np.exp((_TICK_LOGITS - shift) / t)
+    values = values[np.isfinite(values) & (values > 0)]
+    return dict(type="log", tickmode="array", tickvals=values, ticktext=[f"{v:.2g}" for v in values])
 
 
 def _class_traces(z, p, heights, floor, swept, sweep_p, s, ch):
@@ -165,7 +177,7 @@ def _curves(z, s, t, p, shift, heights, ch, start):
     ]
 
 
-def _layout(z, s, t, p, swept, ch, x_left, y_top, fixed):
+def _layout(z, s, t, p, swept, ch, x_left, y_top, log_ticks):
     """Three panels (exp dots, softmax dots, the sweep), the entropy note and the legend of p values."""
     k = z.size
     h_nats = float(entropy(p))
@@ -180,7 +192,7 @@ def _layout(z, s, t, p, swept, ch, x_left, y_top, fixed):
         height=600,
         wrap_lines=True,
         xaxis=dict(domain=left, anchor="y", range=x_left, title=dict(text="logit z")),
-        yaxis=dict(domain=top, anchor="x", range=y_top, title=dict(text=ch), **({"type": "log", "exponentformat": "e"} if fixed else {})),
+        yaxis=dict(domain=top, anchor="x", range=y_top, title=dict(text=ch), **(log_ticks or {})),
         xaxis2=dict(domain=left, anchor="y2", range=x_left, matches="x", title=dict(text="logit z")),
         yaxis2=dict(domain=bottom, anchor="x2", range=[0, 1.04], title=dict(text="p = softmax(z/T)")),
         xaxis3=dict(domain=right, anchor="y3", range=[swept[0], swept[-1]], title=dict(text=f"z{sub(s)} (the swept logit)")),

@@ -6,16 +6,20 @@
 //
 // Pixels come as plotly computes them (a linear map of the axis range, in decades on a log axis, onto the
 // plot area of plotly's drag rectangle); the SVG is plotly's, found by the classes and the `__data__`
-// binding of d3 it draws with. Anything else (an axis range, a colour, a pattern, a point more or less)
-// returns false before a single element is touched, and the caller reacts instead.
+// binding of d3 it draws with. An axis may change only where its given ticks stay in place (their texts
+// rewritten: the Softmax page's log axis of e^{z/T} as T moves, the Sampling page's filter rows). Anything
+// else (an axis range, a colour, a pattern, a point more or less) returns false before a single element is
+// touched, and the caller reacts instead.
 import { layoutChanges, same } from "./update.js";
 
 const FREE = new Set(["x", "y", "name", "customdata", "hovertemplate", "error_y"]); // may change live
 const TEXTS = /^(title\.text|annotations\[\d+\]\.text)$/;
 const SHAPE_ENDS = /^shapes\[(\d+)\]\.(x0|x1|y0|y1)$/;
+const AXIS_TICKS = /^([xy]axis\d*)\.(range|tickvals|ticktext)$/; // an axis of fixed ticks may change them
 const NUMBER = "(-?[\\d.]+(?:e[-+]?\\d+)?)";
 const BAR_PATH = new RegExp(`^M${NUMBER},${NUMBER}V${NUMBER}H${NUMBER}V${NUMBER}Z$`);
 
+const LOG_CLIP = 10; // plotly's numerical constant of the same name
 const round = (v) => Math.round(v * 100) / 100; // plotly writes pixels to 2 decimals
 
 /** An axis as a map data -> px along its plot area (`length` px, `flip` for y), or null if not a fixed one. */
@@ -25,8 +29,10 @@ function scale(axis, length, flip) {
   if (axis.autorange !== undefined && axis.autorange !== false) return null;
   const log = axis.type === "log";
   const [a, b] = axis.range.map(Number);
-  return (v) => {
-    const u = log ? Math.log10(v) : v;
+  // clip: a value a log axis cannot show (<= 0) stands LOG_CLIP axis lengths past its low end, as plotly
+  // puts an error bar's end there (off the plot area, which hides it)
+  return (v, clip = false) => {
+    const u = log ? (v > 0 ? Math.log10(v) : clip ? 0.5 * (a + b - 2 * LOG_CLIP * Math.abs(a - b)) : NaN) : v;
     const f = (u - a) / (b - a);
     return flip ? (1 - f) * length : f * length;
   };
@@ -115,6 +121,43 @@ function relegend(div, names) {
   return ops;
 }
 
+/**
+ * Operations that rewrite the tick labels of axis `name` ("yaxis2"), whose ticks are given (`tickmode` "array")
+ * and stand where they stood: a range that moves with the tick values (a log axis of e^{z/T} as T moves) or a
+ * tick's text that changes. Returns {ops, moved} (moved: its range changed, so every mark on it moves), or null.
+ */
+function retick(div, name, before, after) {
+  const id = name.replace("axis", ""); // "y2"
+  const ticks = (axis) => axis?.tickmode === "array" && (Array.isArray(axis.tickvals) || ArrayBuffer.isView(axis.tickvals))
+    && Array.isArray(axis.ticktext) && axis.tickvals.length === axis.ticktext.length;
+  if (!ticks(before) || !ticks(after) || before.tickvals.length !== after.tickvals.length) return null;
+  const y = id.startsWith("y");
+  const subplot = [...div.querySelectorAll(".nsewdrag[data-subplot]")].map((r) => /^(x\d*)(y\d*)$/.exec(r.dataset.subplot))
+    .find((m) => m && m[y ? 2 : 1] === id);
+  const area = subplot && plotArea(div, subplot[0]);
+  if (!area) return null;
+  const length = y ? area.height : area.width;
+  const [was, now] = [scale(before, length, y), scale(after, length, y)];
+  if (!was || !now) return null;
+  for (let i = 0; i < after.tickvals.length; i++) {
+    const [a, b] = [Number(before.tickvals[i]), Number(after.tickvals[i])];
+    if (!drawable(a, before) || !drawable(b, after) || Math.abs(was(a) - now(b)) > 0.01) return null; // a tick moves
+  }
+  const labels = [...div.querySelectorAll(`g.${id}tick text`)];
+  if (labels.length !== after.ticktext.length) return null;
+  const ops = [];
+  const log = (v) => (before.type === "log" ? Math.log10(v) : v);
+  for (const label of labels) {
+    // the tick plotly drew the label for (its value in the axis' units; the text may be a live draw's since)
+    const at = label.__data__?.x;
+    const i = before.tickvals.findIndex((v) => Math.abs(log(Number(v)) - at) <= 1e-9 * Math.max(1, Math.abs(at)));
+    const op = i >= 0 && retext(label, String(after.ticktext[i]));
+    if (!op) return null;
+    ops.push(op);
+  }
+  return { ops, moved: !same(before.range, after.range) };
+}
+
 /** Operations that move one trace's marks to `trace`'s values, or null if they cannot be moved. */
 function remark(group, trace, X, Y, xaxis, yaxis, oldTrace) {
   const x = trace.x ?? [];
@@ -162,8 +205,10 @@ function remark(group, trace, X, Y, xaxis, yaxis, oldTrace) {
     for (let i = 0; i < x.length; i++) {
       const top = y[i] + Number(error.array?.[i] ?? 0);
       const bottom = y[i] - Number(error.arrayminus?.[i] ?? 0);
-      if (!drawable(top, yaxis) || !drawable(bottom, yaxis)) return null;
-      const d = `M${round(px[i] - w)},${round(Y(top))}h${2 * w}m-${w},0V${round(Y(bottom))}m-${w},0h${2 * w}`;
+      if (!drawable(top, yaxis) || !Number.isFinite(bottom)) return null;
+      // a bottom a log axis cannot show: plotly clips the bar there and leaves out its shoe
+      const shoe = drawable(bottom, yaxis) ? `m-${w},0h${2 * w}` : "";
+      const d = `M${round(px[i] - w)},${round(Y(top))}h${2 * w}m-${w},0V${round(Y(bottom, true))}${shoe}`;
       ops.push(() => bars[i].setAttribute("d", d));
     }
   } else if (bars.length) {
@@ -183,11 +228,23 @@ export function liveDraw(div, last, fig) {
   if (!changes) return false;
   const ops = [];
   const shapes = new Set();
+  const axes = new Set();
   for (const path of Object.keys(changes)) {
     const end = SHAPE_ENDS.exec(path);
     if (end) shapes.add(Number(end[1]));
-    else if (!TEXTS.test(path)) return false; // an axis, a size, a colour...
+    else if (AXIS_TICKS.test(path)) axes.add(AXIS_TICKS.exec(path)[1]);
+    else if (!TEXTS.test(path)) return false; // another change of an axis, a size, a colour...
   }
+  const moved = new Set(); // the axes whose range moved: every mark on them is placed anew
+  for (const name of axes) {
+    const ticks = retick(div, name, last.layout[name], fig.layout[name]);
+    if (!ticks) return false;
+    ops.push(...ticks.ops);
+    if (ticks.moved) moved.add(name.replace("axis", ""));
+  }
+  const onMoved = (...refs) => refs.some((ref) => moved.has(ref));
+  (fig.layout.shapes ?? []).forEach((shape, i) => onMoved(shape.xref, shape.yref) && shapes.add(i));
+  if ((fig.layout.annotations ?? []).some((note) => onMoved(note.xref, note.yref))) return false;
   for (const path of Object.keys(changes).filter((p) => TEXTS.test(p))) {
     const [, index] = /^annotations\[(\d+)\]/.exec(path) ?? [];
     const element = index === undefined ? div.querySelector(".gtitle")
@@ -233,7 +290,8 @@ export function liveDraw(div, last, fig) {
     const { array: a1, arrayminus: m1, ...rest1 } = after.error_y ?? {};
     if (!same(rest0, rest1)) return false;
     if (before.name !== after.name && after.showlegend !== false) names.set(after.uid, after.name);
-    if (same(before.x, after.x) && same(before.y, after.y) && same(a0, a1) && same(m0, m1)) continue;
+    const still = !onMoved(after.xaxis ?? "x", after.yaxis ?? "y");
+    if (still && same(before.x, after.x) && same(before.y, after.y) && same(a0, a1) && same(m0, m1)) continue;
     const group = groups.get(after.uid);
     const s = subplot(after.xaxis, after.yaxis);
     if (!group || !s || !after.uid || after.visible === false || after.visible === "legendonly") return false;

@@ -32,15 +32,19 @@ export function figure(skeleton, { logits, temperature = 1, top_k = null, top_p 
   Object.assign(tempered, { name: `p = softmax(z/T), T = ${format(t, "g")}`, x, y: p, customdata: kept.map((keep, i) => [keep ? 1 : 0, z[i]]) });
   tempered.marker.color = colors.map((c, i) => (kept[i] ? c : MUTED));
   tempered.marker.pattern.shape = kept.map((keep) => (keep ? "" : "/"));
-  for (const [name, value] of [...rows, ["all", null]]) {
+  const labels = [];
+  [...rows, ["all", null]].forEach(([name, value], r) => {
     const keep = name === "all" ? kept : Array.from(filter_logits(z, { temperature: t, [name]: value }), Number.isFinite);
     const rowLabel = name === "all" ? "all together" : `${name.replace("_", "-")} = ${format(value, "g")}`;
+    labels.push(rowLabel);
     const row = trace(fig, `keeps-${name.replace("_", "-")}`);
-    Object.assign(row, { name: rowLabel, x, y: Array(k).fill(rowLabel), customdata: keep.map(Number) });
+    // the rows stand at y = 0, 1, ...; the axis' ticks name them (a moving value changes a tick's text)
+    Object.assign(row, { name: rowLabel, x, y: Array(k).fill(r), customdata: keep.map(Number) });
     row.marker.symbol = keep.map((v) => (v ? "square" : "x-thin-open"));
     row.marker.color = colors.map((c, i) => (keep[i] ? c : "#999999"));
     row.hovertemplate = `token %{x}<br>${rowLabel}: %{customdata} (1 = kept)<extra></extra>`;
-  }
+  });
+  fig.layout.yaxis2.ticktext = labels;
   const final = trace(fig, "final");
   Object.assign(final, { x, y: q });
   final.marker.color = colors;

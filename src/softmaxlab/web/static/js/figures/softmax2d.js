@@ -7,6 +7,8 @@ const SWEEP_POINTS = 241; // samples of the swept logit, as in the builder
 const MAX_EXPONENT = 700; // exp overflows float64 just above 709
 const FIXED_LOGITS = 8; // the Softmax page's logits stay in [-8, 8]: the fixed axes hold every one of them
 const FIXED_EDGE = FIXED_LOGITS + 1; // the fixed x range, a margin past the last logit
+// the fixed log axis' ticks: the heights e^{z/T} of these logits, level with them whatever T is
+const TICK_LOGITS = [-8, -4, 0, 4, 8];
 
 // axes "fixed" hold while every logit is in [-8, 8]; past that they fit, as the builder does
 function isFixed(options) {
@@ -99,6 +101,10 @@ export function figure(skeleton, { logits, temperature = 1, sweep = 0, sweep_ran
   layout.xaxis.range = xLeft;
   layout.yaxis.range = yTop;
   layout.yaxis.title.text = ch;
+  if (fixed) {
+    const ticks = TICK_LOGITS.map((v) => Math.exp((v - shift) / t)).filter((v) => Number.isFinite(v) && v > 0);
+    Object.assign(layout.yaxis, { tickvals: ticks, ticktext: ticks.map((v) => format(v, ".2g")) });
+  }
   layout.xaxis2.range = xLeft;
   layout.xaxis3.range = [swept[0], swept[swept.length - 1]];
   layout.xaxis3.title.text = `z${sub(s)} (the swept logit)`;
