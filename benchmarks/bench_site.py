@@ -17,6 +17,9 @@ time as it draws now but with its scenes at plotly's default pixel ratio of 2 ("
 `devicePixelRatio` reads 2, so the scenes draw 4x the pixels, as they did before the pages passed the
 screen's own ratio, 1 here, as `plotGlPixelRatio`).
 
+Buttons (part `buttons`): the Softmax page's "add c to every logit" pressed `--events` times (c = +1.5 and -1.5 in
+turn), from the click to the end of the page's drawing.
+
 First load: from navigation to the first drawn figure, of each `--load-pages` page as built (with the smallest
 plotly.js bundle that draws it) and of the same page loading the full plotly.js instead (`<page>/full.html`,
 the same-browser baseline), against a page that loads each plotly.js bundle alone from the same server (the
@@ -100,6 +103,31 @@ MEASURE = """async ([name, n, mode, walk]) => {
 }"""
 
 
+# the Softmax page's "add c to every logit", c = +1.5 and -1.5 in turn (set in its box first, not timed)
+BUTTON = """async ([n, mode]) => {
+  const root = document.getElementById('page');
+  Object.assign(root.softmaxlab.drawing, mode);
+  const box = document.querySelector('.control[data-name="c"] input[type=number]');
+  const button = [...document.querySelectorAll('button')].find(b => b.textContent === 'add c to every logit');
+  const drawn = () => new Promise(r => root.addEventListener('softmaxlab:drawn', e => r(e.detail.how), {once: true}));
+  const js = [], ways = {};
+  for (let i = 0; i < n; i++) {
+    const set = drawn();
+    box.value = i % 2 ? '-1.5' : '1.5';
+    box.dispatchEvent(new Event('change', {bubbles: true}));
+    await set;
+    await new Promise(r => setTimeout(r, 0));
+    const done = drawn();
+    const t0 = performance.now();
+    button.click();
+    for (const how of await done) ways[how] = (ways[how] || 0) + 1;
+    js.push(performance.now() - t0);
+    await new Promise(r => setTimeout(r, 0));
+  }
+  return {js, ways};
+}"""
+
+
 # a 3D page's view buttons: the camera alone changes (relaid out now, a full react before)
 VIEWS = """async ([n, mode]) => {
   const c = document.getElementById('page').softmaxlab;
@@ -125,7 +153,7 @@ def main():
     parser.add_argument("--pages", default=",".join(p.key for p in site_pages() if p.key in SLIDERS))  # paths: bench_site_paths.py
     parser.add_argument("--loads", type=int, default=5)
     parser.add_argument("--load-pages", default="softmax,surfaces", help="pages whose first load is timed")
-    parser.add_argument("--parts", default="sliders,views,load", help="what to measure (comma-separated)")
+    parser.add_argument("--parts", default="sliders,buttons,views,load", help="what to measure (comma-separated)")
     args = parser.parse_args()
     if CHROMIUM is None:
         sys.exit("chromium is needed (apt-get install chromium, or BROWSER_PATH)")
@@ -168,6 +196,15 @@ def main():
                       f"{quantile(r['layout'], .5):.1f} / {quantile(r['layout'], .95):.1f} | {gl} | "
                       f"{statistics.median(r['frames']):.1f} | {statistics.median(r['react']):.1f} | "
                       + ", ".join(f"{how} {n}" for how, n in sorted(r["ways"].items())) + " |", flush=True)
+        if "buttons" in parts and "softmax" in args.pages.split(","):
+            print("\n| page | button | drawing | events | JS p50 / p95 ms | how the figures were drawn |\n|---|---|---|---|---|---|")
+            for label in ("before", "no live", "now"):
+                tab.goto(f"{base}softmax/")
+                tab.wait_for_function("() => document.querySelector('.figure') && document.querySelector('.figure').data")
+                r = tab.evaluate(BUTTON, [args.events, MODES[label]])
+                print(f"| softmax | add c to every logit | {label} | {len(r['js'])} | {quantile(r['js'], .5):.1f} / "
+                      f"{quantile(r['js'], .95):.1f} | " + ", ".join(f"{how} {n}" for how, n in sorted(r["ways"].items())) + " |",
+                      flush=True)
         three_d = [k for k in args.pages.split(",") if k in ("surfaces", "input-space", "loss")]
         if "views" in parts and three_d:
             print("\n| page | view button: JS p50 / p95 ms, before (react) | now (relayout) |\n|---|---|---|")

@@ -450,7 +450,9 @@ def test_this_page_as_one_html_file_downloads_the_explainer_at_this_state(tab, b
 # plotly draw the same figure with a full Plotly.react into a twin div of the same size
 LIVE_AND_TWIN = """async ([name, positions]) => {
   const root = document.getElementById('page'), gd = document.getElementById('figure-0');
+  // a slider moved by a hand, or a button pressed ("button:<its label>")
   const input = document.querySelector(`.control[data-name="${name}"] input[type=range]`);
+  const button = [...document.querySelectorAll('button')].find(b => `button:${b.textContent}` === name);
   // a hand that has moved the slider before: to the first position (and rested there: plotly has drawn it),
   // then on without resting (each move drawn live over the last)
   for (const [i, position] of positions.slice(0, -1).entries()) {
@@ -464,8 +466,11 @@ LIVE_AND_TWIN = """async ([name, positions]) => {
   const texts = div => [...div.querySelectorAll('.gtitle, .annotation-text, .legendtext, g[class$="tick"] > text')]
     .map(e => e.textContent);
   const before = texts(gd);
-  input.value = String(positions.at(-1));
-  input.dispatchEvent(new Event('input', {bubbles: true}));
+  if (button) button.click();
+  else {
+    input.value = String(positions.at(-1));
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+  }
   const how = await drawn;
   const fig = structuredClone({data: gd.data, layout: gd.layout});  // what the page meant to draw
   const read = div => {
@@ -521,6 +526,8 @@ def off_polyline(points: np.ndarray, line: np.ndarray) -> float:
     ("softmax", "", "t", [500, 530, 560]), ("softmax", "?k=7&z5=-6", "t", [300, 290]),
     # a filter's value names its row (a tick of the middle axis); no token crosses it between the positions
     ("sampling", "?top_p=0.82", "top_p", [0.83, 0.84, 0.86]), ("sampling", "?min_p=0.14", "min_p", [0.15, 0.16]),
+    # a button that moves every dot
+    ("softmax", "?c=1.5", "button:add c to every logit", [None]),
 ])
 def test_a_moving_slider_is_drawn_live_where_plotly_draws_it_and_plotly_draws_it_at_rest(browser, base_url, key, query,
                                                                                            name, positions):

@@ -131,7 +131,7 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
       const result = action.apply(values);
       notes = result.error ? [result.error] : [];
       if (result.values) values = result.values;
-      schedule();
+      schedule({ live: true }); // "add c to every logit" moves the dots: drawn live, and by plotly at rest
     });
     buttons.append(button);
   }
