@@ -152,18 +152,26 @@ def test_a_3d_scene_draws_at_the_screens_pixel_ratio_up_to_2_and_saves_its_png_a
         width, css_width, height, css_height = tab.evaluate(CANVAS_SIZE)
         drawn = min(ratio, 2)  # plotly's own default is 2 on every screen
         assert (width, height) == (np.ceil(css_width * drawn), np.ceil(css_height * drawn))
-        with tab.expect_download() as info:
-            tab.get_by_role("button", name="save PNG").click()
-        path = tmp_path / info.value.suggested_filename
-        info.value.save_as(path)
-        image = np.asarray(iio.imread(path), dtype=float)[..., :3]
-        size = tab.evaluate("() => ['height', 'width'].map(k => Number(document.querySelector('#figure-0 .main-svg').getAttribute(k)))")
-        assert image.shape[:2] == (2 * size[0], 2 * size[1])  # the page's scale 2, whatever the screen
-        box = tab.evaluate("() => { const c = document.querySelector('#figure-0 .gl-container canvas').getBoundingClientRect(),"
-                           " f = document.querySelector('#figure-0 .main-svg').getBoundingClientRect();"
-                           " return [c.top - f.top, c.bottom - f.top, c.left - f.left, c.right - f.left]; }")
-        top, bottom, left, right = (int(2 * v) for v in box)
-        assert image[top:bottom, left:right].std() > 10  # the scene is in the image, not a blank box
+        for press in ("page", "mode bar"):
+            with tab.expect_download() as info:
+                if press == "page":
+                    tab.get_by_role("button", name="save PNG").click()
+                else:
+                    tab.hover("#figure-0")
+                    tab.click('#figure-0 .modebar-btn[data-title="Download the plot as a PNG (2x)"]')
+            path = tmp_path / f"{press}-{info.value.suggested_filename}"
+            info.value.save_as(path)
+            image = np.asarray(iio.imread(path), dtype=float)[..., :3]
+            size = tab.evaluate("() => ['height', 'width'].map(k => Number(document.querySelector('#figure-0 .main-svg').getAttribute(k)))")
+            assert image.shape[:2] == (2 * size[0], 2 * size[1]), press  # scale 2, whatever the screen
+            box = tab.evaluate("() => { const c = document.querySelector('#figure-0 .gl-container canvas').getBoundingClientRect(),"
+                               " f = document.querySelector('#figure-0 .main-svg').getBoundingClientRect();"
+                               " return [c.top - f.top, c.bottom - f.top, c.left - f.left, c.right - f.left]; }")
+            top, bottom, left, right = (int(2 * v) for v in box)
+            assert image[top:bottom, left:right].std() > 10, press  # the scene is in the image, not a blank box
+        # plotly's own image button (it would upscale the screen's drawing) is replaced by the one above
+        assert tab.locator("#figure-0 .modebar-btn").count() > 1
+        assert tab.locator('#figure-0 .modebar-btn[data-title="Download plot as a PNG"]').count() == 0
     finally:
         context.close()
 

@@ -5,7 +5,7 @@ import { buildControls, element } from "./controls.js";
 import { PAGES } from "./pages/index.js";
 import { readQuery, writeQuery } from "./state.js";
 import { VIEWS, applyCamera, cameraText, screenZoom } from "./camera.js";
-import { plotConfig, showFigure } from "./update.js";
+import { plotConfig, savePng, showFigure } from "./update.js";
 import { dragDots } from "./drag.js";
 import { moveMarker } from "./pick.js";
 import { liveDraw } from "./live.js";
@@ -15,7 +15,6 @@ const PLOT_CONFIG = {
   displaylogo: false,
   // nothing leaves the page: no button that uploads the chart to a cloud service
   modeBarButtonsToRemove: ["sendDataToCloud", "editInChartStudio"],
-  toImageButtonOptions: { format: "png", scale: 2 },
 };
 
 
@@ -171,12 +170,7 @@ export function start(data, { key, mode = "site", explainer = null } = {}) {
   png.addEventListener("click", () => {
     const div = figuresBox.querySelector(".figure:not([hidden])");
     if (!div) return;
-    // the figure at the size it is shown, its 3D scenes drawn at the image's scale too (on screen they draw at
-    // the screen's pixel ratio)
-    const svg = div.querySelector(".main-svg");
-    const [width, height] = ["width", "height"].map((k) => Number(svg?.getAttribute(k)) || undefined);
-    const figure = { data: div.data, layout: div.layout, config: { ...PLOT_CONFIG, plotGlPixelRatio: 2 } };
-    window.Plotly.downloadImage(figure, { format: "png", filename: `softmaxlab-${pageData.key}`, scale: 2, width, height });
+    savePng(div, `softmaxlab-${pageData.key}`, PLOT_CONFIG);
   });
   buttons.append(copy, png);
   if (explainer) {

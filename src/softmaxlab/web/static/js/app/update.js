@@ -82,9 +82,31 @@ export function glPixelRatio() {
   return Number.isFinite(r) ? Math.min(2, Math.max(1, r)) : 1;
 }
 
-/** plotly's config for `base` on this screen: 3D scenes at the screen's pixel ratio, and on a phone no mode
- * bar (always shown on a touch screen, it covers the title; the pages have their own "save PNG"). */
+/**
+ * Download the figure in `div` as a PNG twice the size it is shown, its 3D scenes drawn at that scale too (on
+ * screen they draw at the screen's ratio, which plotly's own image button would only upscale). `config`: the
+ * figure's plotly config.
+ */
+export function savePng(div, filename, config = {}) {
+  const svg = div.querySelector(".main-svg");
+  const [width, height] = ["width", "height"].map((k) => Number(svg?.getAttribute(k)) || undefined);
+  const figure = { data: div.data, layout: div.layout, config: { ...config, plotGlPixelRatio: 2 } };
+  return window.Plotly.downloadImage(figure, { format: "png", filename, scale: 2, width, height });
+}
+
+let saveButton = null; // one object: plotly keeps its mode bar while the buttons' names stay the same
+
+/** plotly's config for `base` on this screen: 3D scenes at the screen's pixel ratio, the mode bar's camera
+ * button saving with `savePng` (named after the div's `data-figure`), and on a phone no mode bar
+ * (always shown on a touch screen, it covers the title; the pages have their own "save PNG"). */
 export function plotConfig(base) {
-  const config = { ...base, plotGlPixelRatio: glPixelRatio() };
+  saveButton ??= {
+    name: "savePng", title: "Download the plot as a PNG (2x)", icon: window.Plotly.Icons.camera,
+    click: (gd) => savePng(gd, `softmaxlab-${gd.dataset.figure || "figure"}`),
+  };
+  const config = {
+    ...base, plotGlPixelRatio: glPixelRatio(),
+    modeBarButtonsToRemove: [...(base.modeBarButtonsToRemove ?? []), "toImage"], modeBarButtonsToAdd: [saveButton],
+  };
   return screenZoom() > 1 ? { ...config, displayModeBar: false } : config;
 }
