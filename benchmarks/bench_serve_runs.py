@@ -86,7 +86,7 @@ CLICKED = """name => new Promise(r => { const page = document.getElementById('pa
   const t0 = performance.now();
   const done = () => t.shown && t.analysis && r({drawn: t.drawn - t0, shown: t.shown - t0, analysis: t.analysis - t0});
   const readBack = () => {
-    for (const c of document.querySelectorAll('[data-figure="logit-paths"] canvas')) {
+    for (const c of document.querySelectorAll('[data-figure="paths"] canvas, #figure-0 canvas')) {  // as OPENED
       const g = c.getContext('webgl2') || c.getContext('webgl');
       if (g) g.readPixels(0, 0, 1, 1, g.RGBA, g.UNSIGNED_BYTE, new Uint8Array(4));
     } };
