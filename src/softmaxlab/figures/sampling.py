@@ -65,8 +65,9 @@ def sampling(
     Returns:
         A Figure with three panels. Trace uids: ``tempered`` (bars of p; `customdata[:, 0]` is 1
         where the token survives all filters), ``keeps-{filter}`` (one row of markers per filter
-        given, and ``keeps-all``, at y = 0, 1, ..., named by the middle axis' ticks; `customdata` 1 = kept), ``final`` (bars of q), ``samples`` (bars
-        of the observed frequencies; `customdata` the counts).
+        given, and ``keeps-all``, at y = 0, 1, ..., named by the middle axis' ticks; `customdata`
+        1 = kept), ``final`` (bars of q), ``samples`` (bars of the observed frequencies;
+        `customdata` the counts).
 
     Example:
         >>> fig = sampling([2.0, 1.0, 0.1, -1.0], top_k=2, samples=100)
